@@ -1,0 +1,5 @@
+// The engine's public surface: a pure rolling-update state machine.
+export * from './spec.js';
+export * from './types.js';
+export * from './state.js';
+export * from './catalog.js';

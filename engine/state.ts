@@ -1,0 +1,96 @@
+// The engine's state: revisions (like ReplicaSets), instances (like pods) and the rollout phase.
+import type { EditIssue, EngineOptions, InstanceId, RollbackReason } from './types.js';
+import type { DeploymentSpec } from './spec.js';
+
+export type InstancePhase =
+  /** Asked for; waiting for GPUs. */
+  | 'pending'
+  /** Has GPUs; pulling the image, loading weights, initialising the engine. */
+  | 'loading'
+  /** Serving endpoint up; available once it has passed `successThreshold` probes (+ minReady). */
+  | 'ready'
+  /** Told to stop: no new requests; holds its GPUs until the world reports it terminated. */
+  | 'draining';
+
+export interface InstanceState {
+  readonly id: InstanceId;
+  readonly revision: number;
+  readonly phase: InstancePhase;
+  readonly createdAtMs: number;
+  readonly scheduledAtMs: number | null;
+  readonly readyAtMs: number | null;
+  /** When it passed its probes (counts as available from `availableSinceMs + minReady`). */
+  readonly passedAtMs: number | null;
+  readonly consecutivePasses: number;
+  readonly consecutiveFailures: number;
+  /** Available: ready, passed successThreshold probes, minReady elapsed, and not failing. */
+  readonly available: boolean;
+  /** Set when the engine asked for termination (terminate or drain) and awaits `instance/terminated`. */
+  readonly terminating: boolean;
+}
+
+export interface RevisionState {
+  readonly revision: number;
+  readonly spec: DeploymentSpec;
+  /** Target instance count for this revision (a ReplicaSet's spec.replicas). */
+  readonly replicas: number;
+  /** D + surge when this revision's count was last set (Kubernetes' max-replicas annotation). */
+  readonly maxReplicasAnnotation: number;
+  /** Crashes of this revision's instances before they became available (crash-loop detection). */
+  readonly startupCrashes: number;
+}
+
+interface ActionBase {
+  readonly actionIndex: number;
+  readonly startedAtMs: number;
+  readonly fromRevision: number;
+  readonly toRevision: number;
+  /** The spec to restore on failure. */
+  readonly priorSpec: DeploymentSpec;
+  /** Instance count of the prior revision when the edit started. */
+  readonly priorReplicas: number;
+}
+
+export type RolloutPhase =
+  | { readonly phase: 'steady' }
+  /** A rolling edit: the new revision grows while older ones shrink, gated on availability. */
+  | (ActionBase & {
+      readonly phase: 'rolling';
+      readonly lastProgressAtMs: number;
+      readonly available: number;
+    })
+  /** An in-place edit waiting for new instances that a raised minimum asked for. */
+  | (ActionBase & { readonly phase: 'scaling' })
+  /** The last instance was replaced; a new-revision failure now means UNSTABLE_AFTER_EDIT. */
+  | (ActionBase & { readonly phase: 'monitoring'; readonly untilMs: number })
+  /** Going back to the prior revision after a failure; ends when no failed-revision instance is left. */
+  | (ActionBase & {
+      readonly phase: 'rollingBack';
+      readonly reason: RollbackReason;
+      readonly failedRevision: number;
+      readonly inPlace: boolean;
+    });
+
+export type LastOutcome = 'none' | 'completed' | 'rolledBack' | 'rejected';
+
+export interface EngineState {
+  readonly options: EngineOptions;
+  /** The deployment's current spec (the one users see). */
+  readonly spec: DeploymentSpec;
+  /** The revision of `spec`. */
+  readonly revision: number;
+  readonly revisions: Readonly<Record<number, RevisionState>>;
+  readonly instances: Readonly<Record<InstanceId, InstanceState>>;
+  /** The autoscaler's desired count, clamped to the spec's scaling range. */
+  readonly desired: number;
+  readonly rollout: RolloutPhase;
+  /** Outcome of the last edit action (drives MANUAL_ROLLBACK_UNSUPPORTED). */
+  readonly lastEditOutcome: LastOutcome;
+  readonly nextActionIndex: number;
+  readonly nextInstanceSeq: number;
+  readonly nowMs: number;
+  /** Whether the last step reported the deployment degraded (ready below desired). */
+  readonly degraded: boolean;
+  /** Issues of the last rejected request (kept for inspection; not part of the spec). */
+  readonly lastRejection: readonly EditIssue[];
+}
