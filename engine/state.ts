@@ -57,19 +57,34 @@ export type RolloutPhase =
   | (ActionBase & {
       readonly phase: 'rolling';
       readonly lastProgressAtMs: number;
-      readonly available: number;
+      /** Status counts at the last progress check (Kubernetes' DeploymentProgressing inputs). */
+      readonly lastCounts: StatusCounts;
     })
   /** An in-place edit waiting for new instances that a raised minimum asked for. */
   | (ActionBase & { readonly phase: 'scaling' })
   /** The last instance was replaced; a new-revision failure now means UNSTABLE_AFTER_EDIT. */
-  | (ActionBase & { readonly phase: 'monitoring'; readonly untilMs: number })
+  | (ActionBase & {
+      readonly phase: 'monitoring';
+      readonly untilMs: number;
+      readonly rolloutDoneAtMs: number;
+    })
   /** Going back to the prior revision after a failure; ends when no failed-revision instance is left. */
   | (ActionBase & {
       readonly phase: 'rollingBack';
       readonly reason: RollbackReason;
       readonly failedRevision: number;
       readonly inPlace: boolean;
+      readonly rollbackStartedAtMs: number;
+      /** Set once the rollback stalled past its deadline and failed-revision instances were forced out. */
+      readonly forced: boolean;
     });
+
+export interface StatusCounts {
+  readonly updated: number;
+  readonly total: number;
+  readonly available: number;
+  readonly ready: number;
+}
 
 export type LastOutcome = 'none' | 'completed' | 'rolledBack' | 'rejected';
 
@@ -83,6 +98,8 @@ export interface EngineState {
   readonly instances: Readonly<Record<InstanceId, InstanceState>>;
   /** The autoscaler's desired count, clamped to the spec's scaling range. */
   readonly desired: number;
+  /** The autoscaler's last recommendation before clamping (re-clamped when the range changes). */
+  readonly recommended: number;
   readonly rollout: RolloutPhase;
   /** Outcome of the last edit action (drives MANUAL_ROLLBACK_UNSUPPORTED). */
   readonly lastEditOutcome: LastOutcome;
