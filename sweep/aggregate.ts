@@ -1,0 +1,161 @@
+// Distributions over a sweep's runs, per settings combination: outcome counts, rollback rate with a
+// 95 % Wilson interval, downtime and duration percentiles, dropped %, GPU-hours, the worst seeds.
+import { settingsLabel } from './plan.js';
+import type { RunRecord } from './store.js';
+
+export interface Distribution {
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+export interface ComboAggregate {
+  readonly label: string;
+  readonly settings: Readonly<Record<string, string | number | boolean>>;
+  readonly runs: number;
+  readonly errors: number;
+  readonly outcomes: { completed: number; rolledBack: number; rejected: number };
+  /** Runs with at least one rolled-back edit. */
+  readonly rolledBackRuns: number;
+  readonly rollbackRate: number;
+  readonly rollbackRate95: { readonly low: number; readonly high: number };
+  readonly reasons: Readonly<Record<string, number>>;
+  readonly downtimeMs: Distribution;
+  /** Time from edit request to its end, summed over a run's accepted edits. */
+  readonly durationMs: Distribution;
+  readonly droppedPercent: Distribution;
+  readonly gpuHours: Distribution;
+  readonly worst: readonly { seed: number; downtimeMs: number; droppedPercent: number; outcome: string }[];
+  /** Raw values for charts. */
+  readonly samples: { readonly downtimeMs: number[]; readonly durationMs: number[] };
+}
+
+export interface SweepAggregate {
+  readonly scenario: string;
+  readonly totalRuns: number;
+  readonly combos: readonly ComboAggregate[];
+  readonly best: { readonly label: string; readonly rule: string } | null;
+  readonly errors: readonly { key: string; seed: number; error: string }[];
+}
+
+export const BEST_RULE =
+  'lowest upper bound of the 95 % rollback-rate interval, then lowest p95 downtime, then lowest p50 rollout duration';
+
+/** Wilson score interval for a binomial proportion. */
+export function wilsonInterval(successes: number, n: number, z = 1.96): { low: number; high: number } {
+  if (n === 0) return { low: 0, high: 1 };
+  const p = successes / n;
+  const z2 = z * z;
+  const centre = p + z2 / (2 * n);
+  const margin = z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  const denom = 1 + z2 / n;
+  return { low: Math.max(0, (centre - margin) / denom), high: Math.min(1, (centre + margin) / denom) };
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.ceil((q / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? 0;
+}
+
+export function distribution(values: readonly number[]): Distribution {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mean = sorted.length === 0 ? 0 : sorted.reduce((s, v) => s + v, 0) / sorted.length;
+  return {
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? 0,
+    mean: round3(mean),
+  };
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+export function aggregate(scenario: string, records: readonly RunRecord[]): SweepAggregate {
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of [...records].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+    const label = settingsLabel(r.settings);
+    groups.set(label, [...(groups.get(label) ?? []), r]);
+  }
+  const combos = [...groups.entries()].map(([label, runs]) => aggregateCombo(label, runs));
+  const ranked = [...combos]
+    .filter((c) => c.runs - c.errors > 0)
+    .sort(
+      (a, b) =>
+        a.rollbackRate95.high - b.rollbackRate95.high ||
+        a.downtimeMs.p95 - b.downtimeMs.p95 ||
+        a.durationMs.p50 - b.durationMs.p50 ||
+        (a.label < b.label ? -1 : 1),
+    );
+  const errors = records
+    .filter((r) => r.status === 'error')
+    .map((r) => ({ key: r.key, seed: r.seed, error: r.error ?? 'unknown error' }));
+  return {
+    scenario,
+    totalRuns: records.length,
+    combos,
+    best: ranked[0] ? { label: ranked[0].label, rule: BEST_RULE } : null,
+    errors,
+  };
+}
+
+function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggregate {
+  const ok = runs.filter((r) => r.status === 'ok' && r.result !== undefined);
+  const outcomes = { completed: 0, rolledBack: 0, rejected: 0 };
+  const reasons: Record<string, number> = {};
+  let rolledBackRuns = 0;
+  const downtime: number[] = [];
+  const duration: number[] = [];
+  const dropped: number[] = [];
+  const gpuHours: number[] = [];
+  for (const r of ok) {
+    const result = r.result;
+    if (result === undefined) continue;
+    const edits = result.edits.filter((e) => e.kind === 'edit');
+    for (const e of edits) {
+      outcomes[e.outcome]++;
+      if (e.reason !== null) reasons[e.reason] = (reasons[e.reason] ?? 0) + 1;
+    }
+    if (edits.some((e) => e.outcome === 'rolledBack')) rolledBackRuns++;
+    downtime.push(result.metrics.downtimeMs);
+    duration.push(edits.filter((e) => e.outcome !== 'rejected').reduce((s, e) => s + e.durationMs, 0));
+    dropped.push(result.metrics.droppedPercent);
+    gpuHours.push(result.metrics.gpuHours);
+  }
+  const worst = ok
+    .map((r) => ({
+      seed: r.seed,
+      downtimeMs: r.result?.metrics.downtimeMs ?? 0,
+      droppedPercent: r.result?.metrics.droppedPercent ?? 0,
+      outcome: (r.result?.edits ?? []).map((e) => e.outcome).join('+') || 'none',
+    }))
+    .sort((a, b) => b.downtimeMs - a.downtimeMs || b.droppedPercent - a.droppedPercent || a.seed - b.seed)
+    .slice(0, 5);
+  return {
+    label,
+    settings: runs[0]?.settings ?? {},
+    runs: runs.length,
+    errors: runs.length - ok.length,
+    outcomes,
+    rolledBackRuns,
+    rollbackRate: ok.length === 0 ? 0 : round3(rolledBackRuns / ok.length),
+    rollbackRate95: mapValues(wilsonInterval(rolledBackRuns, ok.length), round3),
+    reasons,
+    downtimeMs: distribution(downtime),
+    durationMs: distribution(duration),
+    droppedPercent: distribution(dropped),
+    gpuHours: distribution(gpuHours),
+    worst,
+    samples: { downtimeMs: downtime, durationMs: duration },
+  };
+}
+
+function mapValues(o: { low: number; high: number }, f: (x: number) => number) {
+  return { low: f(o.low), high: f(o.high) };
+}

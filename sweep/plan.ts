@@ -1,0 +1,109 @@
+// The run list of a sweep: every combination of --set values × every seed, in a fixed order, split
+// into shards deterministically. Pure: the same flags give the same plan on every machine.
+
+/** One `--set path=v1,v2` flag: a dotted path into the scenario file and the values to try. */
+export interface GridAxis {
+  readonly path: string;
+  readonly values: readonly (string | number | boolean)[];
+}
+
+export interface PlannedRun {
+  /** Stable identity across shards and resumes: `<settings JSON>#<seed>`. */
+  readonly key: string;
+  readonly index: number;
+  readonly seed: number;
+  readonly settings: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const PATH_RE = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$/;
+
+/** Parses `rollout.maxSurge=0,1,"25%"`: numbers and booleans become typed values, the rest strings. */
+export function parseSetFlag(flag: string): ParseResult<GridAxis> {
+  const eq = flag.indexOf('=');
+  if (eq <= 0)
+    return {
+      ok: false,
+      message: `--set ${flag}: expected PATH=VALUE[,VALUE...], e.g. rollout.maxSurge=0,1,2`,
+    };
+  const path = flag.slice(0, eq).trim();
+  if (!PATH_RE.test(path))
+    return {
+      ok: false,
+      message: `--set ${flag}: "${path}" is not a dotted field path like rollout.maxSurge`,
+    };
+  if (path.split('.').some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype')) {
+    return { ok: false, message: `--set ${flag}: "${path}" is not allowed` };
+  }
+  const raw = flag
+    .slice(eq + 1)
+    .split(',')
+    .map((v) => v.trim());
+  if (raw.length === 0 || raw.some((v) => v === ''))
+    return { ok: false, message: `--set ${flag}: empty value in the list` };
+  const values = raw.map(typedValue);
+  if (new Set(values.map((v) => JSON.stringify(v))).size !== values.length) {
+    return { ok: false, message: `--set ${flag}: a value is listed twice` };
+  }
+  return { ok: true, value: { path, values } };
+}
+
+function typedValue(v: string): string | number | boolean {
+  if (v === 'true' || v === 'false') return v === 'true';
+  if (/^-?\d+(\.\d+)?$/.test(v)) return Number(v);
+  return v.replace(/^"(.*)"$/, '$1');
+}
+
+/** Parses `I/N` (0-based I) for --shard. */
+export function parseShard(text: string): ParseResult<Shard> {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (m === null) return { ok: false, message: `--shard ${text}: expected I/N with 0 ≤ I < N, e.g. 0/4` };
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || index >= count) return { ok: false, message: `--shard ${text}: need 0 ≤ I < N and N ≥ 1` };
+  return { ok: true, value: { index, count } };
+}
+
+/** Every combination of the axes, in axis order (the last axis varies fastest). */
+export function combinations(axes: readonly GridAxis[]): Record<string, string | number | boolean>[] {
+  let combos: Record<string, string | number | boolean>[] = [{}];
+  for (const axis of axes) {
+    const next: Record<string, string | number | boolean>[] = [];
+    for (const combo of combos) for (const v of axis.values) next.push({ ...combo, [axis.path]: v });
+    combos = next;
+  }
+  return combos;
+}
+
+export function runKey(settings: Readonly<Record<string, unknown>>, seed: number): string {
+  return `${settingsLabel(settings)}#${seed}`;
+}
+
+/** A stable label for a settings combination: `{}` or `rollout.maxSurge=1,rollout.maxUnavailable=0`. */
+export function settingsLabel(settings: Readonly<Record<string, unknown>>): string {
+  const keys = Object.keys(settings).sort();
+  return keys.length === 0 ? '{}' : keys.map((k) => `${k}=${String(settings[k])}`).join(',');
+}
+
+/** All runs: combinations × seeds (seedStart .. seedStart + seeds − 1), combination-major. */
+export function planRuns(axes: readonly GridAxis[], seeds: number, seedStart: number): PlannedRun[] {
+  const runs: PlannedRun[] = [];
+  for (const settings of combinations(axes)) {
+    for (let s = 0; s < seeds; s++) {
+      const seed = seedStart + s;
+      runs.push({ key: runKey(settings, seed), index: runs.length, seed, settings });
+    }
+  }
+  return runs;
+}
+
+/** Round-robin split, so each shard gets a similar mix of settings. */
+export function shardRuns(runs: readonly PlannedRun[], shard: Shard): PlannedRun[] {
+  return runs.filter((r) => r.index % shard.count === shard.index);
+}

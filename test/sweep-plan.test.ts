@@ -1,0 +1,153 @@
+// Proves the sweep's pure parts: grid parsing, the run plan and its shards, durable run logs, and the aggregates.
+import { mkdtempSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { aggregate, distribution, percentile, wilsonInterval } from '../sweep/aggregate.js';
+import { combinations, parseSetFlag, parseShard, planRuns, shardRuns } from '../sweep/plan.js';
+import { RunLog, readRunLog, type RunRecord } from '../sweep/store.js';
+
+describe('sweep plan', () => {
+  it('parses --set flags into typed values and rejects malformed ones with a message', () => {
+    expect(parseSetFlag('rollout.maxSurge=0,1,25%')).toEqual({
+      ok: true,
+      value: { path: 'rollout.maxSurge', values: [0, 1, '25%'] },
+    });
+    expect(parseSetFlag('warmpool=true')).toEqual({ ok: true, value: { path: 'warmpool', values: [true] } });
+    for (const bad of ['noequals', '=1', 'a..b=1', 'a=1,,2', 'a=1,1', '__proto__.x=1']) {
+      const r = parseSetFlag(bad);
+      expect(r.ok, bad).toBe(false);
+    }
+  });
+
+  it('parses shards and rejects impossible ones', () => {
+    expect(parseShard('1/4')).toEqual({ ok: true, value: { index: 1, count: 4 } });
+    for (const bad of ['4/4', '0/0', 'a/b', '1']) expect(parseShard(bad).ok, bad).toBe(false);
+  });
+
+  it('plans every combination × seed once, and shards partition the plan exactly', () => {
+    const axes = [
+      { path: 'rollout.maxSurge', values: [0, 1, 2] },
+      { path: 'rollout.maxUnavailable', values: [0, 1] },
+    ];
+    expect(combinations(axes)).toHaveLength(6);
+    const runs = planRuns(axes, 7, 100);
+    expect(runs).toHaveLength(42);
+    expect(new Set(runs.map((r) => r.key)).size).toBe(42);
+    const shards = [0, 1, 2].map((index) => shardRuns(runs, { index, count: 3 }));
+    const union = shards
+      .flat()
+      .map((r) => r.key)
+      .sort();
+    expect(union).toEqual(runs.map((r) => r.key).sort());
+    expect(
+      Math.max(...shards.map((s) => s.length)) - Math.min(...shards.map((s) => s.length)),
+    ).toBeLessThanOrEqual(1);
+  });
+});
+
+function record(
+  seed: number,
+  downtimeMs: number,
+  outcome: 'completed' | 'rolledBack',
+  settings = {},
+): RunRecord {
+  return {
+    key: `{}#${seed}`,
+    seed,
+    settings,
+    status: 'ok',
+    result: {
+      scenario: 's',
+      seed,
+      simulatedMs: 1,
+      edits: [
+        {
+          index: 0,
+          kind: 'edit',
+          requestedAtMs: 0,
+          outcome,
+          reason: outcome === 'rolledBack' ? 'RESOURCE_UNAVAILABLE' : null,
+          errors: [],
+          inPlace: false,
+          startedAtMs: 0,
+          endedAtMs: 1000,
+          durationMs: 1000,
+          fromRevision: 1,
+          toRevision: 2,
+          peakInstances: 3,
+          minReadyInstances: 2,
+        },
+      ],
+      final: { revision: 1, spec: {} as never, readyInstances: 2 },
+      metrics: {
+        downtimeMs,
+        degradedMs: 0,
+        requests: { offered: 10, served: 10, dropped: 0, timedOut: 0 },
+        droppedPercent: 0,
+        latencyMs: { p50: 1, p95: 2, p99: 3 },
+        gpuHours: 1,
+        peakGpus: 2,
+        peakBacklog: 0,
+      },
+      expectations: [],
+    },
+  };
+}
+
+describe('run log', () => {
+  it('survives a line cut short by a kill: the partial line is dropped and appends continue cleanly', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollsim-log-'));
+    const path = join(dir, 'runs.ndjson');
+    const log = new RunLog(path);
+    log.append(record(1, 0, 'completed'));
+    log.append(record(2, 0, 'completed'));
+    log.close();
+    appendFileSync(path, '{"key":"{}#3","se');
+    const first = readRunLog(path);
+    expect(first.droppedPartial).toBe(true);
+    expect(first.records.map((r) => r.seed)).toEqual([1, 2]);
+    const again = new RunLog(path);
+    again.append(record(3, 0, 'completed'));
+    again.close();
+    expect(readRunLog(path).records.map((r) => r.seed)).toEqual([1, 2, 3]);
+    expect(readFileSync(path, 'utf8').split('\n').filter(Boolean)).toHaveLength(3);
+  });
+
+  it('keeps the first record of a key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollsim-log-'));
+    const path = join(dir, 'runs.ndjson');
+    writeFileSync(
+      path,
+      `${JSON.stringify(record(1, 5, 'completed'))}\n${JSON.stringify(record(1, 9, 'completed'))}\n`,
+    );
+    expect(readRunLog(path).records.map((r) => r.result?.metrics.downtimeMs)).toEqual([5]);
+  });
+});
+
+describe('aggregates', () => {
+  it('Wilson interval matches the textbook values', () => {
+    const w = wilsonInterval(10, 100);
+    expect(w.low).toBeCloseTo(0.0552, 3);
+    expect(w.high).toBeCloseTo(0.1744, 3);
+    expect(wilsonInterval(0, 0)).toEqual({ low: 0, high: 1 });
+  });
+
+  it('nearest-rank percentiles', () => {
+    const sorted = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    expect([percentile(sorted, 50), percentile(sorted, 95), percentile(sorted, 100)]).toEqual([5, 10, 10]);
+    expect(distribution([3, 1, 2])).toMatchObject({ p50: 2, max: 3, mean: 2 });
+  });
+
+  it('counts outcomes, rollback rate and worst seeds per combination', () => {
+    const records = [record(1, 0, 'completed'), record(2, 5000, 'rolledBack'), record(3, 100, 'completed')];
+    const agg = aggregate('s', records);
+    expect(agg.combos).toHaveLength(1);
+    const c = agg.combos[0];
+    expect(c?.outcomes).toEqual({ completed: 2, rolledBack: 1, rejected: 0 });
+    expect(c?.rollbackRate).toBeCloseTo(1 / 3, 3);
+    expect(c?.worst[0]?.seed).toBe(2);
+    expect(c?.reasons).toEqual({ RESOURCE_UNAVAILABLE: 1 });
+    expect(agg.best?.label).toBe('{}');
+  });
+});
