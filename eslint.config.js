@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'out/**', 'docs/**', '.stryker-tmp/**', '*.js', '*.cjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'out/**', 'docs/**', '.stryker-tmp/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

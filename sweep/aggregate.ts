@@ -1,5 +1,6 @@
 // Distributions over a sweep's runs, per settings combination: outcome counts, rollback rate with a
 // 95 % Wilson interval, downtime and duration percentiles, dropped %, GPU-hours, the worst seeds.
+import { wilsonInterval } from '../reports/sweep-charts.js';
 import { settingsLabel } from './plan.js';
 import type { RunRecord } from './store.js';
 
@@ -43,16 +44,7 @@ export interface SweepAggregate {
 export const BEST_RULE =
   'lowest upper bound of the 95 % rollback-rate interval, then lowest p95 downtime, then lowest p50 rollout duration';
 
-/** Wilson score interval for a binomial proportion. */
-export function wilsonInterval(successes: number, n: number, z = 1.96): { low: number; high: number } {
-  if (n === 0) return { low: 0, high: 1 };
-  const p = successes / n;
-  const z2 = z * z;
-  const centre = p + z2 / (2 * n);
-  const margin = z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  const denom = 1 + z2 / n;
-  return { low: Math.max(0, (centre - margin) / denom), high: Math.min(1, (centre + margin) / denom) };
-}
+export { wilsonInterval };
 
 /** Nearest-rank percentile of sorted values. */
 export function percentile(sorted: readonly number[], q: number): number {

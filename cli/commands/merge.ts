@@ -1,0 +1,55 @@
+// `rollsim merge DIR... --out DIR`: join sweep shards; refuses overlaps, names missing runs (exit 1).
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { mergeSweeps } from '../../sweep/merge.js';
+import { parsePath } from '../flags.js';
+import { checkOutputDir, displayPath, EXIT, UsageError, type CliIo } from '../io.js';
+
+export const command = 'merge <dirs..>';
+export const describe = 'Join the output folders of sweep shards into one sweep';
+
+export interface MergeOptions {
+  readonly dirs: readonly string[];
+  readonly out: string;
+}
+
+export function builder(y: Argv): Argv {
+  return y
+    .positional('dirs', { type: 'string', array: true, describe: 'Shard output folders' })
+    .option('out', { type: 'string', describe: 'Folder for the merged sweep', demandOption: true })
+    .example('$0 merge out/s0 out/s1 out/s2 out/s3 --out out/all', 'Join four shards')
+    .check(check);
+}
+
+export function check(argv: Record<string, unknown>): true {
+  toMergeOptions(argv);
+  return true;
+}
+
+export function toMergeOptions(argv: Record<string, unknown>): MergeOptions {
+  const raw = argv.dirs;
+  const list = Array.isArray(raw) ? (raw as unknown[]) : raw === undefined ? [] : [raw];
+  if (list.length === 0) throw new UsageError('merge needs at least one DIR');
+  const out = parsePath(argv.out, '--out');
+  if (out === undefined) throw new UsageError('--out is required');
+  return { dirs: list.map((d) => parsePath(d, 'DIR') ?? ''), out };
+}
+
+export async function handler(options: MergeOptions, io: CliIo): Promise<number> {
+  const out = path.resolve(io.cwd, options.out);
+  checkOutputDir(out, '--out');
+  const outcome = await mergeSweeps(
+    options.dirs.map((d) => path.resolve(io.cwd, d)),
+    out,
+  );
+  if (outcome.kind === 'badInput') {
+    io.stderr(`${outcome.messages.join('\n')}\nnothing was written\n`);
+    return EXIT.badInput;
+  }
+  io.stdout(`merged ${outcome.runs} runs into ${displayPath(io, out)}\n`);
+  if (outcome.missing.length === 0) return EXIT.ok;
+  io.stderr(
+    `${outcome.missing.length} planned runs are missing (first: ${outcome.missing.slice(0, 10).join(', ')}); run their shards again, then merge\n`,
+  );
+  return EXIT.failed;
+}

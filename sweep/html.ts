@@ -1,0 +1,34 @@
+// sweep.html: the reports module's sweep page (histograms, CDFs, rollback rate with intervals).
+import { escapeHtml } from '../reports/format.js';
+import { sweepReportHtml } from '../reports/sweep-charts.js';
+import type { SweepAggregate } from './aggregate.js';
+import type { SweepPlanFile } from './run.js';
+
+export function sweepHtml(agg: SweepAggregate, plan: SweepPlanFile): Promise<string> {
+  const input = {
+    combinations: agg.combos.map((c) => ({
+      label: c.label,
+      downtimeMs: c.samples.downtimeMs,
+      durationMs: c.samples.durationMs,
+      rolledBack: c.rolledBackRuns,
+      total: c.runs - c.errors,
+    })),
+  };
+  const worst = agg.combos
+    .flatMap((c) =>
+      c.worst
+        .slice(0, 3)
+        .map(
+          (w) =>
+            `<li>${escapeHtml(c.label)}: seed ${w.seed} (downtime ${(w.downtimeMs / 1000).toFixed(1)} s, ${escapeHtml(w.outcome)})</li>`,
+        ),
+    )
+    .join('');
+  const intro =
+    `<p>${agg.totalRuns} runs over seeds ${plan.seedStart}–${plan.seedStart + plan.seeds - 1}` +
+    (plan.shard ? `, shard ${plan.shard.index}/${plan.shard.count}` : '') +
+    (agg.errors.length > 0 ? `, <strong>${agg.errors.length} errors</strong>` : '') +
+    `.</p><p>Best: <strong>${escapeHtml(agg.best?.label ?? 'none')}</strong> (${escapeHtml(agg.best?.rule ?? '')}).</p>` +
+    `<p>Worst seeds (replay with <code>rollsim run SCENARIO --seed N</code>):</p><ul>${worst}</ul>`;
+  return Promise.resolve(sweepReportHtml(input, `Sweep: ${agg.scenario}`, intro));
+}

@@ -1,0 +1,25 @@
+// One sweep run inside a worker thread: scenario + seed in, a run record out. A run that throws is
+// recorded as an error with its seed, never a crash of the sweep.
+import { runScenario } from '../simulator/run.js';
+import type { Scenario } from '../scenarios/types.js';
+import { summarise, type RunRecord } from './store.js';
+
+export interface SweepTask {
+  readonly key: string;
+  readonly seed: number;
+  readonly settings: Readonly<Record<string, string | number | boolean>>;
+  readonly scenario: Scenario;
+}
+
+export function runTask(task: SweepTask): RunRecord {
+  const base = { key: task.key, seed: task.seed, settings: task.settings };
+  try {
+    const { result } = runScenario(task.scenario, { seed: task.seed });
+    return { ...base, status: 'ok', result: summarise(result) };
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { ...base, status: 'error', error: message };
+  }
+}
+
+export default runTask;
