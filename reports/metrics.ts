@@ -1,0 +1,189 @@
+// Every run metric, defined once: pure functions and small accumulators that the simulator feeds and the
+// reports read. Nothing here knows about events or instances, only numbers over simulated time.
+import type { RunMetrics } from '../simulator/result.js';
+
+/** Rounds to 3 decimals (results must be byte-identical across runs; this also keeps them readable). */
+export function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+export const MS_PER_HOUR = 3_600_000;
+
+// ---------------------------------------------------------------------------------------------
+// Latency: a fixed log-bucket histogram, so p50/p95/p99 of millions of requests take constant memory.
+
+/** Relative width of a bucket: values are reported within ±0.5 % of the true quantile. */
+export const LATENCY_BUCKET_GROWTH = 1.01;
+/** Buckets cover 1 ms to ~25 hours; values below 1 ms go to bucket 0, above the top to the last. */
+export const LATENCY_BUCKETS = 1700;
+const LOG_GROWTH = Math.log(LATENCY_BUCKET_GROWTH);
+
+/** Bucket of a latency (exported so a caller feeding several histograms computes it once). */
+export function latencyBucket(ms: number): number {
+  if (!(ms >= 1)) return 0;
+  const b = Math.floor(Math.log(ms) / LOG_GROWTH) + 1;
+  return b < LATENCY_BUCKETS ? b : LATENCY_BUCKETS - 1;
+}
+
+/** The value a bucket stands for: the geometric middle of its range (0 for bucket 0). */
+export function bucketValueMs(b: number): number {
+  if (b === 0) return 0;
+  return Math.pow(LATENCY_BUCKET_GROWTH, b - 0.5);
+}
+
+export class LatencyHistogram {
+  readonly counts = new Float64Array(LATENCY_BUCKETS);
+  total = 0;
+
+  add(ms: number): void {
+    this.addBucket(latencyBucket(ms));
+  }
+
+  addBucket(b: number): void {
+    this.counts[b]! += 1;
+    this.total += 1;
+  }
+
+  reset(): void {
+    if (this.total === 0) return;
+    this.counts.fill(0);
+    this.total = 0;
+  }
+
+  /** The q-quantile (0..1), nearest-rank over buckets; 0 when empty. */
+  quantile(q: number): number {
+    if (this.total === 0) return 0;
+    const rank = Math.max(1, Math.ceil(q * this.total));
+    let seen = 0;
+    for (let b = 0; b < LATENCY_BUCKETS; b++) {
+      seen += this.counts[b]!;
+      if (seen >= rank) return bucketValueMs(b);
+    }
+    return bucketValueMs(LATENCY_BUCKETS - 1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quantities over simulated time.
+
+/** The time integral of a piecewise-constant value (in value·ms), for averages over an interval. */
+export class TimeIntegral {
+  private value = 0;
+  private lastMs: number;
+  private integral = 0;
+
+  constructor(startMs = 0) {
+    this.lastMs = startMs;
+  }
+
+  set(nowMs: number, value: number): void {
+    this.integral += this.value * (nowMs - this.lastMs);
+    this.lastMs = nowMs;
+    this.value = value;
+  }
+
+  get current(): number {
+    return this.value;
+  }
+
+  /** The integral since the last `take`, up to now; restarts it. */
+  take(nowMs: number): number {
+    this.set(nowMs, this.value);
+    const out = this.integral;
+    this.integral = 0;
+    return out;
+  }
+}
+
+/** Total time a condition held (downtime, degraded time), from its changes. */
+export class ConditionTimer {
+  private on = false;
+  private sinceMs = 0;
+  private totalMs = 0;
+
+  set(nowMs: number, on: boolean): void {
+    if (on === this.on) return;
+    if (this.on) this.totalMs += nowMs - this.sinceMs;
+    this.on = on;
+    this.sinceMs = nowMs;
+  }
+
+  totalUntil(nowMs: number): number {
+    return this.totalMs + (this.on ? nowMs - this.sinceMs : 0);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Definitions.
+
+/** Down: someone wants service (sync: offered load > 0; async: backlog > 0) and no instance serves. */
+export function isDown(demand: boolean, readyInstances: number): boolean {
+  return demand && readyInstances === 0;
+}
+
+/** Degraded: the ready instances' capacity is below the offered load (down counts as degraded too). */
+export function isDegraded(offeredRps: number, capacityRps: number): boolean {
+  return offeredRps > 0 && capacityRps < offeredRps;
+}
+
+/** Failed requests (dropped for lack of an instance or killed in flight, plus timed out) per offered. */
+export function droppedPercent(offered: number, dropped: number, timedOut: number): number {
+  return offered === 0 ? 0 : round3(((dropped + timedOut) / offered) * 100);
+}
+
+/** GPU-hours from the time integral of GPUs held (GPU·ms). */
+export function gpuHours(gpuMs: number): number {
+  return round3(gpuMs / MS_PER_HOUR);
+}
+
+/** Per-second rate of a count over a window. */
+export function ratePerSecond(count: number, windowMs: number): number {
+  return windowMs > 0 ? round3((count * 1000) / windowMs) : 0;
+}
+
+/** Everything RunMetrics is made of, accumulated over a run. */
+export class RunMetricsAccumulator {
+  offered = 0;
+  served = 0;
+  dropped = 0;
+  timedOut = 0;
+  peakGpus = 0;
+  peakBacklog = 0;
+  readonly latency = new LatencyHistogram();
+  readonly gpus = new TimeIntegral();
+  readonly down = new ConditionTimer();
+  readonly degraded = new ConditionTimer();
+  private gpuMs = 0;
+
+  setGpus(nowMs: number, gpus: number): void {
+    this.gpus.set(nowMs, gpus);
+    if (gpus > this.peakGpus) this.peakGpus = gpus;
+  }
+
+  noteBacklog(backlog: number): void {
+    if (backlog > this.peakBacklog) this.peakBacklog = backlog;
+  }
+
+  finish(endMs: number): RunMetrics {
+    this.gpuMs += this.gpus.take(endMs);
+    return {
+      downtimeMs: this.down.totalUntil(endMs),
+      degradedMs: this.degraded.totalUntil(endMs),
+      requests: {
+        offered: this.offered,
+        served: this.served,
+        dropped: this.dropped,
+        timedOut: this.timedOut,
+      },
+      droppedPercent: droppedPercent(this.offered, this.dropped, this.timedOut),
+      latencyMs: {
+        p50: round3(this.latency.quantile(0.5)),
+        p95: round3(this.latency.quantile(0.95)),
+        p99: round3(this.latency.quantile(0.99)),
+      },
+      gpuHours: gpuHours(this.gpuMs),
+      peakGpus: this.peakGpus,
+      peakBacklog: this.peakBacklog,
+    };
+  }
+}

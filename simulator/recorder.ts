@@ -1,0 +1,187 @@
+// What a run records: the edits (from the engine's action effects), the timeline samples, the markers,
+// and the downtime and degraded clocks. The definitions of the figures are in reports/metrics.ts.
+import type { EngineEffect, EngineEvent } from '../engine/types.js';
+import { isDegraded, isDown, ratePerSecond, round3 } from '../reports/metrics.js';
+import type { EditResult, TimelineSample } from './result.js';
+import type { World } from './world.js';
+
+interface Tracker {
+  readonly requestedAtMs: number;
+  readonly startedAtMs: number;
+  peakInstances: number;
+  minReadyInstances: number;
+}
+
+type Snapshot = Omit<TimelineSample, 'offeredRps' | 'servedRps' | 'droppedRps' | 'p50Ms' | 'p95Ms'>;
+
+export class Recorder {
+  readonly timeline: TimelineSample[] = [];
+  readonly edits: EditResult[] = [];
+  private readonly trackers = new Map<number, Tracker>();
+  private requestAtMs: number | null = null;
+  private snapshot: Snapshot | null = null;
+
+  constructor(private readonly w: World) {}
+
+  /** Instances or the offered rate changed: update the clocks and the open edits' extremes. */
+  countsChanged(): void {
+    const w = this.w;
+    const now = w.clock.now;
+    const ready = w.serving.routableCount;
+    const rate = w.arrivals?.rateAt(now) ?? 0;
+    const demand = w.async ? w.serving.queueLength > 0 : rate > 0;
+    w.metrics.down.set(now, isDown(demand, ready));
+    w.metrics.degraded.set(now, isDegraded(rate, this.capacityRps()));
+    const alive = w.alive.size;
+    for (const t of this.trackers.values()) {
+      if (alive > t.peakInstances) t.peakInstances = alive;
+      if (ready < t.minReadyInstances) t.minReadyInstances = ready;
+    }
+  }
+
+  /** Most requests/s the routable instances can serve. */
+  capacityRps(): number {
+    let total = 0;
+    for (const idx of this.w.alive)
+      if (this.w.serving.isRoutable(idx)) total += this.w.serving.capacityRpsOf(idx);
+    return total;
+  }
+
+  onStep(event: EngineEvent): void {
+    const isRequest = event.type === 'edit/requested' || event.type === 'rollback/requested';
+    this.requestAtMs = isRequest ? event.atMs : null;
+    if (event.type === 'edit/requested')
+      this.w.mark('editRequested', `edit requested: ${JSON.stringify(event.edit)}`);
+    if (event.type === 'rollback/requested') this.w.mark('rollbackRequested', 'rollback requested');
+  }
+
+  onEffect(effect: EngineEffect): void {
+    const w = this.w;
+    switch (effect.type) {
+      case 'action/started':
+        this.tracker(effect.actionIndex);
+        return;
+      case 'action/ended':
+        return this.endAction(effect);
+      case 'deployment/degraded':
+        w.mark('degraded', `degraded: ${effect.ready} of ${effect.desired} instances available`);
+        return;
+      case 'deployment/healthy':
+        w.mark('healthy', `healthy: ${effect.ready} instances available`);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private tracker(actionIndex: number): Tracker {
+    let t = this.trackers.get(actionIndex);
+    if (t === undefined) {
+      const now = this.w.clock.now;
+      t = {
+        requestedAtMs: this.requestAtMs ?? now,
+        startedAtMs: now,
+        peakInstances: this.w.alive.size,
+        minReadyInstances: this.w.serving.routableCount,
+      };
+      this.trackers.set(actionIndex, t);
+    }
+    return t;
+  }
+
+  private endAction(e: Extract<EngineEffect, { type: 'action/ended' }>): void {
+    const t = this.tracker(e.actionIndex);
+    this.trackers.delete(e.actionIndex);
+    const now = this.w.clock.now;
+    this.edits.push({
+      index: e.actionIndex,
+      kind: e.kind,
+      requestedAtMs: t.requestedAtMs,
+      outcome: e.outcome,
+      reason: e.reason,
+      errors: e.errors,
+      inPlace: e.inPlace,
+      startedAtMs: t.startedAtMs,
+      endedAtMs: now,
+      durationMs: now - t.startedAtMs,
+      fromRevision: e.fromRevision,
+      toRevision: e.toRevision,
+      peakInstances: t.peakInstances,
+      minReadyInstances: t.minReadyInstances,
+    });
+    this.edits.sort((a, b) => a.index - b.index);
+    const what = e.kind === 'rollback' ? 'rollback' : 'edit';
+    if (e.outcome === 'rejected') {
+      this.w.mark('editRejected', `${what} rejected: ${e.errors.map((x) => x.code).join(', ')}`);
+    } else if (e.kind === 'edit') {
+      const kind = e.outcome === 'completed' ? 'editCompleted' : 'editRolledBack';
+      this.w.mark(kind, e.outcome === 'completed' ? 'edit completed' : `edit rolled back: ${e.reason ?? ''}`);
+    }
+  }
+
+  /** Closes the current timeline window (if any) at `now` and opens the next one. */
+  sample(open: boolean): void {
+    const w = this.w;
+    const now = w.clock.now;
+    const snap = this.snapshot;
+    if (snap !== null && now > snap.tMs) {
+      const win = w.serving.window;
+      const spanMs = now - snap.tMs;
+      this.timeline.push({
+        tMs: snap.tMs,
+        offeredRps: ratePerSecond(win.offered, spanMs),
+        servedRps: ratePerSecond(win.served, spanMs),
+        droppedRps: ratePerSecond(win.failed, spanMs),
+        capacityRps: snap.capacityRps,
+        desired: snap.desired,
+        instances: snap.instances,
+        gpusUsed: snap.gpusUsed,
+        gpusFree: snap.gpusFree,
+        pools: snap.pools,
+        p50Ms: round3(win.latency.quantile(0.5)),
+        p95Ms: round3(win.latency.quantile(0.95)),
+        queue: snap.queue,
+      });
+    }
+    w.serving.window.offered = 0;
+    w.serving.window.served = 0;
+    w.serving.window.failed = 0;
+    w.serving.window.latency.reset();
+    this.snapshot = open ? this.takeSnapshot() : null;
+  }
+
+  private takeSnapshot(): Snapshot {
+    const w = this.w;
+    const byRevision = new Map<number, { ready: number; starting: number; draining: number }>();
+    for (const idx of w.alive) {
+      const inst = w.instances[idx]!;
+      if (inst.phase === 'crashed') continue;
+      let counts = byRevision.get(inst.revision);
+      if (counts === undefined)
+        byRevision.set(inst.revision, (counts = { ready: 0, starting: 0, draining: 0 }));
+      if (inst.phase === 'draining') counts.draining++;
+      else if (w.serving.isRoutable(idx)) counts.ready++;
+      else counts.starting++;
+    }
+    const instances: Record<string, { ready: number; starting: number; draining: number }> = {};
+    for (const rev of [...byRevision.keys()].sort((a, b) => a - b))
+      instances[`rev${rev}`] = byRevision.get(rev)!;
+    const pools: Record<string, { deployment: number; tenants: number; free: number; down: number }> = {};
+    let gpusFree = 0;
+    w.cluster.pools.forEach((pool, p) => {
+      const u = w.cluster.usage(p);
+      pools[pool.config.name] = { deployment: u.deployment, tenants: u.tenants, free: u.free, down: u.down };
+      gpusFree += u.free;
+    });
+    return {
+      tMs: w.clock.now,
+      capacityRps: round3(this.capacityRps()),
+      desired: w.engine.desired,
+      instances,
+      gpusUsed: w.deploymentGpus,
+      gpusFree,
+      pools,
+      queue: w.serving.queueLength,
+    };
+  }
+}

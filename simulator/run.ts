@@ -1,0 +1,264 @@
+// Entry point of a simulation run: scenario in, result (and optionally the full trace) out.
+// The driver wires the world's parts together and runs the event loop until the scenario's duration.
+import type { EngineEffect } from '../engine/types.js';
+import type { Scenario } from '../scenarios/types.js';
+import { Autoscaler } from './autoscaler.js';
+import { Ev } from './events.js';
+import {
+  applyFault,
+  onFlakyEnd,
+  onGpuRepair,
+  onNodeProvisioned,
+  onNodeRepair,
+  onSqueezeEnd,
+  setupTenants,
+  tenantStep,
+} from './faults.js';
+import {
+  createInstance,
+  drain,
+  onCrashUnderLoad,
+  onDrained,
+  onDrainTimeout,
+  onLoadDone,
+  onProbe,
+  placeInitial,
+  terminate,
+} from './lifecycle.js';
+import { SERVICE_SIGMA } from './performance.js';
+import { lognormalFactor } from './random.js';
+import { Recorder } from './recorder.js';
+import type { RunResult } from './result.js';
+import { Serving } from './serving.js';
+import { loadTrace, type ParsedTrace } from './trace.js';
+import { makeArrivals } from './traffic.js';
+import { World } from './world.js';
+
+// Module-level copies: under tsx, every read of an imported binding is a getter call, and the loop
+// below runs once per event.
+const K = { ...Ev };
+const serviceFactor = lognormalFactor;
+const SIGMA = SERVICE_SIGMA;
+
+export interface RunOptions {
+  readonly seed?: number;
+  readonly trace?: boolean;
+  readonly checkInvariants?: boolean;
+  readonly onProgress?: (simulatedMs: number) => void;
+  /** Called once at the end with counters for benchmarks (kernel events popped, engine steps). */
+  readonly onStats?: (stats: RunStats) => void;
+}
+
+export interface RunStats {
+  readonly events: number;
+  readonly engineSteps: number;
+}
+
+export interface TraceEntry {
+  readonly tMs: number;
+  readonly kind: 'event' | 'effect' | 'world';
+  readonly data: unknown;
+}
+
+export function runScenario(
+  scenario: Scenario,
+  options: RunOptions = {},
+): { result: RunResult; trace: TraceEntry[] | null } {
+  const seed = options.seed ?? scenario.seed;
+  const parsed = scenario.traffic.profile === 'trace' ? traceOf(scenario) : null;
+  const w = new World(
+    scenario,
+    {
+      seed,
+      trace: options.trace ?? false,
+      checkInvariants: options.checkInvariants ?? false,
+      onProgress: options.onProgress ?? null,
+    },
+    (world) =>
+      new Serving(world.clock, world.metrics, {
+        async: world.engine.spec.processingType === 'async',
+        timeoutMs: scenario.traffic.timeoutMs,
+        inputTokens: parsed?.inputTokens ?? null,
+        outputTokens: parsed?.outputTokens ?? null,
+        onDrained: (idx) => onDrained(world, idx),
+      }),
+  );
+  const recorder = new Recorder(w);
+  w.onStep = (event) => recorder.onStep(event);
+  w.onEffect = (effect) => applyEffect(w, recorder, effect);
+  w.onCountsChanged = () => recorder.countsChanged();
+  w.arrivals = makeArrivals(scenario.traffic, parsed, w.streams.traffic, scenario.sampleIntervalMs);
+  w.traceTokenMeans = parsed === null ? null : tokenMeans(parsed);
+  start(w, recorder);
+  loop(w, recorder, new Autoscaler());
+  const endMs = scenario.durationMs;
+  const result: RunResult = {
+    scenario: scenario.metadata.name,
+    seed,
+    simulatedMs: endMs,
+    edits: recorder.edits,
+    final: { revision: w.engine.revision, spec: w.engine.spec, readyInstances: w.serving.routableCount },
+    metrics: w.metrics.finish(endMs),
+    timeline: recorder.timeline,
+    markers: w.markers,
+    expectations: [],
+  };
+  options.onStats?.({ events: w.clock.popped, engineSteps: w.engineSteps });
+  return { result, trace: w.traceLog };
+}
+
+function traceOf(scenario: Scenario): ParsedTrace {
+  if (scenario.traffic.profile !== 'trace') throw new Error('traceOf: not a trace profile');
+  const loaded = loadTrace(scenario.traffic.trace);
+  if (!loaded.ok)
+    throw new Error(
+      `trace ${scenario.traffic.trace.file}: ${loaded.issues.map((i) => i.message).join('; ')}`,
+    );
+  return loaded.trace;
+}
+
+function tokenMeans(trace: ParsedTrace): { input: number; output: number } | null {
+  if (trace.outputTokens === null) return null;
+  const mean = (a: Float64Array | null): number =>
+    a === null || a.length === 0 ? 0 : a.reduce((x, y) => x + y, 0) / a.length;
+  return { input: mean(trace.inputTokens), output: mean(trace.outputTokens) };
+}
+
+/** t = 0: the deployment running, tenants holding their GPUs, and the first of every periodic event. */
+function start(w: World, recorder: Recorder): void {
+  const s = w.scenario;
+  placeInitial(w);
+  setupTenants(w);
+  recorder.countsChanged();
+  recorder.sample(true);
+  w.schedule(s.durationMs, Ev.end);
+  if (s.sampleIntervalMs < s.durationMs) w.schedule(s.sampleIntervalMs, Ev.sample);
+  if (s.autoscaler.intervalMs < s.durationMs) w.schedule(s.autoscaler.intervalMs, Ev.autoscale);
+  s.events.forEach((e, i) => w.schedule(e.atMs, Ev.scenario, i));
+  for (const t of w.arrivals!.rateChangesMs) if (t > 0 && t < s.durationMs) w.schedule(t, Ev.rateChange);
+  scheduleNextArrival(w);
+}
+
+function scheduleNextArrival(w: World): void {
+  const next = w.arrivals!.next();
+  if (next !== null && next.timeMs < w.scenario.durationMs) w.schedule(next.timeMs, K.arrival, next.row);
+}
+
+function loop(w: World, recorder: Recorder, autoscaler: Autoscaler): void {
+  const clock = w.clock;
+  const s = w.scenario;
+  while (clock.pop()) {
+    const now = clock.now;
+    switch (clock.kind) {
+      case K.arrival:
+        w.serving.arrive(serviceFactor(w.streams.service, SIGMA), clock.argA);
+        if (w.async && w.serving.routableCount === 0) recorder.countsChanged();
+        scheduleNextArrival(w);
+        break;
+      case K.complete:
+        w.serving.complete(clock.argA, clock.argB);
+        break;
+      case K.queueExpiry:
+        w.serving.expire();
+        break;
+      case K.engine:
+      case K.timer:
+        w.deliver(clock.argA);
+        break;
+      case K.probe:
+        onProbe(w, clock.argA);
+        break;
+      case K.loadDone:
+        onLoadDone(w, clock.argA);
+        break;
+      case K.drainTimeout:
+        onDrainTimeout(w, clock.argA);
+        break;
+      case K.crashUnderLoad:
+        onCrashUnderLoad(w, clock.argA);
+        break;
+      case K.sample:
+        onSample(w, recorder);
+        if (now + s.sampleIntervalMs < s.durationMs) w.schedule(now + s.sampleIntervalMs, K.sample);
+        break;
+      case K.autoscale:
+        autoscaler.scrape(w);
+        if (now + s.autoscaler.intervalMs < s.durationMs)
+          w.schedule(now + s.autoscaler.intervalMs, K.autoscale);
+        break;
+      case K.rateChange:
+        recorder.countsChanged();
+        break;
+      case K.scenario:
+        onScenarioEvent(w, clock.argA);
+        break;
+      case K.end:
+        recorder.sample(false);
+        return;
+      default:
+        onClusterEvent(w, clock.kind, clock.argA, clock.argB);
+    }
+  }
+}
+
+function onSample(w: World, recorder: Recorder): void {
+  for (const n of w.cluster.scaleDownIdle(w.clock.now)) {
+    const pool = w.cluster.pools[w.cluster.nodes[n]!.pool]!.config.name;
+    w.mark('scale', `idle node removed from pool ${pool}`);
+  }
+  recorder.countsChanged();
+  recorder.sample(true);
+  w.flags.onProgress?.(w.clock.now);
+}
+
+function onClusterEvent(w: World, kind: number, argA: number, argB: number): void {
+  switch (kind) {
+    case Ev.tenantStep:
+      return tenantStep(w, argA, argB);
+    case Ev.nodeRepair:
+      return onNodeRepair(w, argA);
+    case Ev.gpuRepair:
+      return onGpuRepair(w, argA);
+    case Ev.nodeProvisioned:
+      return onNodeProvisioned(w, argA);
+    case Ev.squeezeEnd:
+      return onSqueezeEnd(w, argA);
+    case Ev.flakyEnd:
+      return onFlakyEnd(w);
+    default:
+      throw new Error(`simulator: unknown event kind ${kind}`);
+  }
+}
+
+function onScenarioEvent(w: World, i: number): void {
+  const event = w.scenario.events[i]!;
+  const atMs = w.clock.now;
+  switch (event.action) {
+    case 'edit':
+      return w.tell({ type: 'edit/requested', atMs, edit: event.edit });
+    case 'rollback':
+      return w.tell({ type: 'rollback/requested', atMs });
+    case 'fault':
+      return applyFault(w, event.fault);
+  }
+}
+
+function applyEffect(w: World, recorder: Recorder, effect: EngineEffect): void {
+  switch (effect.type) {
+    case 'instance/create':
+      return createInstance(w, effect.instanceId, effect.revision, effect.template);
+    case 'instance/drain':
+      return drain(w, effect.instanceId);
+    case 'instance/terminate':
+      return terminate(w, effect.instanceId);
+    case 'timer/schedule':
+      return w.tell({ type: 'timer/fired', atMs: Math.max(effect.atMs, w.clock.now), key: effect.key });
+    case 'spec/apply':
+      return; // the autoscaler and the samples read the engine's current spec
+    case 'action/started':
+    case 'action/ended':
+    case 'deployment/degraded':
+    case 'deployment/healthy':
+      return recorder.onEffect(effect);
+  }
+}

@@ -1,0 +1,163 @@
+// Proves the cluster and fault model: one-node best-fit placement, tenants, node autoscaling, GPU failures, bad versions, autoscaling.
+import { describe, expect, it } from 'vitest';
+import { Cluster } from '../simulator/cluster.js';
+import { makePool, makeScenario } from '../simulator/fixtures.js';
+import { makeStream } from '../simulator/random.js';
+import { runScenario } from '../simulator/run.js';
+import type { BadVersionMode, ScenarioEvent } from '../scenarios/types.js';
+
+describe('Cluster', () => {
+  it('places on the fullest node that fits and never straddles nodes', () => {
+    const c = new Cluster([makePool({ nodes: 2, gpusPerNode: 8 })]);
+    c.allocate(0, 5); // node 0: 3 free, node 1: 8 free
+    expect(c.findNode('H100', 2)).toBe(0);
+    expect(c.findNode('H100', 4)).toBe(1);
+    c.allocate(1, 6); // 3 + 2 free: 5 GPUs in total, but no node has 4
+    expect(c.findNode('H100', 4)).toBe(-1);
+    expect(c.findNode('A100-80GB', 1)).toBe(-1);
+  });
+
+  it('lets a tenant take only free GPUs, reporting the shortfall, and give them back', () => {
+    const c = new Cluster([makePool({ nodes: 2, gpusPerNode: 8 })]);
+    c.allocate(0, 2);
+    const t = c.addHolder('tenant', 0);
+    expect(c.setHolderTarget(t, 16, 0)).toBe(2);
+    expect(c.usage(0)).toEqual({ deployment: 2, tenants: 14, free: 0, down: 0 });
+    c.setHolderTarget(t, 6, 0);
+    expect(c.usage(0)).toEqual({ deployment: 2, tenants: 6, free: 8, down: 0 });
+    expect(c.findNode('H100', 8)).toBeGreaterThanOrEqual(0); // released so that a whole node is free
+  });
+
+  it('writes off a failed node and its holders, and brings it back on repair', () => {
+    const c = new Cluster([makePool({ nodes: 2, gpusPerNode: 8 })]);
+    const t = c.addHolder('tenant', 0);
+    c.setHolderTarget(t, 8, 0);
+    c.failNode(1);
+    expect(c.usage(0)).toEqual({ deployment: 0, tenants: 0, free: 8, down: 8 });
+    expect(c.topUp(t)).toBe(0); // the tenant reschedules onto the surviving node
+    c.repairNode(1, 1000);
+    expect(c.usage(0)).toEqual({ deployment: 0, tenants: 8, free: 8, down: 0 });
+  });
+
+  it('fails GPUs uniformly among healthy ones, reporting what was hit', () => {
+    const c = new Cluster([makePool({ nodes: 1, gpusPerNode: 8 })]);
+    c.allocate(0, 8);
+    const hit = c.failGpu(0, makeStream(1, 'test'));
+    expect(hit).toMatchObject({ node: 0, hit: 'deployment' });
+    expect(c.nodes[0]!.failedGpus).toBe(1);
+  });
+
+  it('adds a node for a pending instance, once, up to maxNodes', () => {
+    const c = new Cluster([makePool({ nodes: 1, maxNodes: 2 })]);
+    c.allocate(0, 6);
+    expect(c.planScaleUp([{ gpuType: 'H100', count: 4 }])).toEqual([1]);
+    expect(c.planScaleUp([{ gpuType: 'H100', count: 4 }])).toEqual([]); // the node on its way covers it
+    expect(
+      c.planScaleUp([
+        { gpuType: 'H100', count: 4 },
+        { gpuType: 'H100', count: 8 },
+      ]),
+    ).toEqual([]);
+  });
+});
+
+const swap: ScenarioEvent = {
+  atMs: 10 * 60_000,
+  action: 'edit',
+  edit: { model: 'llama-3.1-70b', accelerator: { type: 'H100', count: 4 } },
+};
+
+describe('faults and capacity in full runs', () => {
+  it('provisions a node for the new revision when the pool may grow', () => {
+    const scenario = makeScenario({
+      cluster: {
+        cloud: 'aws',
+        name: 'us-east-1-gpu',
+        pools: [makePool({ nodes: 1, maxNodes: 3, nodeProvisioningMs: 5 * 60_000 })],
+        tenants: [{ pool: 'h100', gpus: [{ atMs: 0, count: 4 }] }],
+      },
+      events: [swap],
+    });
+    const { result } = runScenario(scenario, { checkInvariants: true });
+    expect(result.edits[0]).toMatchObject({ outcome: 'completed' });
+    expect(result.markers.filter((m) => m.label.startsWith('node added')).length).toBeGreaterThanOrEqual(1);
+    expect(result.metrics.downtimeMs).toBe(0);
+  });
+
+  it('crashes the instance whose GPU fails and replaces it', () => {
+    const scenario = makeScenario({
+      cluster: { cloud: 'aws', name: 'c', pools: [makePool({ nodes: 1, gpusPerNode: 2 })], tenants: [] },
+      events: [
+        {
+          atMs: 60_000,
+          action: 'fault',
+          fault: { kind: 'gpuFailure', pool: 'h100', count: 1, repairMs: 120_000 },
+        },
+      ],
+    });
+    const { result, trace } = runScenario(scenario, { checkInvariants: true, trace: true });
+    const crashed = trace!.filter(
+      (e) => e.kind === 'event' && (e.data as { type: string }).type === 'instance/crashed',
+    );
+    expect(crashed).toHaveLength(1);
+    expect(crashed[0]!.data).toMatchObject({ cause: 'gpuFailure' });
+    expect(result.final.readyInstances).toBe(2); // the replacement got the repaired GPU
+    expect(result.metrics.downtimeMs).toBe(0);
+  });
+
+  const cases: [BadVersionMode, string][] = [
+    ['crashOnLoad', 'HEALTH_CHECK_FAILED'],
+    ['failHealth', 'HEALTH_CHECK_FAILED'],
+    ['slowLoad', 'PROGRESS_DEADLINE_EXCEEDED'],
+    ['crashUnderLoad', 'UNSTABLE_AFTER_EDIT'],
+  ];
+  it.each(cases)(
+    'a bad version (%s) of the new model rolls back with %s, old instances serving',
+    (mode, reason) => {
+      const scenario = makeScenario({
+        durationMs: 90 * 60_000,
+        events: [
+          {
+            atMs: 0,
+            action: 'fault',
+            fault: {
+              kind: 'badVersion',
+              model: 'llama-3.1-70b',
+              mode,
+              slowdown: 40,
+              crashAfterMs: 2 * 60_000,
+            },
+          },
+          swap,
+        ],
+      });
+      const { result } = runScenario(scenario, { checkInvariants: true });
+      expect(result.edits[0]).toMatchObject({ outcome: 'rolledBack', reason });
+      expect(result.final.spec.model).toBe('llama-3.1-8b');
+      expect(result.metrics.downtimeMs).toBe(0);
+      const last = result.timeline[result.timeline.length - 1]!;
+      expect(Object.keys(last.instances)).toEqual(['rev1']);
+    },
+  );
+
+  it('scales out when the load steps up and back in after the stabilisation window', () => {
+    const scenario = makeScenario({
+      durationMs: 60 * 60_000,
+      traffic: {
+        profile: 'steps',
+        steps: [
+          { atMs: 0, rps: 5 },
+          { atMs: 10 * 60_000, rps: 50 },
+          { atMs: 30 * 60_000, rps: 5 },
+        ],
+        timeoutMs: 30_000,
+      },
+    });
+    const { result } = runScenario(scenario, { checkInvariants: true });
+    const desiredAt = (min: number) => result.timeline.find((s) => s.tMs === min * 60_000)!.desired;
+    expect(desiredAt(5)).toBe(2);
+    expect(desiredAt(25)).toBeGreaterThanOrEqual(4);
+    expect(desiredAt(55)).toBe(2);
+    expect(result.markers.some((m) => m.kind === 'scale')).toBe(true);
+  });
+});

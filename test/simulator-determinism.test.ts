@@ -1,0 +1,94 @@
+// Proves a run is a pure function of scenario and seed, and that a fault does not reshuffle the traffic.
+import { describe, expect, it } from 'vitest';
+import { makePool, makeScenario } from '../simulator/fixtures.js';
+import { runScenario } from '../simulator/run.js';
+import type { Scenario, ScenarioEvent } from '../scenarios/types.js';
+
+/** A busy scenario touching most of the simulator: diurnal load, tenants, faults, an edit, a squeeze. */
+function busyScenario(extra: readonly ScenarioEvent[] = []): Scenario {
+  return makeScenario({
+    durationMs: 90 * 60_000,
+    cluster: {
+      cloud: 'aws',
+      name: 'us-east-1-gpu',
+      pools: [makePool({ nodes: 4, maxNodes: 6, nodeProvisioningMs: 5 * 60_000 })],
+      tenants: [
+        {
+          pool: 'h100',
+          gpus: [
+            { atMs: 0, count: 8 },
+            { atMs: 30 * 60_000, count: 12 },
+          ],
+        },
+      ],
+    },
+    traffic: {
+      profile: 'diurnal',
+      baseRps: 5,
+      peakRps: 40,
+      peakAtMs: 45 * 60_000,
+      periodMs: 90 * 60_000,
+      timeoutMs: 30_000,
+    },
+    events: [
+      {
+        atMs: 10 * 60_000,
+        action: 'fault',
+        fault: { kind: 'flakyHealth', probability: 0.2, forMs: 10 * 60_000 },
+      },
+      {
+        atMs: 20 * 60_000,
+        action: 'edit',
+        edit: { model: 'llama-3.1-70b-fp8', accelerator: { type: 'H100', count: 2 } },
+      },
+      {
+        atMs: 40 * 60_000,
+        action: 'fault',
+        fault: { kind: 'nodeFailure', pool: 'h100', count: 1, repairMs: 10 * 60_000 },
+      },
+      {
+        atMs: 60 * 60_000,
+        action: 'fault',
+        fault: { kind: 'capacitySqueeze', pool: 'h100', count: 4, forMs: 5 * 60_000 },
+      },
+      ...extra,
+    ],
+  });
+}
+
+describe('determinism', () => {
+  it('gives byte-identical results and traces for the same scenario and seed', () => {
+    const a = runScenario(busyScenario(), { seed: 7, trace: true, checkInvariants: true });
+    const b = runScenario(busyScenario(), { seed: 7, trace: true });
+    expect(JSON.stringify(b.result)).toBe(JSON.stringify(a.result));
+    expect(JSON.stringify(b.trace)).toBe(JSON.stringify(a.trace));
+    expect(a.result.seed).toBe(7);
+    expect(a.result.edits.length).toBe(1);
+    expect(a.result.timeline.length).toBe(540);
+  });
+
+  it('changes with the seed, and uses the scenario seed by default', () => {
+    const scenario = busyScenario();
+    const byDefault = runScenario(scenario).result;
+    expect(byDefault.seed).toBe(scenario.seed);
+    expect(JSON.stringify(runScenario(scenario, { seed: scenario.seed }).result)).toBe(
+      JSON.stringify(byDefault),
+    );
+    const other = runScenario(scenario, { seed: scenario.seed + 1 }).result;
+    expect(JSON.stringify(other)).not.toBe(JSON.stringify(byDefault));
+    expect(other.metrics.requests.offered).not.toBe(byDefault.metrics.requests.offered);
+  });
+
+  it('keeps the traffic when a fault is added (independent random streams)', () => {
+    const gpuFailure: ScenarioEvent = {
+      atMs: 5 * 60_000,
+      action: 'fault',
+      fault: { kind: 'gpuFailure', pool: 'h100', count: 3, repairMs: null },
+    };
+    const plain = runScenario(busyScenario(), { seed: 3 }).result;
+    const faulted = runScenario(busyScenario([gpuFailure]), { seed: 3 }).result;
+    expect(faulted.metrics.requests.offered).toBe(plain.metrics.requests.offered);
+    expect(faulted.timeline.map((s) => s.offeredRps)).toEqual(plain.timeline.map((s) => s.offeredRps));
+    expect(JSON.stringify(faulted.markers)).not.toBe(JSON.stringify(plain.markers));
+  });
+});

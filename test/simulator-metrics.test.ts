@@ -1,0 +1,71 @@
+// Proves the metric definitions: latency quantiles within 1 %, time integrals, the downtime clock, the failure percentage.
+import { describe, expect, it } from 'vitest';
+import {
+  ConditionTimer,
+  droppedPercent,
+  isDegraded,
+  isDown,
+  LatencyHistogram,
+  RunMetricsAccumulator,
+  TimeIntegral,
+} from '../reports/metrics.js';
+import { lognormalFactor, makeStream } from '../simulator/random.js';
+
+describe('LatencyHistogram', () => {
+  it('matches exact quantiles of 100k log-normal latencies within 1 %', () => {
+    const rand = makeStream(9, 'latency');
+    const h = new LatencyHistogram();
+    const values: number[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      const v = 2500 * lognormalFactor(rand, 0.8);
+      values.push(v);
+      h.add(v);
+    }
+    values.sort((a, b) => a - b);
+    for (const q of [0.5, 0.95, 0.99]) {
+      const exact = values[Math.ceil(q * values.length) - 1]!;
+      expect(Math.abs(h.quantile(q) - exact) / exact).toBeLessThan(0.01);
+    }
+  });
+
+  it('is 0 when empty and resets', () => {
+    const h = new LatencyHistogram();
+    expect(h.quantile(0.5)).toBe(0);
+    h.add(100);
+    expect(h.quantile(0.5)).toBeCloseTo(100, -1);
+    h.reset();
+    expect(h.total).toBe(0);
+  });
+});
+
+describe('time-based metrics', () => {
+  it('integrates a level over time and restarts on take', () => {
+    const x = new TimeIntegral();
+    x.set(0, 2);
+    x.set(1000, 5);
+    expect(x.take(3000)).toBe(2 * 1000 + 5 * 2000);
+    expect(x.take(4000)).toBe(5000);
+  });
+
+  it('adds up the time a condition holds', () => {
+    const down = new ConditionTimer();
+    down.set(100, isDown(true, 0));
+    down.set(400, isDown(true, 2));
+    down.set(900, isDown(true, 0));
+    expect(down.totalUntil(1000)).toBe(300 + 100);
+    expect(isDown(false, 0)).toBe(false);
+    expect(isDegraded(10, 9.9)).toBe(true);
+    expect(isDegraded(0, 0)).toBe(false);
+  });
+
+  it('counts dropped and timed-out requests as failed, and GPU-hours from GPU time', () => {
+    expect(droppedPercent(2000, 3, 1)).toBe(0.2);
+    expect(droppedPercent(0, 0, 0)).toBe(0);
+    const m = new RunMetricsAccumulator();
+    m.setGpus(0, 4);
+    m.setGpus(1_800_000, 8);
+    const out = m.finish(3_600_000);
+    expect(out.gpuHours).toBe(6);
+    expect(out.peakGpus).toBe(8);
+  });
+});

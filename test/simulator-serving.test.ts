@@ -1,0 +1,140 @@
+// Proves the request path: least-outstanding routing, the sync queue's timeout and drops, draining, and an async queue that never drops.
+import { describe, expect, it } from 'vitest';
+import { RunMetricsAccumulator } from '../reports/metrics.js';
+import { Ev } from '../simulator/events.js';
+import { makePool, makeScenario } from '../simulator/fixtures.js';
+import { EventQueue } from '../simulator/kernel.js';
+import { runScenario } from '../simulator/run.js';
+import { Serving, type InstancePerf } from '../simulator/serving.js';
+
+const perf = (slots: number, serviceMsMean = 1000): InstancePerf => ({
+  slots,
+  serviceMsMean,
+  decodeTokPerSec: 0,
+  prefillTokPerSec: 0,
+});
+
+function setup(async: boolean, timeoutMs = 5000) {
+  const clock = new EventQueue();
+  const metrics = new RunMetricsAccumulator();
+  const drained: number[] = [];
+  const serving = new Serving(clock, metrics, {
+    async,
+    timeoutMs,
+    inputTokens: null,
+    outputTokens: null,
+    onDrained: (i) => drained.push(i),
+  });
+  /** Runs queued completion and expiry events up to a time. */
+  const runUntil = (tMs: number): void => {
+    while (clock.peekTimeMs() <= tMs) {
+      clock.pop();
+      if (clock.kind === Ev.complete) serving.complete(clock.argA, clock.argB);
+      else if (clock.kind === Ev.queueExpiry) serving.expire();
+    }
+  };
+  return { clock, metrics, serving, drained, runUntil };
+}
+
+describe('router and sync queue', () => {
+  it('sends each request to the instance with the fewest outstanding requests', () => {
+    const { serving } = setup(false);
+    serving.addInstance(0, perf(4));
+    serving.addInstance(1, perf(4));
+    serving.setRoutable(0, true);
+    serving.setRoutable(1, true);
+    serving.arrive(1, -1);
+    serving.arrive(1, -1);
+    expect([serving.inFlight[0], serving.inFlight[1]]).toEqual([1, 1]);
+    serving.setRoutable(1, false);
+    serving.arrive(1, -1);
+    expect([serving.inFlight[0], serving.inFlight[1]]).toEqual([2, 1]);
+    serving.setRoutable(1, true);
+    serving.arrive(1, -1);
+    serving.arrive(1, -1);
+    expect([serving.inFlight[0], serving.inFlight[1]]).toEqual([3, 2]);
+  });
+
+  it('queues when every slot is busy, starts the head when a slot frees, and times out the rest', () => {
+    const { serving, metrics, runUntil } = setup(false, 5000);
+    serving.addInstance(0, perf(1, 3000));
+    serving.setRoutable(0, true);
+    serving.arrive(1, -1); // runs 0..3000
+    serving.arrive(1, -1); // waits, starts at 3000, done at 6000
+    serving.arrive(1, -1); // waits; its 5000 ms deadline passes before a slot frees at 6000
+    expect(serving.queueLength).toBe(2);
+    runUntil(10_000);
+    expect(metrics.served).toBe(2);
+    expect(metrics.timedOut).toBe(1);
+    expect(metrics.latency.quantile(1)).toBeCloseTo(6000, -2);
+  });
+
+  it('drops a sync request with no routable instance, and in-flight ones on a killed instance', () => {
+    const { serving, metrics } = setup(false);
+    serving.arrive(1, -1);
+    expect(metrics.dropped).toBe(1);
+    serving.addInstance(0, perf(8));
+    serving.setRoutable(0, true);
+    serving.arrive(1, -1);
+    serving.arrive(1, -1);
+    serving.kill(0);
+    expect(metrics.dropped).toBe(3);
+    expect(serving.routableCount).toBe(0);
+  });
+
+  it('lets a draining instance finish its requests and reports it empty', () => {
+    const { serving, drained, metrics, runUntil } = setup(false);
+    serving.addInstance(0, perf(8, 2000));
+    serving.addInstance(1, perf(8, 2000));
+    serving.setRoutable(0, true);
+    serving.arrive(1, -1);
+    expect(serving.startDrain(0)).toBe(false);
+    serving.setRoutable(1, true);
+    serving.arrive(1, -1);
+    expect(serving.inFlight[1]).toBe(1);
+    runUntil(5000);
+    expect(drained).toEqual([0]);
+    expect(metrics.served).toBe(2);
+  });
+});
+
+describe('async queue', () => {
+  it('never drops: waits without instances, requeues from a killed instance, serves everything', () => {
+    const { serving, metrics, runUntil } = setup(true, 10);
+    serving.arrive(1, -1);
+    serving.arrive(1, -1);
+    serving.addInstance(0, perf(2, 1000));
+    serving.setRoutable(0, true);
+    expect(serving.inFlight[0]).toBe(2);
+    serving.kill(0);
+    expect(serving.queueLength).toBe(2);
+    serving.addInstance(1, perf(1, 1000));
+    serving.setRoutable(1, true);
+    runUntil(60_000);
+    expect(metrics.served).toBe(2);
+    expect(metrics.dropped + metrics.timedOut).toBe(0);
+    expect(metrics.peakBacklog).toBe(2);
+  });
+
+  it('keeps every request through a whole-cluster outage in a full run, and counts the downtime', () => {
+    const scenario = makeScenario({
+      deployment: { processingType: 'async' },
+      cluster: { cloud: 'aws', name: 'us-east-1-gpu', pools: [makePool({ nodes: 2 })], tenants: [] },
+      events: [
+        {
+          atMs: 10 * 60_000,
+          action: 'fault',
+          fault: { kind: 'nodeFailure', pool: 'h100', count: 2, repairMs: 5 * 60_000 },
+        },
+      ],
+    });
+    const { result } = runScenario(scenario, { checkInvariants: true });
+    const r = result.metrics.requests;
+    expect(r.dropped + r.timedOut).toBe(0);
+    expect(result.metrics.peakBacklog).toBeGreaterThan(1000);
+    expect(result.metrics.downtimeMs).toBeGreaterThanOrEqual(5 * 60_000);
+    expect(r.served).toBeGreaterThan(r.offered - 100); // the backlog drains after the repair
+    const sync = runScenario({ ...scenario, deployment: { ...scenario.deployment, processingType: 'sync' } });
+    expect(sync.result.metrics.requests.dropped).toBeGreaterThan(1000);
+  });
+});
