@@ -6,14 +6,21 @@ import {
   deploymentProgressing,
   deploymentTimedOut,
   maxSurge,
-  newRSNewReplicas,
   proportionalScale,
+  reconcileNewReplicaSet,
   reconcileOldReplicaSets,
   type RollingStrategy,
 } from './k8s.js';
 import type { DeploymentSpec } from './spec.js';
 import type { EngineState, InstanceState, RevisionState, RolloutPhase, StatusCounts } from './state.js';
-import type { EditIssue, EngineEffect, EngineEvent, EngineOptions, RollbackReason } from './types.js';
+import type {
+  EditIssue,
+  EngineEffect,
+  EngineEvent,
+  EngineOptions,
+  FaultInjectionRule,
+  RollbackReason,
+} from './types.js';
 import { validateEdit } from './validate.js';
 
 export interface StepResult {
@@ -94,6 +101,14 @@ function isNoopProbe(state: EngineState, event: EngineEvent): boolean {
 
 type ActionPhase = Exclude<RolloutPhase, { phase: 'steady' }>;
 
+interface Census {
+  /** Non-terminating instances per revision. */
+  readonly live: Map<number, number>;
+  readonly availableByRevision: Map<number, number>;
+  available: number;
+  terminating: number;
+}
+
 class Draft {
   spec: DeploymentSpec;
   revision: number;
@@ -108,6 +123,8 @@ class Draft {
   degraded: boolean;
   lastRejection: readonly EditIssue[];
   readonly effects: EngineEffect[] = [];
+  private instancesChanged = false;
+  private counts: Census | null = null;
 
   constructor(
     readonly prev: EngineState,
@@ -151,7 +168,20 @@ class Draft {
 
   updateInstance(id: string, patch: Partial<InstanceState>): void {
     const inst = this.instances.get(id);
-    if (inst !== undefined) this.instances.set(id, { ...inst, ...patch });
+    if (inst !== undefined) this.putInstance({ ...inst, ...patch });
+  }
+
+  putInstance(inst: InstanceState): void {
+    this.instances.set(inst.id, inst);
+    this.instancesChanged = true;
+    this.counts = null;
+  }
+
+  deleteInstance(id: string): void {
+    if (this.instances.delete(id)) {
+      this.instancesChanged = true;
+      this.counts = null;
+    }
   }
 
   /** Instances of a revision that are not on their way out. */
@@ -159,18 +189,36 @@ class Draft {
     return [...this.instances.values()].filter((i) => i.revision === revision && !i.terminating);
   }
 
+  liveCount(revision: number): number {
+    return this.census().live.get(revision) ?? 0;
+  }
+
   terminatingCount(): number {
-    let n = 0;
-    for (const i of this.instances.values()) if (i.terminating) n++;
-    return n;
+    return this.census().terminating;
   }
 
   availableCount(revision?: number): number {
-    let n = 0;
+    const c = this.census();
+    return revision === undefined ? c.available : (c.availableByRevision.get(revision) ?? 0);
+  }
+
+  /** Counts over all instances, computed once and kept until an instance changes. */
+  private census(): Census {
+    if (this.counts !== null) return this.counts;
+    const c: Census = { live: new Map(), availableByRevision: new Map(), available: 0, terminating: 0 };
     for (const i of this.instances.values()) {
-      if (i.available && !i.terminating && (revision === undefined || i.revision === revision)) n++;
+      if (i.terminating) {
+        c.terminating++;
+        continue;
+      }
+      c.live.set(i.revision, (c.live.get(i.revision) ?? 0) + 1);
+      if (i.available) {
+        c.available++;
+        c.availableByRevision.set(i.revision, (c.availableByRevision.get(i.revision) ?? 0) + 1);
+      }
     }
-    return n;
+    this.counts = c;
+    return c;
   }
 
   schedule(key: string, atMs: number): void {
@@ -185,7 +233,7 @@ class Draft {
       spec: this.spec,
       revision: this.revision,
       revisions,
-      instances: Object.fromEntries(this.instances),
+      instances: this.instancesChanged ? Object.fromEntries(this.instances) : this.prev.instances,
       desired: this.desired,
       recommended: this.recommended,
       rollout: this.rollout,
@@ -197,6 +245,11 @@ class Draft {
       lastRejection: this.lastRejection,
     };
   }
+}
+
+/** Test-only: whether a planted bug switches this rule off (EngineOptions.faultInjection). */
+function isDisabled(d: Draft, rule: FaultInjectionRule): boolean {
+  return d.options.faultInjection?.disableRule === rule;
 }
 
 function strategyOf(options: EngineOptions): RollingStrategy {
@@ -225,7 +278,7 @@ function applyEvent(d: Draft, event: EngineEvent): void {
     case 'instance/crashed':
       return onCrashed(d, event.instanceId, event.cause);
     case 'instance/terminated':
-      d.instances.delete(event.instanceId);
+      d.deleteInstance(event.instanceId);
       return;
     case 'health/probePassed':
       return onProbePassed(d, event.instanceId);
@@ -242,10 +295,12 @@ function applyEvent(d: Draft, event: EngineEvent): void {
 function onEditRequested(d: Draft, edit: Parameters<typeof validateEdit>[1]): void {
   const actionIndex = d.nextActionIndex++;
   const editInProgress = d.rollout.phase !== 'steady';
+  const disabledRule = d.options.faultInjection?.disableRule;
   const result = validateEdit(d.spec, edit, {
     catalog: d.options.catalog,
     limits: d.options.limits,
     editInProgress,
+    ...(disabledRule === undefined ? {} : { disabledRule }),
   });
   const from = d.revision;
   if (!result.ok) {
@@ -546,9 +601,11 @@ function startRollback(d: Draft, reason: RollbackReason): void {
   const prior = r.fromRevision;
   const failed = r.toRevision;
   const inPlace = r.phase === 'scaling';
-  d.spec = r.priorSpec;
+  // Test-only planted bug: keep the failed spec in force while going back to the prior revision.
+  const restored = isDisabled(d, 'specRestoreOnRollback') ? d.spec : r.priorSpec;
+  d.spec = restored;
   d.revision = prior;
-  d.effects.push({ type: 'spec/apply', revision: prior, spec: r.priorSpec });
+  d.effects.push({ type: 'spec/apply', revision: prior, spec: restored });
   d.rollout = {
     ...r,
     phase: 'rollingBack',
@@ -617,12 +674,14 @@ function targetRevision(d: Draft): number {
 function reconcile(d: Draft): void {
   const target = targetRevision(d);
   const others = [...d.revisions.values()]
-    .filter((r) => r.revision !== target && (r.replicas > 0 || d.live(r.revision).length > 0))
+    .filter((r) => r.revision !== target && (r.replicas > 0 || d.liveCount(r.revision) > 0))
     .sort((a, b) => a.revision - b.revision);
   if (others.length === 0) {
     d.setReplicas(target, d.desired);
   } else {
-    const grown = newRSNewReplicas(d.strategy, d.desired, d.rev(target).replicas, currentTotal(d));
+    const grown = isDisabled(d, 'surgeLimit')
+      ? d.desired
+      : reconcileNewReplicaSet(d.strategy, d.desired, d.rev(target).replicas, currentTotal(d));
     if (grown !== d.rev(target).replicas) d.setReplicas(target, grown);
     else shrinkOld(d, target, others);
   }
@@ -631,7 +690,7 @@ function reconcile(d: Draft): void {
 
 function currentTotal(d: Draft): number {
   let total = 0;
-  for (const r of d.revisions.values()) total += Math.max(r.replicas, d.live(r.revision).length);
+  for (const r of d.revisions.values()) total += Math.max(r.replicas, d.liveCount(r.revision));
   return total + countedTerminating(d);
 }
 
@@ -664,14 +723,14 @@ function syncInstances(d: Draft): void {
       }
     }
   }
-  const budget = d.desired + maxSurge(d.strategy, d.desired);
+  const budget = isDisabled(d, 'surgeLimit') ? Infinity : d.desired + maxSurge(d.strategy, d.desired);
   // The revision being converged to gets the budget first.
   const target = targetRevision(d);
   const order = [...d.revisions.values()].sort((a, b) =>
     a.revision === target ? -1 : b.revision === target ? 1 : b.revision - a.revision,
   );
   for (const r of order) {
-    let missing = r.replicas - d.live(r.revision).length;
+    let missing = r.replicas - d.liveCount(r.revision);
     while (missing > 0 && totalInstances(d) < budget) {
       createInstance(d, r);
       missing--;
@@ -681,10 +740,7 @@ function syncInstances(d: Draft): void {
 
 /** Instances holding or waiting for GPUs (terminating ones too, under TerminationComplete). */
 function totalInstances(d: Draft): number {
-  let n = 0;
-  for (const i of d.instances.values())
-    if (!i.terminating || d.options.rollout.podReplacementPolicy === 'TerminationComplete') n++;
-  return n;
+  return d.instances.size - d.terminatingCount() + countedTerminating(d);
 }
 
 /** Not-yet-available instances go first (pending, then loading, then unready), newest first. */
@@ -698,7 +754,7 @@ function removalOrder(live: readonly InstanceState[]): InstanceState[] {
 
 function createInstance(d: Draft, r: RevisionState): void {
   const id = `r${r.revision}-${d.nextInstanceSeq++}`;
-  d.instances.set(id, {
+  d.putInstance({
     id,
     revision: r.revision,
     phase: 'pending',

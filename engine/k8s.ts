@@ -5,13 +5,20 @@ import type { IntOrPercent } from './types.js';
 export interface RollingStrategy {
   readonly maxSurge: IntOrPercent | null;
   readonly maxUnavailable: IntOrPercent | null;
+  /** Deployment strategy type; absent means RollingUpdate. Recreate has no surge and no availability floor. */
+  readonly type?: 'RollingUpdate' | 'Recreate';
+}
+
+function isRecreate(strategy: RollingStrategy): boolean {
+  return strategy.type === 'Recreate';
 }
 
 /** Parses `"25%"`-style strings; returns null when the value is neither an integer nor `<int>%`. */
 export function parseIntOrPercent(value: IntOrPercent | null): { kind: 'int' | 'percent'; n: number } | null {
   if (value === null) return { kind: 'int', n: 0 };
   if (typeof value === 'number') return Number.isInteger(value) ? { kind: 'int', n: value } : null;
-  const match = /^(-?\d+)%$/.exec(value);
+  // strconv.Atoi accepts an optional sign.
+  const match = /^([+-]?\d+)%$/.exec(value);
   return match ? { kind: 'percent', n: Number(match[1]) } : null;
 }
 
@@ -38,26 +45,29 @@ export function resolveFenceposts(
   return { surge, unavailable };
 }
 
-/** `MaxSurge`: the resolved surge (not clamped). */
+/** `MaxSurge`: the resolved surge (not clamped); 0 for Recreate. */
 export function maxSurge(strategy: RollingStrategy, desired: number): number {
+  if (isRecreate(strategy)) return 0;
   return resolveFenceposts(strategy, desired).surge;
 }
 
-/** `MaxUnavailable`: 0 when desired is 0, otherwise min(resolved unavailable, desired). */
+/** `MaxUnavailable`: 0 for Recreate or when desired is 0, otherwise min(resolved unavailable, desired). */
 export function maxUnavailable(strategy: RollingStrategy, desired: number): number {
-  if (desired === 0) return 0;
+  if (isRecreate(strategy) || desired === 0) return 0;
   return Math.min(resolveFenceposts(strategy, desired).unavailable, desired);
 }
 
-/** `MinAvailable`: desired − maxUnavailable. */
+/** `MinAvailable`: desired − maxUnavailable; 0 for Recreate. */
 export function minAvailable(strategy: RollingStrategy, desired: number): number {
+  if (isRecreate(strategy)) return 0;
   return desired - maxUnavailable(strategy, desired);
 }
 
 /**
- * `NewRSNewReplicas` for RollingUpdate: grow the new revision within desired + surge, counting every
- * revision's size in `currentTotal` (spec replicas, plus instances still holding GPUs under
- * TerminationComplete). A new revision above desired is scaled down to desired at once.
+ * `NewRSNewReplicas`: grow the new revision within desired + surge, counting every revision's size in
+ * `currentTotal` (spec replicas, plus instances still holding GPUs under TerminationComplete). Recreate
+ * goes straight to desired. Exactly as Go: a new revision already above desired is NOT reduced here
+ * (reconcileNewReplicaSet does that first).
  */
 export function newRSNewReplicas(
   strategy: RollingStrategy,
@@ -65,10 +75,25 @@ export function newRSNewReplicas(
   newReplicas: number,
   currentTotal: number,
 ): number {
-  if (newReplicas >= desired) return desired;
-  const maxTotal = desired + maxSurge(strategy, desired);
+  if (isRecreate(strategy)) return desired;
+  // The raw surge (GetScaledValueFromIntOrPercent, rounded up), as Go reads it here.
+  const maxTotal = desired + scaledValue(strategy.maxSurge, desired, true);
   if (currentTotal >= maxTotal) return newReplicas;
   return newReplicas + Math.min(maxTotal - currentTotal, desired - newReplicas);
+}
+
+/**
+ * `reconcileNewReplicaSet`'s target size for the new revision: unchanged at desired, straight down to
+ * desired when above it, otherwise `NewRSNewReplicas`.
+ */
+export function reconcileNewReplicaSet(
+  strategy: RollingStrategy,
+  desired: number,
+  newReplicas: number,
+  currentTotal: number,
+): number {
+  if (newReplicas >= desired) return desired;
+  return newRSNewReplicas(strategy, desired, newReplicas, currentTotal);
 }
 
 export interface ReplicaSetCounts {
@@ -240,9 +265,17 @@ export interface DeploymentStatusCounts {
   readonly ready: number;
 }
 
-/** `DeploymentComplete`: every instance is of the new revision and available. */
-export function deploymentComplete(desired: number, status: DeploymentStatusCounts): boolean {
-  return status.updated === desired && status.total === desired && status.available === desired;
+/**
+ * `DeploymentComplete`: every instance is of the new revision and available (and, when generations
+ * are given, the controller has observed the latest spec).
+ */
+export function deploymentComplete(
+  desired: number,
+  status: DeploymentStatusCounts,
+  generations?: { readonly observed: number; readonly desired: number },
+): boolean {
+  const observed = generations === undefined || generations.observed >= generations.desired;
+  return status.updated === desired && status.total === desired && status.available === desired && observed;
 }
 
 /** `DeploymentProgressing`: any of updated ↑, old ↓, ready ↑, available ↑. */
@@ -267,4 +300,163 @@ export function deploymentTimedOut(
   nowMs: number,
 ): boolean {
   return lastProgressAtMs + progressDeadlineMs < nowMs;
+}
+
+/** The Progressing condition as `DeploymentTimedOut` reads it. */
+export interface ProgressingCondition {
+  /** e.g. `ReplicaSetUpdated`, `NewReplicaSetAvailable`, `ProgressDeadlineExceeded`. */
+  readonly reason: string;
+  readonly lastUpdateAtMs: number;
+}
+
+/** progressDeadlineSeconds = MaxInt32 means "no deadline" (`HasProgressDeadline`). */
+export const NO_PROGRESS_DEADLINE_SECONDS = 2_147_483_647;
+
+/**
+ * `DeploymentTimedOut` with its guards: no deadline or no condition never times out, a completed
+ * rollout (NewReplicaSetAvailable) never times out, one already timed out stays timed out.
+ */
+export function progressDeadlineExceeded(
+  progressDeadlineSeconds: number | null,
+  condition: ProgressingCondition | null,
+  nowMs: number,
+): boolean {
+  if (progressDeadlineSeconds === null || progressDeadlineSeconds === NO_PROGRESS_DEADLINE_SECONDS)
+    return false;
+  if (condition === null || condition.reason === 'NewReplicaSetAvailable') return false;
+  if (condition.reason === 'ProgressDeadlineExceeded') return true;
+  return deploymentTimedOut(condition.lastUpdateAtMs, progressDeadlineSeconds * 1000, nowMs);
+}
+
+/** One revision as `scale()` sees it. */
+export interface ScaleRS {
+  readonly replicas: number;
+  readonly available: number;
+  /** `deployment.kubernetes.io/desired-replicas`; null when missing or unparsable. */
+  readonly desiredReplicasAnnotation: number | null;
+  readonly maxReplicasAnnotation: number | null;
+  /** Creation order: smaller is older (creationTimestamp, then name). */
+  readonly order: number;
+}
+
+export interface ScaleInput {
+  readonly strategy: RollingStrategy;
+  readonly desired: number;
+  /** deployment.status.replicas: the fallback for a missing max-replicas annotation. */
+  readonly statusReplicas: number;
+  readonly newRS: ScaleRS | null;
+  readonly oldRSs: readonly ScaleRS[];
+}
+
+/**
+ * `FindActiveOrLatest`: the single active revision, or the newest one (new revision first) when none
+ * is active; null when several are active. Returns an index into [newRS, ...oldRSs] (0 = newRS).
+ */
+export function findActiveOrLatest(newRS: ScaleRS | null, oldRSs: readonly ScaleRS[]): number | null {
+  const all = [newRS, ...oldRSs];
+  const active = all.flatMap((rs, i) => (rs !== null && rs.replicas > 0 ? [i] : []));
+  if (active.length === 1) return active[0] ?? null;
+  if (active.length > 1) return null;
+  if (newRS !== null) return 0;
+  if (oldRSs.length === 0) return null;
+  let newest = 1;
+  oldRSs.forEach((rs, i) => {
+    if (rs.order > (oldRSs[newest - 1]?.order ?? -Infinity)) newest = i + 1;
+  });
+  return newest;
+}
+
+/** `IsSaturated`: the new revision has desired replicas, says so in its annotation, and all are available. */
+export function isSaturated(desired: number, newRS: ScaleRS | null): boolean {
+  if (newRS === null || newRS.desiredReplicasAnnotation === null) return false;
+  return (
+    newRS.replicas === desired && newRS.desiredReplicasAnnotation === desired && newRS.available === desired
+  );
+}
+
+/**
+ * `scale()`: a resize of the deployment while one or more revisions are active. One active (or none):
+ * it takes all of desired. A saturated new revision: old ones go to 0. Otherwise (RollingUpdate) the
+ * proportional split of desired + surge. Returns sizes for the new revision (null if none) and the old ones.
+ */
+export function scaleDeployment(input: ScaleInput): { newRS: number | null; oldRSs: number[] } {
+  const { newRS, oldRSs, desired } = input;
+  const sizes = [newRS?.replicas ?? null, ...oldRSs.map((rs) => rs.replicas)];
+  const result = (): { newRS: number | null; oldRSs: number[] } => ({
+    newRS: sizes[0] ?? null,
+    oldRSs: sizes.slice(1).map((n) => n ?? 0),
+  });
+  const single = findActiveOrLatest(newRS, oldRSs);
+  if (single !== null) {
+    sizes[single] = desired;
+    return result();
+  }
+  if (isSaturated(desired, newRS)) {
+    for (let i = 1; i < sizes.length; i++) sizes[i] = 0;
+    return result();
+  }
+  if (isRecreate(input.strategy)) return result();
+  const all = [newRS, ...oldRSs].flatMap((rs, i) => (rs === null ? [] : [{ rs, i }]));
+  const scaled = proportionalScale(
+    all.map(({ rs }) => rs),
+    input.strategy,
+    desired,
+    input.statusReplicas,
+  );
+  all.forEach(({ i }, k) => (sizes[i] = scaled[k] ?? sizes[i] ?? 0));
+  return result();
+}
+
+/** A ReplicaSet's replica bookkeeping, as the terminating-replica helpers read it. */
+export interface ReplicaSetReplicaStatus {
+  /** spec.replicas */
+  readonly replicas: number;
+  /** status.replicas: pods that exist and are not terminating. */
+  readonly statusReplicas: number;
+  /** status.terminatingReplicas; null when the ReplicaSet controller has not reported it. */
+  readonly terminating: number | null;
+  /** status.observedGeneration; 0 means the ReplicaSet was never synced. */
+  readonly observedGeneration: number;
+}
+
+/** `GetReplicaCountForReplicaSets`: Σ spec.replicas. */
+export function replicaCountForReplicaSets(rss: readonly ReplicaSetReplicaStatus[]): number {
+  return rss.reduce((s, rs) => s + rs.replicas, 0);
+}
+
+/** `GetActualReplicaCountForReplicaSets`: Σ status.replicas. */
+export function actualReplicaCountForReplicaSets(rss: readonly ReplicaSetReplicaStatus[]): number {
+  return rss.reduce((s, rs) => s + rs.statusReplicas, 0);
+}
+
+/**
+ * `GetTerminatingReplicaCountForReplicaSets`: Σ terminating; an unsynced ReplicaSet without a count adds
+ * 0, a synced one without a count makes the total unknown (null).
+ */
+export function terminatingReplicaCountForReplicaSets(
+  rss: readonly ReplicaSetReplicaStatus[],
+): number | null {
+  let total = 0;
+  for (const rs of rss) {
+    if (rs.terminating !== null) total += rs.terminating;
+    else if (rs.observedGeneration !== 0) return null;
+  }
+  return total;
+}
+
+/**
+ * The instance count the surge budget is measured against (`NewRSNewReplicas`'s current pod count).
+ * TerminationStarted (Kubernetes' default): Σ spec.replicas. TerminationComplete (alpha
+ * podReplacementPolicy, rollsim's default): Σ max(spec, status) + Σ terminating, so instances still
+ * releasing their GPUs use up surge; null when a terminating count is unknown (Go returns an error).
+ * The TerminationComplete formula is inferred from the Kubernetes tests (K8S-SEMANTICS §1.9).
+ */
+export function surgeBudgetReplicaCount(
+  rss: readonly ReplicaSetReplicaStatus[],
+  policy: 'TerminationStarted' | 'TerminationComplete',
+): number | null {
+  if (policy === 'TerminationStarted') return replicaCountForReplicaSets(rss);
+  const terminating = terminatingReplicaCountForReplicaSets(rss);
+  if (terminating === null) return null;
+  return rss.reduce((s, rs) => s + Math.max(rs.replicas, rs.statusReplicas), 0) + terminating;
 }

@@ -11,13 +11,15 @@ import {
   type ScalingMetric,
   type SpecEdit,
 } from './spec.js';
-import type { EditIssue } from './types.js';
+import type { EditIssue, FaultInjectionRule } from './types.js';
 
 export interface ValidationContext {
   readonly catalog: Catalog;
   readonly limits: PlatformLimits;
   /** A rollout of an earlier edit is still under way. */
   readonly editInProgress: boolean;
+  /** Test-only: a validation rule switched off to plant a bug (EngineOptions.faultInjection). */
+  readonly disabledRule?: FaultInjectionRule;
 }
 
 /** `inPlace`: only scaling and/or tags change; `rolling`: the model or accelerator changes. */
@@ -35,7 +37,7 @@ export function validateEdit(
   const next = applyEdit(current, edit);
   const issues = [
     ...editabilityIssues(current, context),
-    ...lockedFieldIssues(current, edit),
+    ...(context.disabledRule === 'lockedFieldCheck' ? [] : lockedFieldIssues(current, edit)),
     ...modelIssues(current, next, edit, context),
     ...scalingIssues(next, edit, context.limits),
   ];
@@ -123,7 +125,11 @@ function modelIssues(current: DeploymentSpec, next: DeploymentSpec, edit: SpecEd
       field: 'model',
       message: `unknown model "${next.model}"; known models: ${known}.`,
     });
-  } else if (currentModel !== undefined && model.type !== currentModel.type) {
+  } else if (
+    currentModel !== undefined &&
+    model.type !== currentModel.type &&
+    ctx.disabledRule !== 'crossTypeCheck'
+  ) {
     issues.push({
       code: 'MODEL_TYPE_MISMATCH',
       field: 'model',

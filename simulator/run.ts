@@ -1,6 +1,6 @@
 // Entry point of a simulation run: scenario in, result (and optionally the full trace) out.
 // The driver wires the world's parts together and runs the event loop until the scenario's duration.
-import type { EngineEffect } from '../engine/types.js';
+import type { EngineEffect, FaultInjection } from '../engine/types.js';
 import type { Scenario } from '../scenarios/types.js';
 import { Autoscaler } from './autoscaler.js';
 import { Ev } from './events.js';
@@ -47,6 +47,8 @@ export interface RunOptions {
   readonly onProgress?: (simulatedMs: number) => void;
   /** Called once at the end with counters for benchmarks (kernel events popped, engine steps). */
   readonly onStats?: (stats: RunStats) => void;
+  /** Test-only: plant a known engine bug (EngineOptions.faultInjection); absent in every real run. */
+  readonly faultInjection?: FaultInjection;
 }
 
 export interface RunStats {
@@ -73,6 +75,7 @@ export function runScenario(
       trace: options.trace ?? false,
       checkInvariants: options.checkInvariants ?? false,
       onProgress: options.onProgress ?? null,
+      ...(options.faultInjection === undefined ? {} : { faultInjection: options.faultInjection }),
     },
     (world) =>
       new Serving(world.clock, world.metrics, {

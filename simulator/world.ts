@@ -5,7 +5,12 @@ import { BUILTIN_CATALOG, extendCatalog, type Catalog } from '../engine/catalog.
 import { step } from '../engine/engine.js';
 import { checkInvariants } from '../engine/invariants.js';
 import type { EngineState } from '../engine/state.js';
-import { DEFAULT_PLATFORM_LIMITS, type EngineEffect, type EngineEvent } from '../engine/index.js';
+import {
+  DEFAULT_PLATFORM_LIMITS,
+  type EngineEffect,
+  type EngineEvent,
+  type FaultInjection,
+} from '../engine/index.js';
 import { initialState } from '../engine/engine.js';
 import { RunMetricsAccumulator } from '../reports/metrics.js';
 import type { BadVersionMode, Scenario } from '../scenarios/types.js';
@@ -55,6 +60,8 @@ export interface RunFlags {
   readonly trace: boolean;
   readonly checkInvariants: boolean;
   readonly onProgress: ((simulatedMs: number) => void) | null;
+  /** Test-only: a planted engine bug (RunOptions.faultInjection). */
+  readonly faultInjection?: FaultInjection;
 }
 
 export class World {
@@ -101,7 +108,12 @@ export class World {
     this.traceLog = flags.trace ? [] : null;
     this.engine = initialState(
       scenario.deployment,
-      { rollout: scenario.rollout, catalog: this.catalog, limits: DEFAULT_PLATFORM_LIMITS },
+      {
+        rollout: scenario.rollout,
+        catalog: this.catalog,
+        limits: DEFAULT_PLATFORM_LIMITS,
+        ...(flags.faultInjection === undefined ? {} : { faultInjection: flags.faultInjection }),
+      },
       { nowMs: 0 },
     );
     this.serving = serving(this);
