@@ -6,7 +6,8 @@ import {
   deploymentProgressing,
   deploymentTimedOut,
   maxSurge,
-  proportionalScale,
+  scaleDeployment,
+  surgeBudgetReplicaCount,
   reconcileNewReplicaSet,
   reconcileOldReplicaSets,
   type RollingStrategy,
@@ -58,6 +59,7 @@ export function initialState(
     spec,
     replicas: count,
     maxReplicasAnnotation: count + maxSurge(strategyOf(options), count),
+    desiredReplicasAnnotation: count,
     startupCrashes: 0,
   };
   return {
@@ -105,6 +107,7 @@ interface Census {
   /** Non-terminating instances per revision. */
   readonly live: Map<number, number>;
   readonly availableByRevision: Map<number, number>;
+  readonly terminatingByRevision: Map<number, number>;
   available: number;
   terminating: number;
 }
@@ -161,8 +164,17 @@ class Draft {
   setReplicas(revision: number, replicas: number): void {
     const r = this.rev(revision);
     const annotation = this.desired + maxSurge(this.strategy, this.desired);
-    if (r.replicas !== replicas || r.maxReplicasAnnotation !== annotation) {
-      this.revisions.set(revision, { ...r, replicas, maxReplicasAnnotation: annotation });
+    if (
+      r.replicas !== replicas ||
+      r.maxReplicasAnnotation !== annotation ||
+      r.desiredReplicasAnnotation !== this.desired
+    ) {
+      this.revisions.set(revision, {
+        ...r,
+        replicas,
+        maxReplicasAnnotation: annotation,
+        desiredReplicasAnnotation: this.desired,
+      });
     }
   }
 
@@ -193,8 +205,9 @@ class Draft {
     return this.census().live.get(revision) ?? 0;
   }
 
-  terminatingCount(): number {
-    return this.census().terminating;
+  terminatingCount(revision?: number): number {
+    const c = this.census();
+    return revision === undefined ? c.terminating : (c.terminatingByRevision.get(revision) ?? 0);
   }
 
   availableCount(revision?: number): number {
@@ -205,10 +218,17 @@ class Draft {
   /** Counts over all instances, computed once and kept until an instance changes. */
   private census(): Census {
     if (this.counts !== null) return this.counts;
-    const c: Census = { live: new Map(), availableByRevision: new Map(), available: 0, terminating: 0 };
+    const c: Census = {
+      live: new Map(),
+      availableByRevision: new Map(),
+      terminatingByRevision: new Map(),
+      available: 0,
+      terminating: 0,
+    };
     for (const i of this.instances.values()) {
       if (i.terminating) {
         c.terminating++;
+        c.terminatingByRevision.set(i.revision, (c.terminatingByRevision.get(i.revision) ?? 0) + 1);
         continue;
       }
       c.live.set(i.revision, (c.live.get(i.revision) ?? 0) + 1);
@@ -330,6 +350,7 @@ function onEditRequested(d: Draft, edit: Parameters<typeof validateEdit>[1]): vo
     spec: result.spec,
     replicas: 0,
     maxReplicasAnnotation: 0,
+    desiredReplicasAnnotation: null,
     startupCrashes: 0,
   });
   d.effects.push({ type: 'spec/apply', revision: to, spec: result.spec });
@@ -634,35 +655,29 @@ function relabel(d: Draft, from: number, to: number): void {
 // ---------------------------------------------------------------------------------------------
 // Scaling and reconciliation.
 
-/**
- * A new desired count (Kubernetes' `scale()`): straight to the single active revision; when the target
- * revision is saturated, old ones go to 0; otherwise spread proportionally across active revisions.
- */
+/** A new desired count, spread over the revisions by Kubernetes' `scale()` (engine/k8s.ts). */
 function rescale(d: Draft, desired: number): void {
   d.desired = desired;
-  const target = targetRevision(d);
-  const active = [...d.revisions.values()].filter((r) => r.replicas > 0);
-  if (active.length <= 1) {
-    d.setReplicas(active[0]?.revision ?? target, desired);
-    return;
-  }
-  const tgt = d.rev(target);
-  if (tgt.replicas === desired && d.availableCount(target) === desired) {
-    for (const r of active) if (r.revision !== target) d.setReplicas(r.revision, 0);
-    return;
-  }
-  const statusReplicas = [...d.instances.values()].filter((i) => !i.terminating).length;
-  const sizes = proportionalScale(
-    active.map((r) => ({
-      replicas: r.replicas,
-      maxReplicasAnnotation: r.maxReplicasAnnotation,
-      order: r.revision,
-    })),
-    d.strategy,
+  const target = d.rev(targetRevision(d));
+  const olds = [...d.revisions.values()]
+    .filter((r) => r.revision !== target.revision)
+    .sort((a, b) => a.revision - b.revision);
+  const view = (r: RevisionState) => ({
+    replicas: r.replicas,
+    available: d.availableCount(r.revision),
+    desiredReplicasAnnotation: r.desiredReplicasAnnotation,
+    maxReplicasAnnotation: r.maxReplicasAnnotation > 0 ? r.maxReplicasAnnotation : null,
+    order: r.revision,
+  });
+  const sizes = scaleDeployment({
+    strategy: d.strategy,
     desired,
-    statusReplicas,
-  );
-  active.forEach((r, i) => d.setReplicas(r.revision, sizes[i] ?? r.replicas));
+    statusReplicas: d.instances.size - d.terminatingCount(),
+    newRS: view(target),
+    oldRSs: olds.map(view),
+  });
+  d.setReplicas(target.revision, sizes.newRS ?? target.replicas);
+  olds.forEach((r, i) => d.setReplicas(r.revision, sizes.oldRSs[i] ?? r.replicas));
 }
 
 /** The revision the deployment is converging to. */
@@ -688,10 +703,15 @@ function reconcile(d: Draft): void {
   syncInstances(d);
 }
 
+/** Instances counted against the surge budget (Kubernetes' current pod count for NewRSNewReplicas). */
 function currentTotal(d: Draft): number {
-  let total = 0;
-  for (const r of d.revisions.values()) total += Math.max(r.replicas, d.liveCount(r.revision));
-  return total + countedTerminating(d);
+  const rss = [...d.revisions.values()].map((r) => ({
+    replicas: r.replicas,
+    statusReplicas: d.liveCount(r.revision),
+    terminating: d.terminatingCount(r.revision),
+    observedGeneration: 1,
+  }));
+  return surgeBudgetReplicaCount(rss, d.options.rollout.podReplacementPolicy) ?? 0;
 }
 
 function countedTerminating(d: Draft): number {

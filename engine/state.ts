@@ -36,6 +36,8 @@ export interface RevisionState {
   readonly replicas: number;
   /** D + surge when this revision's count was last set (Kubernetes' max-replicas annotation). */
   readonly maxReplicasAnnotation: number;
+  /** Desired count when this revision's count was last set (Kubernetes' desired-replicas annotation). */
+  readonly desiredReplicasAnnotation: number | null;
   /** Crashes of this revision's instances before they became available (crash-loop detection). */
   readonly startupCrashes: number;
 }
