@@ -1,0 +1,93 @@
+// The chart plugin that draws marked moments (edits, completions, rollbacks, faults) as labelled
+// vertical lines. It must run identically in Node (PNG) and in the browser (report.html), so its
+// single definition is plain browser JavaScript in a string: the page inlines it, Node evaluates it
+// once with `vm`. Keeping it a string also keeps it safe from build-time instrumentation (coverage,
+// mutation testing) that would make `Function#toString` output unusable in a browser.
+import vm from 'node:vm';
+import type { ChartType, Plugin } from 'chart.js';
+
+export const MARKER_PLUGIN_ID = 'rollsimMarkers';
+
+/** One vertical line, at `x` in the units of the chart's x scale (minutes here). */
+export interface ChartMarker {
+  readonly x: number;
+  readonly label: string;
+  readonly color: string;
+  /** Line dash pattern in pixels; empty for a solid line. */
+  readonly dash: readonly number[];
+}
+
+export interface MarkerPluginOptions {
+  readonly markers: readonly ChartMarker[];
+}
+
+declare module 'chart.js' {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the parameter must match chart.js's declaration
+  interface PluginOptionsByType<TType extends ChartType> {
+    rollsimMarkers?: MarkerPluginOptions;
+  }
+}
+
+// Labels sit in rows at the top of the plot; a label that would overlap the previous one in its row
+// moves to the next row (at most four), and a label that would run off the right edge is drawn left
+// of its line.
+export const MARKER_PLUGIN_SOURCE = `({
+  id: ${JSON.stringify(MARKER_PLUGIN_ID)},
+  afterDatasetsDraw: function (chart, _args, opts) {
+    var markers = (opts && opts.markers) || [];
+    var scale = chart.scales.x;
+    var area = chart.chartArea;
+    if (!scale || !area || markers.length === 0) return;
+    var ctx = chart.ctx;
+    var font = chart.options.font || {};
+    var sizePx = 13;
+    var rowHeightPx = sizePx + 6;
+    var rowEnds = [];
+    // Beyond a few rows labels would bury the data; crowded lines keep their colour and dash.
+    var maxRows = 4;
+    var visible = [];
+    ctx.save();
+    for (var i = 0; i < markers.length; i++) {
+      var px = scale.getPixelForValue(markers[i].x);
+      if (!isFinite(px) || px < area.left - 1 || px > area.right + 1) continue;
+      visible.push({ m: markers[i], px: px });
+      ctx.beginPath();
+      ctx.setLineDash(markers[i].dash || []);
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = markers[i].color;
+      ctx.moveTo(px, area.top);
+      ctx.lineTo(px, area.bottom);
+      ctx.stroke();
+    }
+    // Labels after all lines, so no line crosses a label.
+    ctx.setLineDash([]);
+    ctx.font = sizePx + 'px ' + (font.family || 'sans-serif');
+    ctx.textBaseline = 'middle';
+    for (var j = 0; j < visible.length; j++) {
+      var m = visible[j].m;
+      if (!m.label) continue;
+      var w = ctx.measureText(m.label).width + 8;
+      var left = visible[j].px + 3 + w > area.right ? visible[j].px - 3 - w : visible[j].px + 3;
+      var row = 0;
+      while (row < rowEnds.length && rowEnds[row] > left - 4) row++;
+      if (row >= maxRows) continue;
+      rowEnds[row] = left + w;
+      var top = area.top + 3 + row * rowHeightPx;
+      ctx.fillStyle = 'rgba(255,255,255,0.88)';
+      ctx.fillRect(left, top, w, rowHeightPx - 2);
+      ctx.fillStyle = m.color;
+      ctx.fillText(m.label, left + 4, top + (rowHeightPx - 2) / 2);
+    }
+    ctx.restore();
+  }
+})`;
+
+let markerPlugin: Plugin | null = null;
+
+/** The plugin object for Node, evaluated from the same source the browser gets. */
+export function markerPluginForNode(): Plugin {
+  markerPlugin ??= new vm.Script(MARKER_PLUGIN_SOURCE, {
+    filename: 'rollsim-markers-plugin.js',
+  }).runInThisContext() as Plugin;
+  return markerPlugin;
+}

@@ -1,0 +1,333 @@
+// Chart.js configurations for a run, defined once and used by both the PNG renderer and report.html
+// so the two can never drift. Configurations are plain JSON (no functions): the page embeds them.
+import type { ChartConfiguration, ChartDataset } from 'chart.js';
+import type { EditResult, Marker, RunResult, TimelineSample } from '../simulator/result.js';
+import { MARKER_PLUGIN_ID, type ChartMarker } from './chart-plugins.js';
+import { editLabel } from './summary.js';
+
+export type RunChartName = 'instances' | 'capacity' | 'latency' | 'gpus';
+
+export interface ReportChart {
+  /** Stable id: canvas id in the page, PNG file name without `.png`. */
+  readonly name: string;
+  readonly title: string;
+  /** One sentence under the chart in the HTML report. */
+  readonly caption: string;
+  readonly config: ChartConfiguration;
+}
+
+type XY = { x: number; y: number | null };
+
+/** Tableau 10: distinct, colour-blind-aware, one hue per revision. */
+export const PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#59a14f',
+  '#b07aa1',
+  '#76b7b2',
+  '#edc948',
+  '#ff9da7',
+  '#9c755f',
+];
+const STATE_ALPHA = { ready: 0.85, starting: 0.4, draining: 0.22 } as const;
+const COLOR = {
+  ink: '#222222',
+  capacity: '#4e79a7',
+  dropped: '#e15759',
+  p50: '#4e79a7',
+  p95: '#e15759',
+  deployment: '#4e79a7',
+  tenants: '#8c8c8c',
+  down: '#e15759',
+  free: '#8cd17d',
+  editRequested: '#555555',
+  completed: '#2e7d32',
+  rolledBack: '#c62828',
+  rejected: '#8e24aa',
+  fault: '#e65100',
+} as const;
+
+export function rgba(hex: string, alpha: number): string {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
+}
+
+const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+const minutes = (ms: number): number => round3(ms / 60_000);
+
+function series(timeline: readonly TimelineSample[], pick: (s: TimelineSample) => number | null): XY[] {
+  return timeline.map((s) => {
+    const v = pick(s);
+    return { x: minutes(s.tMs), y: v === null || !Number.isFinite(v) ? null : round3(v) };
+  });
+}
+
+const allZero = (data: readonly XY[]): boolean => data.every((p) => p.y === null || p.y === 0);
+
+function editMarkers(edit: EditResult): ChartMarker[] {
+  const name = editLabel(edit);
+  const requestColor = edit.kind === 'rollback' ? COLOR.rolledBack : COLOR.editRequested;
+  const end: ChartMarker =
+    edit.outcome === 'completed'
+      ? { x: minutes(edit.endedAtMs), label: `${name} done`, color: COLOR.completed, dash: [] }
+      : edit.outcome === 'rolledBack'
+        ? { x: minutes(edit.endedAtMs), label: `${name} rolled back`, color: COLOR.rolledBack, dash: [] }
+        : { x: minutes(edit.requestedAtMs), label: `${name} rejected`, color: COLOR.rejected, dash: [2, 3] };
+  if (edit.outcome === 'rejected' || edit.endedAtMs === edit.requestedAtMs) return [end];
+  return [{ x: minutes(edit.requestedAtMs), label: name, color: requestColor, dash: [6, 4] }, end];
+}
+
+function faultMarker(marker: Marker): ChartMarker {
+  const label = marker.label.length > 36 ? `${marker.label.slice(0, 35)}…` : marker.label;
+  return { x: minutes(marker.tMs), label: label || 'fault', color: COLOR.fault, dash: [2, 3] };
+}
+
+/** Edits (request and end) and faults, in time order; other markers live in the event timeline. */
+export function chartMarkers(result: RunResult): ChartMarker[] {
+  const marks = [
+    ...result.edits.flatMap(editMarkers),
+    ...result.markers.filter((m) => m.kind === 'fault').map(faultMarker),
+  ];
+  return marks.sort((a, b) => a.x - b.x);
+}
+
+interface AxisTitles {
+  readonly title: string;
+  readonly y: string;
+  readonly stacked: boolean;
+}
+
+function timeOptions(result: RunResult, axes: AxisTitles): ChartConfiguration['options'] {
+  const font = { size: 13 };
+  return {
+    animation: false,
+    responsive: false,
+    normalized: true,
+    interaction: { mode: 'index', intersect: false },
+    elements: { point: { radius: 0, hitRadius: 4 }, line: { borderWidth: 2 } },
+    layout: { padding: { left: 8, right: 16, top: 4, bottom: 4 } },
+    plugins: {
+      title: {
+        display: true,
+        text: axes.title,
+        font: { size: 18, weight: 'bold' },
+        padding: { top: 6, bottom: 2 },
+      },
+      // A PNG travels alone (PR comments, chat): say which run it shows.
+      subtitle: {
+        display: true,
+        text: `${result.scenario} · seed ${result.seed}`,
+        font,
+        padding: { bottom: 4 },
+      },
+      legend: { position: 'top', labels: { font, boxWidth: 18, padding: 14 } },
+      [MARKER_PLUGIN_ID]: { markers: chartMarkers(result) },
+    },
+    scales: {
+      x: {
+        type: 'linear',
+        min: 0,
+        max: minutes(result.simulatedMs),
+        title: { display: true, text: 'time (min)', font },
+        ticks: { font },
+      },
+      y: {
+        stacked: axes.stacked,
+        beginAtZero: true,
+        // Headroom so the marker labels at the top do not sit on the data.
+        grace: '8%',
+        title: { display: true, text: axes.y, font },
+        ticks: { font, precision: 0 },
+      },
+    },
+  };
+}
+
+function revisionKeys(timeline: readonly TimelineSample[]): string[] {
+  const keys = new Set<string>();
+  for (const s of timeline) for (const k of Object.keys(s.instances)) keys.add(k);
+  const num = (k: string): number => Number(k.replace(/^\D+/, '')) || 0;
+  return [...keys].sort((a, b) => num(a) - num(b) || a.localeCompare(b));
+}
+
+function revisionColor(key: string, order: readonly string[]): string {
+  const n = Number(key.replace(/^\D+/, ''));
+  const index = Number.isInteger(n) && n > 0 ? n - 1 : order.indexOf(key);
+  return PALETTE[index % PALETTE.length] ?? PALETTE[0]!;
+}
+
+function instancesChart(result: RunResult): ReportChart {
+  const revs = revisionKeys(result.timeline);
+  const datasets: ChartDataset<'line', XY[]>[] = [
+    {
+      label: 'desired',
+      data: series(result.timeline, (s) => s.desired),
+      borderColor: COLOR.ink,
+      borderDash: [7, 5],
+      borderWidth: 2,
+      fill: false,
+      stack: 'desired',
+    },
+  ];
+  for (const state of ['ready', 'starting', 'draining'] as const) {
+    for (const rev of revs) {
+      const data = series(result.timeline, (s) => s.instances[rev]?.[state] ?? 0);
+      if (allZero(data)) continue;
+      const color = revisionColor(rev, revs);
+      datasets.push({
+        label: `${rev.replace(/^rev/, 'rev ')} ${state}`,
+        data,
+        borderColor: color,
+        backgroundColor: rgba(color, STATE_ALPHA[state]),
+        borderWidth: state === 'ready' ? 1.5 : 1,
+        borderDash: state === 'draining' ? [4, 3] : [],
+        // Fill down to the series below, never chart.js's `fill: 'stack'`: that also counts the
+        // unstacked `desired` line as "below" and paints wrong bands. Samples are joined by straight
+        // lines, not steps, because filling between stepped lines leaves gaps in chart.js 4.
+        fill: datasets.length === 1 ? 'origin' : '-1',
+        stack: 'instances',
+      });
+    }
+  }
+  return {
+    name: 'instances',
+    title: 'Instances by revision and state',
+    caption:
+      'Stacked: ready instances at the bottom, then starting, then draining; one colour per revision. The dashed black line is the desired count.',
+    config: {
+      type: 'line',
+      data: { datasets },
+      options: timeOptions(result, {
+        title: 'Instances by revision and state',
+        y: 'instances',
+        stacked: true,
+      }),
+    },
+  };
+}
+
+function capacityChart(result: RunResult): ReportChart {
+  const datasets: ChartDataset<'line', XY[]>[] = [
+    {
+      label: 'offered load',
+      data: series(result.timeline, (s) => s.offeredRps),
+      borderColor: COLOR.ink,
+      borderWidth: 2,
+      fill: false,
+    },
+    {
+      label: 'ready capacity',
+      data: series(result.timeline, (s) => s.capacityRps),
+      borderColor: COLOR.capacity,
+      backgroundColor: rgba(COLOR.capacity, 0.15),
+      borderWidth: 2.5,
+      fill: 'origin',
+    },
+    {
+      label: 'dropped',
+      data: series(result.timeline, (s) => s.droppedRps),
+      borderColor: COLOR.dropped,
+      backgroundColor: rgba(COLOR.dropped, 0.55),
+      borderWidth: 1.5,
+      fill: 'origin',
+    },
+  ];
+  const title = 'Capacity vs offered load';
+  return {
+    name: 'capacity',
+    title,
+    caption:
+      'Requests per second the ready instances can serve, the load offered to them, and requests dropped.',
+    config: {
+      type: 'line',
+      data: { datasets },
+      options: timeOptions(result, { title, y: 'requests/s', stacked: false }),
+    },
+  };
+}
+
+function latencyChart(result: RunResult): ReportChart {
+  const maxMs = result.timeline.reduce((a, s) => (Number.isFinite(s.p95Ms) && s.p95Ms > a ? s.p95Ms : a), 0);
+  const inSeconds = maxMs >= 2000;
+  const scale = inSeconds ? 1 / 1000 : 1;
+  // Nothing served means no latency to show: a gap says that better than a zero.
+  const pick = (v: number, s: TimelineSample): number | null => (s.servedRps > 0 ? v * scale : null);
+  const datasets: ChartDataset<'line', XY[]>[] = [
+    {
+      label: 'p50',
+      data: series(result.timeline, (s) => pick(s.p50Ms, s)),
+      borderColor: COLOR.p50,
+      borderWidth: 1.5,
+      fill: false,
+    },
+    {
+      label: 'p95',
+      data: series(result.timeline, (s) => pick(s.p95Ms, s)),
+      borderColor: COLOR.p95,
+      borderWidth: 1.5,
+      fill: false,
+    },
+  ];
+  const title = 'Latency p50 / p95';
+  const options = timeOptions(result, {
+    title,
+    y: inSeconds ? 'latency (s)' : 'latency (ms)',
+    stacked: false,
+  });
+  return {
+    name: 'latency',
+    title,
+    caption:
+      'Request latency percentiles per sampling interval; gaps are intervals in which nothing was served.',
+    config: { type: 'line', data: { datasets }, options },
+  };
+}
+
+function poolNames(timeline: readonly TimelineSample[]): string[] {
+  const names = new Set<string>();
+  for (const s of timeline) for (const k of Object.keys(s.pools)) names.add(k);
+  return [...names];
+}
+
+function gpusChart(result: RunResult): ReportChart {
+  const pools = poolNames(result.timeline);
+  const parts = [
+    ['deployment', 'this deployment', COLOR.deployment, 0.85],
+    ['tenants', 'other tenants', COLOR.tenants, 0.6],
+    ['down', 'down', COLOR.down, 0.7],
+    ['free', 'free', COLOR.free, 0.45],
+  ] as const;
+  const datasets: ChartDataset<'line', XY[]>[] = [];
+  pools.forEach((pool, i) => {
+    for (const [key, label, color, alpha] of parts) {
+      const data = series(result.timeline, (s) => s.pools[pool]?.[key] ?? 0);
+      if (key === 'down' && allZero(data)) continue;
+      datasets.push({
+        label: pools.length > 1 ? `${pool}: ${label}` : label,
+        data,
+        borderColor: color,
+        backgroundColor: rgba(color, alpha / (1 + i * 0.6)),
+        borderWidth: 1,
+        borderDash: i % 2 === 1 ? [5, 3] : [],
+        fill: datasets.length === 0 ? 'origin' : '-1', // see instancesChart
+        stack: 'gpus',
+      });
+    }
+  });
+  const title = pools.length === 1 ? `GPUs in pool ${pools[0]}` : `GPUs per pool (${pools.join(', ')})`;
+  return {
+    name: 'gpus',
+    title,
+    caption: 'GPUs held by this deployment, by other tenants, free, and down (failed), stacked per pool.',
+    config: {
+      type: 'line',
+      data: { datasets },
+      options: timeOptions(result, { title, y: 'GPUs', stacked: true }),
+    },
+  };
+}
+
+/** The four run charts, in report order. */
+export function chartConfigs(result: RunResult): ReportChart[] {
+  return [instancesChart(result), capacityChart(result), latencyChart(result), gpusChart(result)];
+}

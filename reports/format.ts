@@ -1,0 +1,69 @@
+// Number, duration and escaping helpers shared by every report format, so they read the same.
+
+/** `250ms`, `45s`, `12m 30s`, `2h 05m`: short, exact enough for a person. */
+export function formatDurationMs(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  const sign = ms < 0 ? '-' : '';
+  const abs = Math.abs(ms);
+  if (abs === 0) return '0s';
+  if (abs < 1000) return `${sign}${Math.round(abs)}ms`;
+  const totalS = Math.round(abs / 1000);
+  if (totalS < 60) return `${sign}${(abs / 1000).toFixed(abs < 10_000 ? 1 : 0).replace(/\.0$/, '')}s`;
+  const h = Math.floor(totalS / 3600);
+  const m = Math.floor((totalS % 3600) / 60);
+  const s = totalS % 60;
+  if (h > 0) return `${sign}${h}h ${String(m).padStart(2, '0')}m`;
+  return s === 0 ? `${sign}${m}m` : `${sign}${m}m ${String(s).padStart(2, '0')}s`;
+}
+
+/** Simulated time of day as `h:mm:ss` (runs start at 0:00:00). */
+export function formatClockMs(ms: number): string {
+  const totalS = Math.floor(ms / 1000);
+  const h = Math.floor(totalS / 3600);
+  const m = Math.floor((totalS % 3600) / 60);
+  const s = totalS % 60;
+  return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+}
+
+/** A count with thousands separators (fixed locale so output is reproducible). */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function formatPercent(p: number): string {
+  if (p === 0) return '0%';
+  if (p < 0.01) return '<0.01%';
+  return `${p < 10 ? p.toFixed(2) : p.toFixed(1)}%`;
+}
+
+export function formatLatencyMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+export function formatNumber(n: number, digits = 1): string {
+  return n.toFixed(digits);
+}
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Safe in element content and in quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}
+
+/**
+ * JSON for a `<script type="application/json">` block: `<` becomes `\u003c` so no `</script>` or
+ * `<!--` inside a string can end or confuse the element. U+2028/2029 are escaped for old parsers.
+ */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}

@@ -1,0 +1,80 @@
+// summary.md: the run summary for a CI step summary (GitHub renders it as Markdown with inline HTML,
+// so scenario strings are escaped for both).
+import type { ExpectationResult, RunResult } from '../simulator/result.js';
+import { summarize, type EditRow, type Tone } from './summary.js';
+
+// Characters that start emphasis, code, links or table cells anywhere in a line (`<` is handled as HTML).
+const MARKDOWN_SPECIAL = /[\\`*_[\]|~]/g;
+
+/** Text that renders literally in Markdown and in a table cell: no markup, no HTML, one line. */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(MARKDOWN_SPECIAL, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;');
+}
+
+const TONE_MARK: Readonly<Record<Tone, string>> = { good: '✅', bad: '❌', neutral: '⚠️' };
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function editsSection(rows: readonly EditRow[]): string {
+  if (rows.length === 0) return 'The scenario requested no edits.';
+  return table(
+    [
+      'edit',
+      'requested at',
+      'outcome',
+      'reason / errors',
+      'duration',
+      'revisions',
+      'peak instances',
+      'min ready',
+    ],
+    rows.map((r) => [
+      escapeMarkdown(r.label),
+      escapeMarkdown(r.requestedAt),
+      `${TONE_MARK[r.tone]} ${escapeMarkdown(r.outcome)}`,
+      escapeMarkdown(r.detail) || '–',
+      escapeMarkdown(r.duration),
+      escapeMarkdown(r.revisions),
+      String(r.peakInstances),
+      String(r.minReadyInstances),
+    ]),
+  );
+}
+
+function expectationsSection(items: readonly ExpectationResult[]): string {
+  if (items.length === 0) return '';
+  const lines = items.map(
+    (e) => `- ${e.pass ? '✅' : '❌'} **${escapeMarkdown(e.name)}**: ${escapeMarkdown(e.detail)}`,
+  );
+  return `\n#### Expectations\n\n${lines.join('\n')}\n`;
+}
+
+export function summaryMarkdown(result: RunResult): string {
+  const s = summarize(result);
+  const facts = table(
+    ['metric', 'value'],
+    s.facts.map((f) => [
+      `**${escapeMarkdown(f.label)}**`,
+      `${f.tone === 'bad' ? '❌ ' : ''}${escapeMarkdown(f.value)}`,
+    ]),
+  );
+  return `### ${TONE_MARK[s.tone]} rollsim: ${escapeMarkdown(s.scenario)}
+
+**${escapeMarkdown(s.headline)}** · seed ${s.seed} · ${escapeMarkdown(s.simulated)} simulated
+
+${facts}
+
+#### Edits
+
+${editsSection(s.edits)}
+${expectationsSection(result.expectations)}
+Charts (\`instances.png\`, \`capacity.png\`, \`latency.png\`, \`gpus.png\`) and the interactive \`report.html\` are in the output folder.
+`;
+}
