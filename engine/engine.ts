@@ -330,7 +330,7 @@ function onEditRequested(d: Draft, edit: Parameters<typeof validateEdit>[1]): vo
   }
   if (result.kind === 'noop') {
     startAction(d, actionIndex, 'edit', true, from, from);
-    endAction(d, actionIndex, 'edit', 'completed', null, [], true, from, from);
+    endAction(d, actionIndex, 'edit', 'completed', null, [], true, from, from, d.nowMs);
     d.lastEditOutcome = 'completed';
     return;
   }
@@ -586,6 +586,7 @@ function endAction(
   inPlace: boolean,
   from: number,
   to: number,
+  rolloutDoneAtMs: number | null = null,
 ): void {
   d.effects.push({
     type: 'action/ended',
@@ -597,6 +598,7 @@ function endAction(
     inPlace,
     fromRevision: from,
     toRevision: to,
+    rolloutDoneAtMs,
   });
 }
 
@@ -611,6 +613,7 @@ function completeEdit(d: Draft, r: ActionPhase): void {
     r.phase === 'scaling',
     r.fromRevision,
     r.toRevision,
+    r.phase === 'monitoring' ? r.rolloutDoneAtMs : d.nowMs,
   );
   d.lastEditOutcome = 'completed';
   d.rollout = { phase: 'steady' };

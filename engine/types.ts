@@ -182,6 +182,8 @@ export type EngineEffect =
       readonly inPlace: boolean;
       readonly fromRevision: number;
       readonly toRevision: number;
+      /** Completed edits: when the last instance was replaced (before the monitoring window); else null. */
+      readonly rolloutDoneAtMs: number | null;
     }
   /** Ready capacity below the desired count with no rollout to blame (e.g. after a node failure). */
   | { readonly type: 'deployment/degraded'; readonly ready: number; readonly desired: number }

@@ -104,6 +104,7 @@ export class Recorder {
       startedAtMs: t.startedAtMs,
       endedAtMs: now,
       durationMs: now - t.startedAtMs,
+      rolloutDurationMs: e.rolloutDoneAtMs === null ? null : e.rolloutDoneAtMs - t.requestedAtMs,
       fromRevision: e.fromRevision,
       toRevision: e.toRevision,
       peakInstances: t.peakInstances,

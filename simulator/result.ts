@@ -13,7 +13,10 @@ export interface EditResult {
   readonly inPlace: boolean;
   readonly startedAtMs: number;
   readonly endedAtMs: number;
+  /** From request to the outcome; for a completed rolling edit this includes the monitoring window. */
   readonly durationMs: number;
+  /** Completed edits: from request until the last instance was replaced (no monitoring window); else null. */
+  readonly rolloutDurationMs: number | null;
   readonly fromRevision: number;
   readonly toRevision: number;
   /** Most instances at once, any state: pending, starting, ready, draining. */
@@ -35,7 +38,9 @@ export interface TimelineSample {
   readonly gpusUsed: number;
   readonly gpusFree: number;
   /** Per pool: GPUs held by this deployment, by other tenants, free, and failed. */
-  readonly pools: Readonly<Record<string, { deployment: number; tenants: number; free: number; down: number }>>;
+  readonly pools: Readonly<
+    Record<string, { deployment: number; tenants: number; free: number; down: number }>
+  >;
   readonly p50Ms: number;
   readonly p95Ms: number;
   readonly queue: number;
@@ -85,7 +90,11 @@ export interface RunResult {
   readonly seed: number;
   readonly simulatedMs: number;
   readonly edits: readonly EditResult[];
-  readonly final: { readonly revision: number; readonly spec: DeploymentSpec; readonly readyInstances: number };
+  readonly final: {
+    readonly revision: number;
+    readonly spec: DeploymentSpec;
+    readonly readyInstances: number;
+  };
   readonly metrics: RunMetrics;
   readonly timeline: readonly TimelineSample[];
   readonly markers: readonly Marker[];

@@ -73,6 +73,7 @@ function record(
           startedAtMs: 0,
           endedAtMs: 1000,
           durationMs: 1000,
+          rolloutDurationMs: null,
           fromRevision: 1,
           toRevision: 2,
           peakInstances: 3,
