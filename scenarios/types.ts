@@ -64,9 +64,24 @@ export type TrafficConfig = TrafficProfile & {
 export type BadVersionMode = 'crashOnLoad' | 'failHealth' | 'crashUnderLoad' | 'slowLoad';
 
 export type FaultSpec =
-  | { readonly kind: 'nodeFailure'; readonly pool: string; readonly count: number; readonly repairMs: number | null }
-  | { readonly kind: 'gpuFailure'; readonly pool: string; readonly count: number; readonly repairMs: number | null }
-  | { readonly kind: 'capacitySqueeze'; readonly pool: string; readonly count: number; readonly forMs: number }
+  | {
+      readonly kind: 'nodeFailure';
+      readonly pool: string;
+      readonly count: number;
+      readonly repairMs: number | null;
+    }
+  | {
+      readonly kind: 'gpuFailure';
+      readonly pool: string;
+      readonly count: number;
+      readonly repairMs: number | null;
+    }
+  | {
+      readonly kind: 'capacitySqueeze';
+      readonly pool: string;
+      readonly count: number;
+      readonly forMs: number;
+    }
   | {
       readonly kind: 'badVersion';
       readonly model: string;

@@ -1,0 +1,156 @@
+// `rollsim check [PATH...]`: run every scenario's `expect` block; for CI. Each failure names the
+// expectation, what was found, and the command that replays it.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { junitXml, type CheckedScenario } from '../../reports/junit.js';
+import { evaluateExpectations } from '../../scenarios/expect.js';
+import { formatIssue, loadScenarioFile } from '../../scenarios/load.js';
+import type { Scenario } from '../../scenarios/types.js';
+import type { ExpectationResult } from '../../simulator/result.js';
+import { runScenario } from '../../simulator/run.js';
+import { parsePath } from '../flags.js';
+import { builtinLibraryDir, displayPath, EXIT, UsageError, writeFileAtomic, type CliIo } from '../io.js';
+
+export const command = 'check [paths..]';
+export const describe =
+  "Run every scenario's expect block (files or folders); exit 1 if any expectation fails";
+
+export interface CheckOptions {
+  /** Files or folders; empty means the built-in scenario library. */
+  readonly paths: readonly string[];
+  readonly junit: string | undefined;
+}
+
+export function builder(y: Argv): Argv {
+  return y
+    .positional('paths', {
+      type: 'string',
+      array: true,
+      describe:
+        'Scenario files or folders (searched for *.yaml, *.yml, *.json); default: the built-in library',
+    })
+    .option('junit', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Also write JUnit XML here (one testcase per expectation)',
+    })
+    .example('$0 check scenarios/', 'Check every scenario in a folder')
+    .example('$0 check scenarios/ --junit out/junit.xml', 'Also write a JUnit report for CI')
+    .check(check);
+}
+
+export function check(argv: Record<string, unknown>): true {
+  toCheckOptions(argv);
+  return true;
+}
+
+export function toCheckOptions(argv: Record<string, unknown>): CheckOptions {
+  const raw = argv.paths;
+  const list = Array.isArray(raw) ? (raw as unknown[]) : raw === undefined ? [] : [raw];
+  return { paths: list.map((p) => parsePath(p, 'PATH') ?? ''), junit: parsePath(argv.junit, '--junit') };
+}
+
+const SCENARIO_FILE = /\.(ya?ml|json)$/i;
+/** JSON files in scenario folders that are not scenarios. */
+const NOT_SCENARIOS = /(^|[.-])schema\.json$|^package(-lock)?\.json$|^tsconfig.*\.json$/i;
+
+/** Scenario files under `dir`, sorted, skipping dot folders and node_modules. */
+function scenarioFilesIn(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of fs
+    .readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules')
+      out.push(...scenarioFilesIn(full));
+    else if (entry.isFile() && SCENARIO_FILE.test(entry.name) && !NOT_SCENARIOS.test(entry.name))
+      out.push(full);
+  }
+  return out;
+}
+
+/** Every scenario file the arguments name, as the user should see them. */
+function collectFiles(paths: readonly string[], io: CliIo): string[] {
+  const roots = paths.length > 0 ? paths : [displayPath(io, builtinLibraryDir())];
+  return roots.flatMap((p) => {
+    const absolute = path.resolve(io.cwd, p);
+    if (!fs.existsSync(absolute)) throw new UsageError(`${p}: no such file or folder`);
+    if (!fs.statSync(absolute).isDirectory()) return [p];
+    const found = scenarioFilesIn(absolute).map((f) => path.join(p, path.relative(absolute, f)));
+    if (found.length === 0)
+      throw new UsageError(`${p}: no scenario files (*.yaml, *.yml, *.json) in this folder`);
+    return found;
+  });
+}
+
+type Status = 'pass' | 'fail' | 'invalid' | 'skip';
+
+interface Checked {
+  readonly status: Status;
+  readonly junit: CheckedScenario;
+}
+
+function checkOne(file: string, io: CliIo): Checked {
+  const startedMs = performance.now();
+  const done = (status: Status, rest: Omit<CheckedScenario, 'file' | 'durationMs'>): Checked => ({
+    status,
+    junit: { ...rest, file, durationMs: performance.now() - startedMs },
+  });
+  const loaded = loadScenarioFile(file, { cwd: io.cwd });
+  if (!loaded.ok) {
+    io.stdout(`INVALID ${file}\n${loaded.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`);
+    const error = loaded.issues.map(formatIssue).join('\n');
+    return done('invalid', { scenario: path.basename(file), expectations: [], error });
+  }
+  const scenario = loaded.scenario;
+  const name = scenario.metadata.name;
+  if (scenario.expect === null) {
+    io.stdout(`SKIP ${name} (${file}): no expect block\n`);
+    return done('skip', { scenario: name, expectations: [] });
+  }
+  try {
+    const { result } = runScenario(scenario, { checkInvariants: true });
+    const expectations = evaluateExpectations(scenario, result);
+    report(io, scenario, file, expectations);
+    return done(expectations.every((e) => e.pass) ? 'pass' : 'fail', { scenario: name, expectations });
+  } catch (error) {
+    // A crash or invariant breach in one scenario must not hide the others' results.
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.stdout(`FAIL ${name} (${file}): the run failed\n  ${message.split('\n').join('\n  ')}\n`);
+    io.stdout(`  replay: rollsim run ${file} --seed ${scenario.seed}\n`);
+    return done('fail', { scenario: name, expectations: [], error: message });
+  }
+}
+
+function report(
+  io: CliIo,
+  scenario: Scenario,
+  file: string,
+  expectations: readonly ExpectationResult[],
+): void {
+  const failed = expectations.filter((e) => !e.pass);
+  const name = scenario.metadata.name;
+  if (failed.length === 0) {
+    io.stdout(`PASS ${name} (${file}): ${expectations.length} expectations\n`);
+    return;
+  }
+  io.stdout(`FAIL ${name} (${file}): ${failed.length} of ${expectations.length} expectations failed\n`);
+  for (const e of failed) io.stdout(`  ✗ ${e.name}: ${e.detail}\n`);
+  io.stdout(`  replay: rollsim run ${file} --seed ${scenario.seed}\n`);
+}
+
+export function handler(options: CheckOptions, io: CliIo): Promise<number> {
+  const files = collectFiles(options.paths, io);
+  const checked = files.map((file) => checkOne(file, io));
+  const count = (status: Status): number => checked.filter((c) => c.status === status).length;
+  const [passed, failed, invalid, skipped] = [count('pass'), count('fail'), count('invalid'), count('skip')];
+  io.stdout(
+    `${checked.length} ${checked.length === 1 ? 'scenario' : 'scenarios'}: ${passed} passed, ${failed} failed, ${invalid} invalid, ${skipped} without expectations\n`,
+  );
+  if (options.junit !== undefined) {
+    writeFileAtomic(path.resolve(io.cwd, options.junit), junitXml(checked.map((c) => c.junit)));
+    io.stdout(`wrote ${options.junit}\n`);
+  }
+  return Promise.resolve(invalid > 0 ? EXIT.badInput : failed > 0 ? EXIT.failed : EXIT.ok);
+}

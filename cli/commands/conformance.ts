@@ -1,0 +1,63 @@
+// `rollsim conformance k8s FILE`: run Kubernetes test vectors against the engine's rollout and HPA functions.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { formatConformanceReport, runVectors } from '../../conformance/k8s.js';
+import { parsePath } from '../flags.js';
+import { EXIT, UsageError, type CliIo } from '../io.js';
+
+export const command = 'conformance <suite> <file>';
+export const describe = 'Run conformance test vectors against the engine (suite: k8s)';
+
+export const SUITES = ['k8s'] as const;
+const VECTOR_FILE_BYTES_MAX = 64 * 1024 * 1024;
+
+export interface ConformanceOptions {
+  readonly suite: (typeof SUITES)[number];
+  readonly file: string;
+}
+
+export function builder(y: Argv): Argv {
+  return y
+    .positional('suite', { type: 'string', choices: SUITES, describe: 'Which semantics to check' })
+    .positional('file', { type: 'string', describe: 'Vector file (JSON)' })
+    .example(
+      '$0 conformance k8s test/data/k8s-vectors.json',
+      'Per category: passed / failed / unsupported; exit 1 on a failure',
+    )
+    .check(check);
+}
+
+export function check(argv: Record<string, unknown>): true {
+  toConformanceOptions(argv);
+  return true;
+}
+
+export function toConformanceOptions(argv: Record<string, unknown>): ConformanceOptions {
+  const suite = argv.suite;
+  if (suite !== 'k8s')
+    throw new UsageError(`unknown suite ${JSON.stringify(suite)}; available: ${SUITES.join(', ')}`);
+  const file = parsePath(argv.file, 'FILE');
+  if (file === undefined) throw new UsageError('conformance needs a vector FILE');
+  return { suite, file };
+}
+
+function readVectors(file: string, io: CliIo): unknown {
+  const absolute = path.resolve(io.cwd, file);
+  if (!fs.existsSync(absolute)) throw new UsageError(`${file}: no such file`);
+  const stat = fs.statSync(absolute);
+  if (!stat.isFile()) throw new UsageError(`${file}: not a file`);
+  if (stat.size > VECTOR_FILE_BYTES_MAX)
+    throw new UsageError(`${file}: larger than ${VECTOR_FILE_BYTES_MAX} bytes`);
+  try {
+    return JSON.parse(fs.readFileSync(absolute, 'utf8')) as unknown;
+  } catch (error) {
+    throw new UsageError(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+export function handler(options: ConformanceOptions, io: CliIo): Promise<number> {
+  const report = runVectors(readVectors(options.file, io));
+  io.stdout(`${formatConformanceReport(report).replace(/\n?$/, '\n')}`);
+  return Promise.resolve(report.ok ? EXIT.ok : EXIT.failed);
+}

@@ -1,0 +1,111 @@
+// `rollsim run [SCENARIO]`: load, simulate, check the scenario's expectations, write the reports, summarise.
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { writeRunReports } from '../../reports/write.js';
+import { evaluateExpectations } from '../../scenarios/expect.js';
+import { loadScenarioFile } from '../../scenarios/load.js';
+import type { RunResult } from '../../simulator/result.js';
+import { runScenario } from '../../simulator/run.js';
+import { parsePath, parseSeed, single } from '../flags.js';
+import {
+  builtinScenarioPath,
+  checkOutputDir,
+  displayPath,
+  EXIT,
+  printIssues,
+  UsageError,
+  type CliIo,
+} from '../io.js';
+import { formatRunSummary } from '../summary.js';
+
+export const command = 'run [scenario]';
+export const describe =
+  'Simulate a scenario and report what its edits do (no SCENARIO: the built-in default)';
+
+export interface RunOptions {
+  readonly scenario: string | null;
+  readonly seed: number | undefined;
+  readonly out: string | undefined;
+  readonly json: boolean;
+  readonly trace: boolean;
+}
+
+export function builder(y: Argv): Argv {
+  return y
+    .positional('scenario', {
+      type: 'string',
+      describe: 'Scenario file (YAML or JSON); default: the built-in scenario',
+    })
+    .option('seed', {
+      type: 'string',
+      requiresArg: true,
+      describe: "Random seed (default: the scenario's seed)",
+    })
+    .option('out', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Folder for result.json, report.html, summary.md and charts (default: out/<scenario name>)',
+    })
+    .option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'Print result.json to stdout (writes files only with --out)',
+    })
+    .option('trace', {
+      type: 'boolean',
+      default: false,
+      describe: 'Also write the full event trace (trace.ndjson)',
+    })
+    .example('$0 run', 'Run the built-in 8B → 70B swap on a busy cluster')
+    .example('$0 run scenarios/swap.yaml --seed 7', 'Run a scenario with another seed')
+    .example('$0 run swap.yaml --out out/swap --trace', 'Write the reports and the event trace to out/swap')
+    .example('$0 run swap.yaml --json | jq .metrics', 'Print result.json for other tools')
+    .check(check);
+}
+
+/** Flag values and combinations; throws a UsageError (exit 2) naming the flag. */
+export function check(argv: Record<string, unknown>): true {
+  toRunOptions(argv);
+  return true;
+}
+
+export function toRunOptions(argv: Record<string, unknown>): RunOptions {
+  const scenario = parsePath(argv.scenario, 'SCENARIO') ?? null;
+  const json = single(argv.json, '--json') === true;
+  const trace = single(argv.trace, '--trace') === true;
+  const out = parsePath(argv.out, '--out');
+  if (trace && json && out === undefined) {
+    throw new UsageError('--trace writes trace.ndjson into the output folder; with --json, add --out DIR');
+  }
+  return { scenario, seed: parseSeed(argv.seed), out, json, trace };
+}
+
+export async function handler(options: RunOptions, io: CliIo): Promise<number> {
+  const file = options.scenario ?? builtinScenarioPath();
+  const loaded = loadScenarioFile(options.scenario ?? displayPath(io, file), { cwd: io.cwd });
+  if (!loaded.ok) {
+    printIssues(io, loaded.issues);
+    return EXIT.badInput;
+  }
+  const scenario = loaded.scenario;
+  const outArg = options.out ?? (options.json ? null : path.join('out', scenario.metadata.name));
+  const outDir = outArg === null ? null : path.resolve(io.cwd, outArg);
+  if (outDir !== null) checkOutputDir(outDir, '--out');
+
+  const run = runScenario(scenario, { seed: options.seed ?? scenario.seed, trace: options.trace });
+  const result: RunResult = { ...run.result, expectations: evaluateExpectations(scenario, run.result) };
+  const written = outDir === null ? [] : await writeRunReports(outDir, result, { trace: run.trace });
+
+  if (options.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+  else {
+    const shownOut = outArg === null ? null : outArg.replace(/[\\/]+$/, '');
+    io.stdout(
+      formatRunSummary(result, {
+        scenarioArg: options.scenario,
+        outDir: shownOut,
+        written: written.map((f) => path.basename(f)),
+      }),
+    );
+  }
+  return result.expectations.every((e) => e.pass) ? EXIT.ok : EXIT.failed;
+}

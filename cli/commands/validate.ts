@@ -1,0 +1,56 @@
+// `rollsim validate FILE...`: schema and semantic checks only, every problem of every file at once.
+import type { Argv } from 'yargs';
+import { loadScenarioFile } from '../../scenarios/load.js';
+import type { Scenario } from '../../scenarios/types.js';
+import { parsePath } from '../flags.js';
+import { EXIT, printIssues, UsageError, type CliIo } from '../io.js';
+
+export const command = 'validate <files..>';
+export const describe = 'Check scenario files against the schema and the catalog without running them';
+
+export interface ValidateOptions {
+  readonly files: readonly string[];
+}
+
+export function builder(y: Argv): Argv {
+  return y
+    .positional('files', { type: 'string', array: true, describe: 'Scenario files (YAML or JSON)' })
+    .example('$0 validate scenarios/swap.yaml', 'Check one file')
+    .example('$0 validate scenarios/*.yaml', 'Check several; exit 2 if any has a problem')
+    .check(check);
+}
+
+export function check(argv: Record<string, unknown>): true {
+  toValidateOptions(argv);
+  return true;
+}
+
+export function toValidateOptions(argv: Record<string, unknown>): ValidateOptions {
+  const raw = argv.files;
+  const list = Array.isArray(raw) ? (raw as unknown[]) : raw === undefined ? [] : [raw];
+  if (list.length === 0) throw new UsageError('validate needs at least one FILE');
+  return { files: list.map((f) => parsePath(f, 'FILE') ?? '') };
+}
+
+function describeScenario(s: Scenario): string {
+  const count = (action: string): number => s.events.filter((e) => e.action === action).length;
+  const edits = count('edit') + count('rollback');
+  const faults = count('fault');
+  const expect = s.expect === null ? 'no expect block' : 'with expect';
+  return `${s.metadata.name}: ${edits} edit/rollback events, ${faults} faults, ${expect}`;
+}
+
+export function handler(options: ValidateOptions, io: CliIo): Promise<number> {
+  let bad = 0;
+  for (const file of options.files) {
+    const loaded = loadScenarioFile(file, { cwd: io.cwd });
+    if (loaded.ok) io.stdout(`ok ${file} (${describeScenario(loaded.scenario)})\n`);
+    else {
+      bad++;
+      printIssues(io, loaded.issues);
+    }
+  }
+  if (options.files.length > 1)
+    io.stdout(`${options.files.length - bad} of ${options.files.length} files valid\n`);
+  return Promise.resolve(bad === 0 ? EXIT.ok : EXIT.badInput);
+}

@@ -1,0 +1,30 @@
+// Flag values as typed data, checked once: each helper throws a UsageError naming the flag and what it accepts.
+import { UsageError } from './io.js';
+
+/** A flag given at most once (yargs turns a repeated flag into an array). */
+export function single(value: unknown, flag: string): unknown {
+  if (Array.isArray(value)) throw new UsageError(`${flag} was given ${value.length} times; give it once`);
+  return value;
+}
+
+/** `--seed N`: a whole number from 0 to 2^53 - 1. */
+export function parseSeed(value: unknown): number | undefined {
+  const raw = single(value, '--seed');
+  if (raw === undefined) return undefined;
+  if (raw === true || raw === '') throw new UsageError('--seed needs a value, e.g. --seed 7');
+  const text = (typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw : '').trim();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) {
+    throw new UsageError(`--seed must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got "${text}"`);
+  }
+  return n;
+}
+
+/** A path flag: given once and not empty. */
+export function parsePath(value: unknown, flag: string): string | undefined {
+  const raw = single(value, flag);
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError(`${flag} needs a path`);
+  const text = raw;
+  return text;
+}

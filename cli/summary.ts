@@ -1,0 +1,63 @@
+// The short text summary `rollsim run` prints: what happened to each edit and why, what users felt
+// (downtime, dropped requests, latency), what it cost (peak GPUs), where the files are, and how to replay.
+import {
+  formatClockMs,
+  formatCount,
+  formatDurationMs,
+  formatLatencyMs,
+  formatPercent,
+} from '../reports/format.js';
+import type { EditResult, ExpectationResult, RunResult } from '../simulator/result.js';
+
+export interface SummaryContext {
+  /** The scenario file as the user should type it, or null for the built-in default. */
+  readonly scenarioArg: string | null;
+  /** Where the files went (display form), or null when nothing was written. */
+  readonly outDir: string | null;
+  readonly written: readonly string[];
+}
+
+function editLine(edit: EditResult): string {
+  const head = `  ${edit.kind} ${edit.index + 1} at ${formatClockMs(edit.requestedAtMs)}`;
+  const revisions = `revision ${edit.fromRevision} → ${edit.toRevision}`;
+  const shape = `peak ${edit.peakInstances} instances, min ready ${edit.minReadyInstances}`;
+  switch (edit.outcome) {
+    case 'completed': {
+      const how = edit.inPlace ? 'completed in place' : `completed in ${formatDurationMs(edit.durationMs)}`;
+      return `${head}: ${how} (${revisions}, ${shape})`;
+    }
+    case 'rolledBack':
+      return `${head}: rolled back after ${formatDurationMs(edit.durationMs)}: ${edit.reason ?? 'no reason'} (${shape})`;
+    case 'rejected': {
+      const errors = edit.errors.map((e) => `      ${e.code} ${e.field}: ${e.message}`);
+      return [`${head}: rejected`, ...errors].join('\n');
+    }
+  }
+}
+
+function expectationLines(expectations: readonly ExpectationResult[]): string[] {
+  if (expectations.length === 0) return [];
+  const failed = expectations.filter((e) => !e.pass);
+  if (failed.length === 0) return [`expectations: all ${expectations.length} passed`];
+  return [
+    `expectations: ${failed.length} of ${expectations.length} FAILED`,
+    ...failed.map((e) => `  ✗ ${e.name}: ${e.detail}`),
+  ];
+}
+
+export function formatRunSummary(result: RunResult, ctx: SummaryContext): string {
+  const m = result.metrics;
+  const dropped = `${formatCount(m.requests.dropped + m.requests.timedOut)} of ${formatCount(m.requests.offered)}`;
+  const lines = [
+    `${result.scenario}: seed ${result.seed}, ${formatDurationMs(result.simulatedMs)} simulated`,
+    ...(result.edits.length === 0 ? ['  no edits'] : result.edits.map(editLine)),
+    `downtime ${formatDurationMs(m.downtimeMs)} · dropped ${formatPercent(m.droppedPercent)} (${dropped}) · ` +
+      `p95 latency ${formatLatencyMs(m.latencyMs.p95)} · peak GPUs ${formatCount(m.peakGpus)}`,
+    ...expectationLines(result.expectations),
+    ctx.outDir === null
+      ? 'nothing written (--json without --out)'
+      : `wrote ${ctx.outDir}/: ${ctx.written.join(', ')}`,
+    `replay: rollsim run${ctx.scenarioArg === null ? '' : ` ${ctx.scenarioArg}`} --seed ${result.seed}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

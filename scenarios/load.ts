@@ -1,0 +1,564 @@
+// Scenario file -> `Scenario`, or every problem at once, each with file, line, column, field path and
+// what is allowed. Bad input is a value, never an exception: a scenario file is untrusted input.
+import fs from 'node:fs';
+import path from 'node:path';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { loadTrace } from '../simulator/trace.js';
+import { toScenario, toTraceConfig } from './normalize.js';
+import { SCENARIO_LIMITS, ScenarioFileSchema, type ScenarioFile } from './schema.js';
+import { didYouMean, semanticIssues, type IssuePath } from './semantic.js';
+import { checkTraceFile } from './trace-header.js';
+import type { Scenario } from './types.js';
+
+export type ScenarioIssueCode = 'file' | 'yaml' | 'forbidden-key' | 'unknown-field' | 'schema' | 'semantic';
+
+export interface ScenarioIssue {
+  readonly file: string;
+  /** 1-based; 0 when the problem is the file itself (missing, too large). */
+  readonly line: number;
+  readonly column: number;
+  /** Field path such as `events[2].fault.pool`; empty for the whole file. */
+  readonly path: string;
+  readonly message: string;
+  readonly code: ScenarioIssueCode;
+}
+
+export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; issues: ScenarioIssue[] };
+
+/** Keys that would reach an object's prototype if ever assigned; rejected wherever they appear. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+const REQUIRED_TOP_LEVEL = ['apiVersion', 'kind', 'metadata', 'duration', 'cluster', 'deployment', 'traffic'];
+
+/** `deployment.scaling.metrics[0].threshold` */
+export function formatPath(p: IssuePath): string {
+  return p.reduce<string>(
+    (acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc === '' ? seg : `${acc}.${seg}`),
+    '',
+  );
+}
+
+/** `file:line:column: path: message`, the form editors and CI logs link to. */
+export function formatIssue(issue: ScenarioIssue): string {
+  const where = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.column}` : issue.file;
+  return issue.path === '' ? `${where}: ${issue.message}` : `${where}: ${issue.path}: ${issue.message}`;
+}
+
+const fileIssue = (file: string, message: string): LoadResult => ({
+  ok: false,
+  issues: [{ file, line: 0, column: 0, path: '', message, code: 'file' }],
+});
+
+/**
+ * Loads a scenario from disk. `file` (relative to `cwd`, default the process's) is shown in messages as
+ * given; the scenario keeps the absolute path.
+ */
+export function loadScenarioFile(file: string, options: { readonly cwd?: string } = {}): LoadResult {
+  const absolute = path.resolve(options.cwd ?? process.cwd(), file);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(absolute);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return fileIssue(file, code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? 'error'})`);
+  }
+  if (stat.isDirectory())
+    return fileIssue(file, 'is a directory, not a scenario file (`rollsim check DIR` runs a folder)');
+  if (!stat.isFile()) return fileIssue(file, 'is not a regular file');
+  if (stat.size > SCENARIO_LIMITS.fileBytesMax) {
+    return fileIssue(
+      file,
+      `is ${stat.size} bytes; scenario files may be at most ${SCENARIO_LIMITS.fileBytesMax} bytes (1 MiB)`,
+    );
+  }
+  let text: string;
+  try {
+    text = fs.readFileSync(absolute, 'utf8');
+  } catch (error) {
+    return fileIssue(file, `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return loadScenarioText(text, { file, sourcePath: absolute });
+}
+
+interface Source {
+  /** Shown in messages. */
+  readonly file: string;
+  /** Absolute path; trace files resolve relative to it. */
+  readonly sourcePath: string;
+}
+
+/** Loads scenario text (YAML or JSON; JSON is parsed as YAML, which keeps positions and finds duplicate keys). */
+export function loadScenarioText(text: string, source: Source): LoadResult {
+  if (Buffer.byteLength(text, 'utf8') > SCENARIO_LIMITS.fileBytesMax) {
+    return fileIssue(source.file, `is larger than ${SCENARIO_LIMITS.fileBytesMax} bytes (1 MiB)`);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    strict: true,
+    merge: true,
+  });
+  const at = (offset: number): { line: number; column: number } => {
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  };
+  const issues: Located[] = yamlIssues(doc, text, at);
+  if (issues.some((i) => i.fatal)) return failure(source.file, issues);
+  if (doc.contents === null) {
+    const message = `the file is empty; a scenario needs ${REQUIRED_TOP_LEVEL.join(', ')}`;
+    return failure(source.file, [{ path: [], message, code: 'schema', fatal: true, line: 1, column: 1 }]);
+  }
+
+  const inspected = inspectNodes(doc);
+  issues.push(...inspected.issues.map((i) => ({ ...i, ...locate(doc, at, i.path, true) })));
+  if (inspected.fatal) return failure(source.file, issues);
+
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: SCENARIO_LIMITS.aliasCountMax });
+  } catch (error) {
+    const message = `cannot expand the document: ${(error as Error).message} (aliases may expand to at most ${SCENARIO_LIMITS.aliasCountMax} nodes)`;
+    issues.push({ path: [], message, code: 'yaml', fatal: true, ...firstAlias(doc, at) });
+    return failure(source.file, issues);
+  }
+  const parsed = ScenarioFileSchema.safeParse(withoutForbiddenKeys(value), { error: describeIssue });
+  if (!parsed.success) {
+    const schemaIssues = fromZod(parsed.error.issues, value);
+    const located = schemaIssues.map((i) => ({
+      ...i,
+      message: asWritten(doc, text, i.path, i.message),
+      fatal: false,
+      ...locate(doc, at, i.path, i.atKey),
+    }));
+    issues.push(...located);
+    return failure(source.file, issues);
+  }
+  const semantic = semanticIssues(parsed.data, {
+    checkTrace: (trace) => traceProblem(trace, source),
+  });
+  issues.push(
+    ...semantic.map((i) => ({
+      ...i,
+      code: 'semantic' as const,
+      fatal: false,
+      ...locate(doc, at, i.path, false),
+    })),
+  );
+  if (issues.length > 0) return failure(source.file, issues);
+  return { ok: true, scenario: toScenario(parsed.data, source.sourcePath) };
+}
+
+type TraceSection = Extract<ScenarioFile['traffic'], { profile: 'trace' }>['trace'];
+
+/**
+ * The head check gives the clearest message for the usual mistakes (missing file, wrong column); then
+ * the simulator's own parser reads every row, so a run never starts on a trace it cannot replay. The
+ * parser caches the result, so the run does not parse the file again.
+ */
+function traceProblem(trace: TraceSection, source: Source): string | null {
+  const config = toTraceConfig(trace, source.sourcePath);
+  const tokenColumns = [config.inputTokensColumn, config.outputTokensColumn].filter(
+    (c): c is string => c !== null,
+  );
+  const head = checkTraceFile({ ...config, shownAs: trace.file, tokenColumns });
+  if (head !== null) return head;
+  const parsed = loadTrace(config);
+  return parsed.ok ? null : `trace file "${trace.file}": ${parsed.issues.map((i) => i.message).join('; ')}`;
+}
+
+interface Located {
+  readonly path: IssuePath;
+  readonly message: string;
+  readonly code: ScenarioIssueCode;
+  readonly line: number;
+  readonly column: number;
+  /** Stops checking: what follows would only repeat or guess. */
+  readonly fatal: boolean;
+}
+
+function failure(file: string, located: readonly Located[]): LoadResult {
+  const issues = located
+    .map((i) => ({
+      file,
+      line: i.line,
+      column: i.column,
+      path: formatPath(i.path),
+      message: i.message,
+      code: i.code,
+    }))
+    .sort((a, b) => a.line - b.line || a.column - b.column);
+  if (issues.length <= ISSUES_SHOWN_MAX) return { ok: false, issues };
+  const rest = issues.length - ISSUES_SHOWN_MAX;
+  const more: ScenarioIssue = {
+    file,
+    line: 0,
+    column: 0,
+    path: '',
+    message: `${rest} more problems not shown`,
+    code: 'file',
+  };
+  return { ok: false, issues: [...issues.slice(0, ISSUES_SHOWN_MAX), more] };
+}
+
+/** A hostile file could hold a million problems; a person reads the first hundred. */
+const ISSUES_SHOWN_MAX = 100;
+
+/** Text from the file, shortened for a message. */
+function clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// YAML: syntax errors, duplicate keys, and what the AST must not contain
+
+/**
+ * YAML errors and warnings. After the first syntax error the parser's view of the rest is a guess, so
+ * only that one is reported (duplicate keys are not syntax errors and are all reported).
+ */
+function yamlIssues(
+  doc: Document,
+  text: string,
+  at: (offset: number) => { line: number; column: number },
+): Located[] {
+  const all = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0]);
+  const firstSyntax = all.findIndex((e) => e.code !== 'DUPLICATE_KEY');
+  const shown =
+    firstSyntax < 0
+      ? all
+      : all.slice(0, firstSyntax + 1).filter((e, i) => i === firstSyntax || e.code === 'DUPLICATE_KEY');
+  const more =
+    firstSyntax >= 0 && all.length > shown.length
+      ? ' (fix this first: the YAML errors after it may follow from it)'
+      : '';
+  return shown.map((e) => {
+    const [start, end] = e.pos;
+    const first = e.message.split('\n')[0] ?? e.message;
+    const plain = first.replace(/ at line \d+, column \d+:?$/, '');
+    if (e.code === 'DUPLICATE_KEY') {
+      const message = `duplicate key ${keyAt(text, start, end)}: each key may appear once in a mapping`;
+      return { path: [], message, code: 'yaml' as const, fatal: false, ...at(start) };
+    }
+    return { path: [], message: `YAML: ${plain}${more}`, code: 'yaml' as const, fatal: true, ...at(start) };
+  });
+}
+
+/** The key text a YAML error points at, quoted for the message. */
+function keyAt(text: string, start: number, end: number): string {
+  const raw = text.slice(start, Math.max(end, start + 200));
+  const match = /^("(?:[^"\\]|\\.)*"|'[^']*'|[^:\n,}]+)/.exec(raw);
+  const key = (match?.[1] ?? '').trim();
+  return key.startsWith('"') || key.startsWith("'") ? key : JSON.stringify(key);
+}
+
+interface Inspected {
+  issues: { path: IssuePath; message: string; code: ScenarioIssueCode; fatal: boolean }[];
+  fatal: boolean;
+}
+
+/** Walks the AST once: forbidden keys, non-text keys, nesting depth and alias count. */
+function inspectNodes(doc: Document): Inspected {
+  const out: Inspected = { issues: [], fatal: false };
+  let aliases = 0;
+  const fail = (p: IssuePath, message: string, code: ScenarioIssueCode, fatal: boolean): void => {
+    out.issues.push({ path: p, message, code, fatal });
+    out.fatal ||= fatal;
+  };
+  const walk = (node: unknown, p: IssuePath): void => {
+    if (out.fatal) return;
+    if (p.length > SCENARIO_LIMITS.nestingDepthMax) {
+      fail(p, `nested deeper than ${SCENARIO_LIMITS.nestingDepthMax} levels`, 'yaml', true);
+    } else if (isAlias(node)) {
+      if (++aliases > SCENARIO_LIMITS.aliasCountMax) {
+        fail(p, `more than ${SCENARIO_LIMITS.aliasCountMax} aliases (*name)`, 'yaml', true);
+      }
+    } else if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isScalar(pair.key)) {
+          fail(p, 'mapping keys must be plain text, not lists or mappings', 'yaml', true);
+          continue;
+        }
+        const key = String(pair.key.value);
+        if (FORBIDDEN_KEYS.has(key)) {
+          fail(
+            [...p, key],
+            `the key "${key}" is not allowed (it could alter object prototypes)`,
+            'forbidden-key',
+            false,
+          );
+          continue;
+        }
+        walk(pair.value, [...p, key]);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => walk(item, [...p, i]));
+    }
+  };
+  walk(doc.contents, []);
+  return out;
+}
+
+/** A deep copy without forbidden keys, built from plain objects (so nothing can set a prototype). */
+function withoutForbiddenKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutForbiddenKeys);
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype)
+    return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (!FORBIDDEN_KEYS.has(key)) out[key] = withoutForbiddenKeys(v);
+  }
+  return out;
+}
+
+function firstAlias(doc: Document, at: (offset: number) => { line: number; column: number }) {
+  let found: Node | null = null;
+  const walk = (node: unknown): void => {
+    if (found !== null) return;
+    if (isAlias(node)) found = node;
+    else if (isMap(node)) node.items.forEach((pair) => walk(pair.value));
+    else if (isSeq(node)) node.items.forEach(walk);
+  };
+  walk(doc.contents);
+  const range = (found as Node | null)?.range;
+  return range ? at(range[0]) : { line: 1, column: 1 };
+}
+
+interface Found {
+  readonly node: Node | null;
+  readonly key: Node | null;
+  /** The path went further than the document (a missing field). */
+  readonly missing: boolean;
+}
+
+function findNode(doc: Document, p: IssuePath): Found {
+  let node: unknown = doc.contents;
+  let key: Node | null = null;
+  let found = 0;
+  for (const seg of p) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((it) => isScalar(it.key) && String(it.key.value) === String(seg));
+      if (pair === undefined) break;
+      key = pair.key as Node;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
+      key = null;
+      node = node.items[seg];
+    } else break;
+    found++;
+  }
+  return { node: (node ?? null) as Node | null, key, missing: found < p.length };
+}
+
+/** Line and column of the node at `p` (its key when `atKey`); the nearest existing ancestor otherwise. */
+function locate(
+  doc: Document,
+  at: (offset: number) => { line: number; column: number },
+  p: IssuePath,
+  atKey: boolean,
+): { line: number; column: number } {
+  const { node, key, missing } = findNode(doc, p);
+  const target = (atKey || missing || node === null) && key !== null ? key : node;
+  const range = target?.range ?? doc.contents?.range;
+  return range ? at(range[0]) : { line: 1, column: 1 };
+}
+
+/**
+ * Messages end in "got <value>"; for a number the file's own spelling is clearer (9007199254740993 is
+ * read as 9007199254740992, 1e400 as Infinity).
+ */
+function asWritten(doc: Document, text: string, p: IssuePath, message: string): string {
+  const { node, missing } = findNode(doc, p);
+  const range = isScalar(node) ? node.range : null;
+  if (missing || !isScalar(node) || typeof node.value !== 'number' || !range) return message;
+  const written = text.slice(range[0], range[1]).trim();
+  const shown = `got ${String(node.value)}`;
+  return message.endsWith(shown) && written !== String(node.value)
+    ? `${message.slice(0, -shown.length)}got ${written}`
+    : message;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Zod issues -> messages that say what is allowed
+
+const KIND_WORDS: Readonly<Record<string, string>> = {
+  object: 'a mapping',
+  array: 'a list',
+  string: 'text',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  record: 'a mapping',
+};
+
+function describeValue(input: unknown): string {
+  if (input === undefined) return 'nothing';
+  if (typeof input === 'number' && Number.isNaN(input)) return 'NaN (.nan)';
+  if (input === Infinity || input === -Infinity) return `${input > 0 ? '' : '-'}Infinity (.inf)`;
+  if (typeof input === 'string') return JSON.stringify(input.length > 60 ? `${input.slice(0, 60)}…` : input);
+  if (typeof input === 'number' || typeof input === 'boolean') return String(input);
+  if (input === null) return 'null (an empty value)';
+  if (Array.isArray(input)) return 'a list';
+  if (input instanceof Uint8Array) return 'binary data';
+  return typeof input === 'object' ? 'a mapping' : typeof input;
+}
+
+type RawIssue = z.core.$ZodRawIssue;
+
+/** The per-parse error map: one plain sentence per problem, with what was found. */
+function describeIssue(iss: RawIssue): string {
+  const got = describeValue(iss.input);
+  switch (iss.code) {
+    case 'invalid_type': {
+      const expected = KIND_WORDS[iss.expected] ?? iss.expected;
+      if (iss.input === undefined) return `required field is missing (expected ${expected})`;
+      if (typeof iss.input === 'number' && !Number.isFinite(iss.input))
+        return `expected a finite number, got ${got}`;
+      return `expected ${expected}, got ${got}`;
+    }
+    case 'too_small':
+      return sizeMessage(
+        'at least',
+        'greater than',
+        iss.origin,
+        Number(iss.minimum),
+        iss.inclusive !== false,
+        got,
+      );
+    case 'too_big':
+      if (
+        iss.origin === 'int' ||
+        (iss.origin === 'number' && Number(iss.maximum) === Number.MAX_SAFE_INTEGER)
+      ) {
+        return `must be an integer of at most ${Number.MAX_SAFE_INTEGER} (larger ones lose precision), got ${got}`;
+      }
+      return sizeMessage(
+        'at most',
+        'less than',
+        iss.origin,
+        Number(iss.maximum),
+        iss.inclusive !== false,
+        got,
+      );
+    case 'invalid_value': {
+      const values = iss.values.map((v) => JSON.stringify(v));
+      const hint = typeof iss.input === 'string' ? didYouMean(iss.input, iss.values.map(String)) : '';
+      return values.length === 1
+        ? `must be ${values[0]}, got ${got}`
+        : `expected one of ${values.join(' | ')}, got ${got}${hint}`;
+    }
+    case 'invalid_union':
+      return unionMessage(iss);
+    case 'invalid_format':
+      return `has the wrong format (${iss.format}), got ${got}`;
+    case 'unrecognized_keys':
+      return `unknown fields: ${iss.keys.join(', ')}`;
+    default:
+      return iss.message ?? `is not valid, got ${got}`;
+  }
+}
+
+function sizeMessage(
+  incl: string,
+  excl: string,
+  origin: string,
+  limit: number,
+  inclusive: boolean,
+  got: string,
+): string {
+  if (origin === 'string')
+    return limit === 1 && incl === 'at least'
+      ? 'must not be empty'
+      : `must be ${incl} ${limit} characters long`;
+  if (origin === 'array' || origin === 'set')
+    return `must have ${incl} ${limit} ${limit === 1 ? 'entry' : 'entries'}`;
+  return `must be ${inclusive ? incl : excl} ${limit}, got ${got}`;
+}
+
+function unionMessage(iss: Extract<RawIssue, { code: 'invalid_union' }>): string {
+  const raw = iss as { discriminator?: string; options?: unknown[]; input?: unknown };
+  if (raw.discriminator !== undefined) {
+    const options = (raw.options ?? []).map(String);
+    const value = (raw.input as Record<string, unknown> | undefined)?.[raw.discriminator];
+    const hint = typeof value === 'string' ? didYouMean(value, options) : '';
+    const allowed = options.map((o) => JSON.stringify(o)).join(' | ');
+    if (value === undefined) return `required field is missing (expected one of ${allowed})`;
+    return `expected one of ${allowed}, got ${describeValue(value)}${hint}`;
+  }
+  return `does not match any allowed form, got ${describeValue(raw.input)}`;
+}
+
+interface SchemaIssue {
+  readonly path: IssuePath;
+  readonly message: string;
+  readonly code: ScenarioIssueCode;
+  readonly atKey: boolean;
+}
+
+function fromZod(issues: readonly z.core.$ZodIssue[], input: unknown): SchemaIssue[] {
+  // One message per field: a huge integer fails both the safe-integer and the range check.
+  const seen = new Set<string>();
+  const firstPerPath = issues.filter((iss) => {
+    const key = JSON.stringify(iss.path);
+    if (iss.code !== 'unrecognized_keys' && seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return firstPerPath.flatMap((iss): SchemaIssue[] => {
+    const p = iss.path as (string | number)[];
+    if (iss.code === 'unrecognized_keys') {
+      const known = knownKeysAt(p, input);
+      return iss.keys.map((key) => ({
+        path: [...p, key],
+        message: `unknown field "${clip(key)}"${didYouMean(key, known)} (allowed here: ${known.join(', ')})`,
+        code: 'unknown-field',
+        atKey: true,
+      }));
+    }
+    return [{ path: p, message: iss.message, code: 'schema', atKey: false }];
+  });
+}
+
+interface SchemaNode {
+  readonly def: { readonly type: string; readonly [key: string]: unknown };
+}
+
+/** The field names allowed at a path of the scenario schema (unions resolved by the data found there). */
+function knownKeysAt(p: IssuePath, input: unknown): string[] {
+  let node = ScenarioFileSchema as unknown as SchemaNode;
+  let data = input;
+  for (const seg of [...p, null]) {
+    node = unwrap(node, data);
+    if (seg === null) break;
+    const def = node.def;
+    data = (data as Record<string | number, unknown> | undefined)?.[seg];
+    if (def.type === 'object') node = (def.shape as Record<string, SchemaNode>)[seg] ?? node;
+    else if (def.type === 'array') node = def.element as SchemaNode;
+    else if (def.type === 'record') node = def.valueType as SchemaNode;
+    else return [];
+  }
+  return node.def.type === 'object' ? Object.keys(node.def.shape as object) : [];
+}
+
+function unwrap(node: SchemaNode, data: unknown): SchemaNode {
+  for (;;) {
+    const def = node.def;
+    if (['optional', 'nullable', 'default', 'prefault'].includes(def.type))
+      node = def.innerType as SchemaNode;
+    else if (def.type === 'pipe') node = def.in as SchemaNode;
+    else if (def.type === 'union') {
+      const options = def.options as SchemaNode[];
+      const disc = def.discriminator as string | undefined;
+      const value = disc === undefined ? undefined : (data as Record<string, unknown> | undefined)?.[disc];
+      const match = options.find((o) => {
+        const shape = o.def.shape as Record<string, SchemaNode> | undefined;
+        if (disc === undefined) return o.def.type === 'object';
+        return (shape?.[disc]?.def.values as unknown[] | undefined)?.includes(value) ?? false;
+      });
+      if (match === undefined) return node;
+      node = match;
+    } else return node;
+  }
+}
