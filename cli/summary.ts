@@ -23,7 +23,13 @@ function editLine(edit: EditResult): string {
   const shape = `peak ${edit.peakInstances} instances, min ready ${edit.minReadyInstances}`;
   switch (edit.outcome) {
     case 'completed': {
-      const how = edit.inPlace ? 'completed in place' : `completed in ${formatDurationMs(edit.durationMs)}`;
+      const replaced =
+        edit.rolloutDurationMs !== null && edit.rolloutDurationMs < edit.durationMs
+          ? `; instances replaced in ${formatDurationMs(edit.rolloutDurationMs)}, then monitored`
+          : '';
+      const how = edit.inPlace
+        ? 'completed in place'
+        : `completed in ${formatDurationMs(edit.durationMs)}${replaced}`;
       return `${head}: ${how} (${revisions}, ${shape})`;
     }
     case 'rolledBack':
