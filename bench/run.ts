@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { EventQueue } from '../simulator/kernel.js';
 import { runScenario, type RunStats } from '../simulator/run.js';
 import { fleetScenario } from './fleet.js';
+import { benchSweep } from './sweep.js';
 
 interface Case {
   readonly instances: number;
@@ -69,7 +70,7 @@ function runCase(c: Case): { eventsPerSec: number } {
   return { eventsPerSec };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   console.log(`rollsim bench (node ${process.version})`);
   bareHeapRate(20_000, 2_000_000); // warm-up, so the JIT has compiled the queue
   const heapRate = bareHeapRate(20_000, 5_000_000);
@@ -80,6 +81,7 @@ function main(): void {
   }
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
   console.log(`process peak RSS (maxRSS): ${maxRssMB.toFixed(0)} MB`);
+  await benchSweep();
 }
 
-main();
+await main();

@@ -44,5 +44,3 @@ export async function benchSweep(): Promise<void> {
   );
   console.log(`  speedup 2 vs 1 workers: ${(one.seconds / two.seconds).toFixed(2)}×`);
 }
-
-if (process.argv[1]?.endsWith('sweep.ts') === true) await benchSweep();
