@@ -72,21 +72,7 @@ export function displayPath(io: CliIo, absolute: string): string {
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : absolute;
 }
 
-/**
- * Writes a file whole or not at all: into a temporary file beside it (same filesystem), then renamed.
- * Creates missing parent folders.
- */
-export function writeFileAtomic(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    fs.writeFileSync(tmp, content);
-    fs.renameSync(tmp, file);
-  } catch (error) {
-    fs.rmSync(tmp, { force: true });
-    throw error;
-  }
-}
+export { writeFileAtomic } from '../reports/atomic.js';
 
 /** Fails early (before any work) when `dir` exists and is not a folder. */
 export function checkOutputDir(dir: string, flag: string): void {

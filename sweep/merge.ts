@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { aggregate, type SweepAggregate } from './aggregate.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../reports/atomic.js';
 import { planRuns } from './plan.js';
 import { writeSweepReports } from './report.js';
 import { PLAN_FILE, RUNS_FILE, type SweepPlanFile } from './run.js';

@@ -1,7 +1,7 @@
 // The sweep's aggregate outputs: sweep.json (figures), sweep.md (a table for CI summaries) and
 // sweep.html (charts). Each file is written whole or not at all.
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../reports/atomic.js';
 import type { SweepAggregate } from './aggregate.js';
 import type { SweepPlanFile } from './run.js';
 import { sweepHtml } from './html.js';

@@ -22,7 +22,7 @@ import { loadWithSettings } from './settings.js';
 import { RunLog, readRunLog, type RunRecord } from './store.js';
 import { aggregate, type SweepAggregate } from './aggregate.js';
 import type { SweepTask } from './worker.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../reports/atomic.js';
 
 export interface SweepOptions {
   readonly scenarioFile: string;
