@@ -74,7 +74,9 @@ export function classifyEdit(current: DeploymentSpec, next: DeploymentSpec): Edi
   if (current.model !== next.model || !sameAccelerator(current.accelerator, next.accelerator))
     return 'rolling';
   if (!sameScaling(current.scaling, next.scaling) || !sameTags(current.tags, next.tags)) return 'inPlace';
-  return 'noop';
+  // Locked fields are rejected before this; should that rule ever be off, a change is still a change.
+  const lockedChanged = LOCKED_FIELDS.some((f) => current[f] !== next[f]);
+  return lockedChanged ? 'inPlace' : 'noop';
 }
 
 function editabilityIssues(current: DeploymentSpec, context: ValidationContext): EditIssue[] {

@@ -53,6 +53,8 @@ function editExpectations(
     }
     out.push(compare(name('outcome'), want.outcome, got.outcome, describeEdit(got)));
     if (want.reason !== undefined) out.push(compare(name('reason'), want.reason, got.reason ?? 'none', ''));
+    if (want.inPlace !== undefined)
+      out.push(compare(name('inPlace'), String(want.inPlace), String(got.inPlace), ''));
     if (want.errors !== undefined) {
       const wantCodes = [...new Set(want.errors)].sort();
       const gotCodes = codesOf(got);

@@ -258,7 +258,9 @@ function toEvents(events: Section<'events'>): ScenarioEvent[] {
 
 function toExpectations(x: Section<'expect'>): Expectations {
   return compact({
-    edits: x.edits?.map((e) => compact({ outcome: e.outcome, reason: e.reason, errors: e.errors })),
+    edits: x.edits?.map((e) =>
+      compact({ outcome: e.outcome, reason: e.reason, errors: e.errors, inPlace: e.inPlace }),
+    ),
     maxDowntimeMs: x.maxDowntime,
     maxDroppedPercent: x.maxDroppedPercent,
     final:

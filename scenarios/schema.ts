@@ -381,6 +381,7 @@ const Expect = z.strictObject({
       z.strictObject({
         outcome: z.enum(['completed', 'rolledBack', 'rejected']),
         reason: z.enum(FAILURE_REASONS).optional(),
+        inPlace: z.boolean().optional().describe('true: applied without restarting any instance.'),
         errors: z
           .array(z.enum(ERROR_CODES))
           .max(ERROR_CODES.length * 4)

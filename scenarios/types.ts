@@ -100,6 +100,8 @@ export type ScenarioEvent =
 export interface EditExpectation {
   readonly outcome: EditOutcome;
   readonly reason?: RollbackReason;
+  /** true: the edit must have been applied without restarting any instance. */
+  readonly inPlace?: boolean;
   readonly errors?: readonly ErrorCode[];
 }
 

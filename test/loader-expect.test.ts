@@ -94,6 +94,12 @@ describe('evaluateExpectations', () => {
     });
   });
 
+  it('checks whether an edit was applied in place', () => {
+    const s = withExpect({ edits: [{ outcome: 'completed', inPlace: true }] });
+    expect(failures(s, result([edit({ inPlace: true })]))).toEqual([]);
+    expect(failures(s, result([edit({ inPlace: false })])).map((f) => f.name)).toEqual(['edits[0].inPlace']);
+  });
+
   it('checks the rollback reason', () => {
     const s = withExpect({ edits: [{ outcome: 'rolledBack', reason: 'HEALTH_CHECK_FAILED' }] });
     const r = result([edit({ outcome: 'rolledBack', reason: 'PROGRESS_DEADLINE_EXCEEDED' })]);
