@@ -93,6 +93,11 @@ export function loadScenarioText(text: string, source: Source): LoadResult {
   if (Buffer.byteLength(text, 'utf8') > SCENARIO_LIMITS.fileBytesMax) {
     return fileIssue(source.file, `is larger than ${SCENARIO_LIMITS.fileBytesMax} bytes (1 MiB)`);
   }
+  const tooDeep = flowNestingProblem(text);
+  if (tooDeep !== null) {
+    const message = `brackets nested deeper than ${SCENARIO_LIMITS.nestingDepthMax} levels`;
+    return { ok: false, issues: [{ file: source.file, ...tooDeep, path: '', message, code: 'yaml' }] };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter,
@@ -561,4 +566,36 @@ function unwrap(node: SchemaNode, data: unknown): SchemaNode {
       node = match;
     } else return node;
   }
+}
+
+/**
+ * Where `[` / `{` nesting first goes past the limit, scanning outside quotes and comments. The YAML
+ * parser recurses per level, so a file of 500,000 `[` would otherwise exhaust the stack slowly.
+ */
+function flowNestingProblem(text: string): { line: number; column: number } | null {
+  let depth = 0;
+  let line = 1;
+  let lineStart = 0;
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') {
+      line++;
+      lineStart = i + 1;
+      if (quote === null) continue;
+    }
+    if (quote !== null) {
+      if (c === quote) quote = null;
+      else if (c === '\\' && quote === '"') i++;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1] ?? ''))) {
+      const end = text.indexOf('\n', i);
+      i = (end < 0 ? text.length : end) - 1;
+    } else if (c === '[' || c === '{') {
+      if (++depth > SCENARIO_LIMITS.nestingDepthMax) return { line, column: i - lineStart + 1 };
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return null;
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatIssue, loadScenarioFile, type ScenarioIssue } from '../scenarios/load.js';
+import { formatIssue, loadScenarioFile, loadScenarioText, type ScenarioIssue } from '../scenarios/load.js';
 
 const BAD = path.join(import.meta.dirname, 'fixtures', 'bad');
 
@@ -176,6 +176,19 @@ describe('malformed scenario files', () => {
     const issues = issuesOf('alias-bomb.yaml');
     expect(issues).toHaveLength(1);
     expect(issues[0]?.message).toMatch(/at most 100/);
+  });
+
+  it('rejects deeply nested brackets at the first level past the limit, without recursing', () => {
+    const text = `metadata:\n  name: x\ncluster: ${'['.repeat(200_000)}`;
+    const result = loadScenarioText(text, { file: 'deep.yaml', sourcePath: '/tmp/deep.yaml' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues).toHaveLength(1);
+    expect(result.issues[0]).toMatchObject({
+      line: 3,
+      column: 9 + 33,
+      message: 'brackets nested deeper than 32 levels',
+    });
   });
 });
 
