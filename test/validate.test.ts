@@ -10,6 +10,7 @@ import {
 } from '../engine/index.js';
 import { applyEdit, validateEdit, type ValidationContext } from '../engine/validate.js';
 import { baseSpec } from './support/engine-world.js';
+import { editArb, MODEL_IDS, numRuns, specArb } from './support/arbitraries.js';
 
 const ctx: ValidationContext = {
   catalog: BUILTIN_CATALOG,
@@ -193,55 +194,8 @@ describe('validateEdit: merge semantics and classification', () => {
 
 // ----- properties over generated specs and edits -----
 
-const models = Object.keys(BUILTIN_CATALOG.models);
-const gpus = Object.keys(BUILTIN_CATALOG.gpus);
-const metricArb = fc.record({
-  metric: fc.constantFrom('concurrency', 'rps', 'gpuUtilization', 'latencyP95', 'queueDepth'),
-  threshold: fc.oneof(fc.double({ noNaN: false }), fc.integer({ min: -5, max: 200 })),
-});
-export const specArb: fc.Arbitrary<DeploymentSpec> = fc.record({
-  name: fc.constantFrom('a', 'b'),
-  cloud: fc.constantFrom('aws', 'gcp'),
-  cluster: fc.constantFrom('c1', 'c2'),
-  processingType: fc.constantFrom('sync', 'async'),
-  status: fc.constantFrom('deployed', 'deployed', 'pending', 'failed', 'stopped'),
-  warmpool: fc.boolean(),
-  model: fc.constantFrom(...models),
-  accelerator: fc.record({ type: fc.constantFrom(...gpus), count: fc.constantFrom(1, 2, 4, 8) }),
-  scaling: fc.record({
-    minInstances: fc.integer({ min: 0, max: 4 }),
-    maxInstances: fc.integer({ min: 4, max: 12 }),
-    metrics: fc.array(metricArb, { maxLength: 3 }),
-  }),
-  tags: fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), { maxKeys: 3 }),
-});
-export const editArb: fc.Arbitrary<SpecEdit> = fc.record(
-  {
-    name: fc.constantFrom('a', 'b'),
-    cloud: fc.constantFrom('aws', 'gcp'),
-    cluster: fc.constantFrom('c1', 'c2'),
-    processingType: fc.constantFrom('sync', 'async'),
-    model: fc.constantFrom(...models, 'unknown-model'),
-    accelerator: fc.record(
-      { type: fc.constantFrom(...gpus, 'X1'), count: fc.integer({ min: 0, max: 9 }) },
-      { requiredKeys: [] },
-    ),
-    scaling: fc.record(
-      {
-        minInstances: fc.integer({ min: -2, max: 20 }),
-        maxInstances: fc.integer({ min: -2, max: 2000 }),
-        metrics: fc.array(metricArb, { maxLength: 3 }),
-      },
-      { requiredKeys: [] },
-    ),
-    tags: fc.dictionary(fc.string({ maxLength: 4 }), fc.option(fc.string({ maxLength: 4 }), { nil: null }), {
-      maxKeys: 3,
-    }),
-  },
-  { requiredKeys: [] },
-);
-
-const runs = Number(process.env['FC_NUM_RUNS'] ?? 1000);
+const models = MODEL_IDS;
+const runs = numRuns(1000);
 
 describe('validateEdit: properties', () => {
   it('never throws, and a rejection leaves the current spec untouched', () => {

@@ -1,0 +1,127 @@
+// Proves the counterexample round trip: a whole-system property that fails (here because a bug is
+// planted behind the engine's test-only switch) shrinks to a scenario written as YAML, with seed and
+// broken invariant in its description, that the loader, `rollsim check` and `rollsim run` replay to the
+// same failure; and that every generated scenario survives the trip to YAML and back unchanged.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import type { FaultInjection, FaultInjectionRule } from '../engine/index.js';
+import { main } from '../cli/cli.js';
+import { loadScenarioFile, loadScenarioText } from '../scenarios/load.js';
+import type { Scenario } from '../scenarios/types.js';
+import { runScenario } from '../simulator/run.js';
+import { fcParams, scenarioArb } from './support/arbitraries.js';
+import {
+  checkScenario,
+  scenarioToYaml,
+  SystemViolation,
+  writeCounterexample,
+} from './support/counterexample.js';
+
+// The CLI runs scenarios through simulator/run.js; this hook plants the bug there for in-process CLI runs.
+const hook = vi.hoisted(() => ({ planted: undefined as FaultInjection | undefined }));
+vi.mock('../simulator/run.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../simulator/run.js')>();
+  return {
+    ...real,
+    runScenario: (s: Scenario, o: Parameters<typeof real.runScenario>[1] = {}) =>
+      real.runScenario(s, hook.planted === undefined ? o : { ...o, faultInjection: hook.planted }),
+  };
+});
+
+const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollsim-counterexample-'));
+afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
+
+function cli(args: string[]): { code: Promise<number>; out: () => string } {
+  let out = '';
+  const io = { stdout: (t: string) => void (out += t), stderr: (t: string) => void (out += t), cwd: outDir };
+  return { code: main(args, io), out: () => out };
+}
+
+/** Finds, shrinks and writes the counterexample of the whole-system property with `rule` switched off. */
+function findCounterexample(rule: FaultInjectionRule): { file: string; broken: string; scenario: Scenario } {
+  const faultInjection = { disableRule: rule };
+  const details = fc.check(
+    fc.property(scenarioArb({ minutesMax: 20 }), (s) => {
+      checkScenario(s, { faultInjection });
+    }),
+    { numRuns: 500, seed: 7 },
+  );
+  expect(details.failed).toBe(true);
+  const error = details.errorInstance;
+  if (!(error instanceof SystemViolation))
+    throw new Error(`expected a SystemViolation, got ${String(error)}`);
+  return {
+    file: writeCounterexample(error.scenario, error.reason, outDir),
+    broken: error.reason,
+    scenario: error.scenario,
+  };
+}
+
+describe('counterexamples as scenario files', () => {
+  it('every generated scenario survives the trip to YAML and back through the loader', () => {
+    fc.assert(
+      fc.property(scenarioArb(), (s) => {
+        const loaded = loadScenarioText(scenarioToYaml(s), {
+          file: 'generated.yaml',
+          sourcePath: path.join(outDir, 'generated.yaml'),
+        });
+        if (!loaded.ok) throw new Error(loaded.issues.map((i) => i.message).join('; '));
+        expect({ ...loaded.scenario, sourcePath: s.sourcePath }).toEqual(s);
+      }),
+      fcParams(100),
+    );
+  });
+
+  it('a planted bug (no spec restore on rollback) shrinks to a YAML scenario that replays to the same failure', async () => {
+    const { file, broken, scenario } = findCounterexample('specRestoreOnRollback');
+    const invariant = /^([A-Za-z]+)/.exec(broken)?.[1] ?? '';
+    expect(invariant).toMatch(/failedRolloutRestoresPrior|specApplied/);
+    // Shrunk: a handful of events at most.
+    expect(scenario.events.length).toBeLessThanOrEqual(3);
+
+    const loaded = loadScenarioFile(file);
+    if (!loaded.ok) throw new Error(loaded.issues.map((i) => i.message).join('; '));
+    expect(loaded.scenario.metadata.description).toContain(`seed ${scenario.seed}`);
+    expect(loaded.scenario.metadata.description).toContain(invariant);
+
+    // The loader + simulator, as `rollsim run` uses them, with the bug still planted: the same breach.
+    expect(() =>
+      checkScenario(loaded.scenario, { faultInjection: { disableRule: 'specRestoreOnRollback' } }),
+    ).toThrow(invariant);
+    // Without the bug the same file is a clean run: the failure is the bug's.
+    expect(() => checkScenario(loaded.scenario)).not.toThrow();
+
+    // Through the CLI, in process: `rollsim check` replays it with every invariant checked.
+    hook.planted = { disableRule: 'specRestoreOnRollback' };
+    try {
+      const checked = cli(['check', file]);
+      expect(await checked.code).toBe(1);
+      expect(checked.out()).toMatch(/failedRolloutRestoresPrior/);
+      const ran = cli(['run', file, '--json']);
+      expect(await ran.code).not.toBe(2);
+      const result = JSON.parse(ran.out()) as { final: { spec: { model: string } } };
+      // The planted bug is visible in `rollsim run`'s result too: the failed spec is still in force.
+      expect(result.final.spec).not.toEqual(loaded.scenario.deployment);
+    } finally {
+      hook.planted = undefined;
+    }
+    const clean = cli(['check', file]);
+    expect(await clean.code).toBe(0);
+  });
+
+  it('a planted bug (no surge limit) is caught at the whole-system level too', () => {
+    const { broken, scenario } = findCounterexample('surgeLimit');
+    expect(broken).toMatch(/rolloutWithinBudget/);
+    const again = runScenario;
+    expect(() =>
+      again(scenario, {
+        seed: scenario.seed,
+        checkInvariants: true,
+        faultInjection: { disableRule: 'surgeLimit' },
+      }),
+    ).toThrow(/rolloutWithinBudget/);
+  });
+});

@@ -1,0 +1,22 @@
+// Vitest settings for mutation testing (`npm run mutation`, StrykerJS): the engine-level tests only,
+// with fewer property runs per mutant (FC_NUM_RUNS, default 50 here) so a pass fits in about an hour on 2 cores.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: [
+      'test/engine-rollout.test.ts',
+      'test/validate.test.ts',
+      'test/properties-engine.test.ts',
+      'test/properties-rules.test.ts',
+      'test/properties-invariants.test.ts',
+      'test/model-based.test.ts',
+      'test/conformance.test.ts',
+      'test/conformance-extra.test.ts',
+    ],
+    // The coverage probes need their full fixed sample; mutants are judged by the properties.
+    testNamePattern: '^(?!.*coverage:)',
+    env: { FC_NUM_RUNS: process.env.FC_NUM_RUNS ?? '50' },
+    testTimeout: 120_000,
+  },
+});
