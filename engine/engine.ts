@@ -84,11 +84,26 @@ export function step(state: EngineState, event: EngineEvent): StepResult {
   if (isNoopProbe(state, event)) return { state, effects: [] };
   const d = new Draft(state, event.atMs);
   applyEvent(d, event);
-  reconcile(d);
-  checkPhase(d);
-  reconcile(d);
+  settle(d);
   reportHealth(d);
   return { state: d.finish(), effects: d.effects };
+}
+
+/** Enough rounds for any chain (shrink, then grow, then finish, then clean up); more is a bug. */
+const SETTLE_ROUNDS_MAX = 32;
+
+/**
+ * Reconciles and checks the phase until nothing more happens, so that everything an event causes
+ * happens in its own step (a later, unrelated event, such as a rejected edit, must not carry it out).
+ */
+function settle(d: Draft): void {
+  for (let round = 0; round < SETTLE_ROUNDS_MAX; round++) {
+    const before = d.effects.length;
+    reconcile(d);
+    checkPhase(d);
+    if (d.effects.length === before) return;
+  }
+  throw new Error(`engine: no fixpoint after ${SETTLE_ROUNDS_MAX} reconcile rounds at ${d.nowMs} ms`);
 }
 
 /** A passing probe on an instance that is already available changes nothing: the common case, kept cheap. */

@@ -209,3 +209,31 @@ describe('in-place edits', () => {
     expect(w.broken).toEqual([]);
   });
 });
+
+describe('each step settles', () => {
+  it('does everything an event causes in its own step, so a later rejected edit changes nothing', () => {
+    // Found by the property tests: with TerminationStarted, draining old instances frees surge budget
+    // that a single reconcile pass left unused until the next event (here a rejected edit).
+    const spec: DeploymentSpec = {
+      ...baseSpec,
+      model: 'llama-3.1-405b-fp8',
+      accelerator: { type: 'A100-80GB', count: 8 },
+      scaling: { ...baseSpec.scaling, minInstances: 2, maxInstances: 3 },
+    };
+    const w = new EngineWorld(spec, {
+      maxSurge: '22%',
+      maxUnavailable: 2,
+      podReplacementPolicy: 'TerminationStarted',
+    });
+    w.apply({
+      type: 'edit/requested',
+      atMs: 1_000,
+      edit: { model: 'llama-3.1-8b', accelerator: { type: 'T4', count: 2 } },
+    });
+    const before = w.log.length;
+    w.apply({ type: 'edit/requested', atMs: 1_000, edit: { cloud: 'aws-new' } });
+    const effects = w.log.slice(before).flatMap((l) => l.effects.map((e) => e.type));
+    expect(effects).toEqual(['action/ended']);
+    expect(w.broken).toEqual([]);
+  });
+});
