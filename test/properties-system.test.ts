@@ -6,15 +6,28 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../simulator/run.js';
 import { fcParams, scenarioArb } from './support/arbitraries.js';
-import { checkScenario } from './support/counterexample.js';
+import { checkScenario, SystemViolation, writeCounterexample } from './support/counterexample.js';
+
+/** Where a failing run leaves its shrunk counterexample (gitignored). */
+const COUNTEREXAMPLE_DIR = 'out/counterexamples';
 
 describe('whole-system properties over generated scenarios', () => {
   it('every invariant holds at every step of every generated scenario', () => {
-    fc.assert(
+    const details = fc.check(
       fc.property(scenarioArb(), (s) => {
         checkScenario(s);
       }),
       fcParams(200),
+    );
+    if (!details.failed) return;
+    // The shrunk counterexample becomes a scenario file that `rollsim run` / `rollsim check` replays.
+    const error = details.errorInstance;
+    const file =
+      error instanceof SystemViolation
+        ? writeCounterexample(error.scenario, error.reason, COUNTEREXAMPLE_DIR)
+        : null;
+    throw new Error(
+      `${fc.defaultReportMessage(details)}\n${file === null ? '' : `counterexample written to ${file}`}`,
     );
   });
 
