@@ -94,6 +94,9 @@ describe('each invariant predicate detects a hand-made breach', () => {
     expect(crossTypeSwapRejected(s0, same, changed, [])).toBeNull();
     expect(crossTypeSwapRejected(s0, unknown, changed, [])).toBeNull();
     expect(crossTypeSwapRejected(s0, { type: 'rollback/requested', atMs: at }, changed, [])).toBeNull();
+    // A deployment on a model the catalog does not know: no type to compare.
+    const custom = { ...s0, spec: { ...s0.spec, model: 'my-own-model' } };
+    expect(crossTypeSwapRejected(custom, event, changed, [])).toBeNull();
   });
 
   it('3. failedRolloutRestoresPrior: no edit in progress, spec, revision, or instances left', () => {
@@ -168,6 +171,35 @@ describe('each invariant predicate detects a hand-made breach', () => {
     const forced: EngineEvent = { type: 'timer/fired', atMs: at, key: 'rollbackDeadline' };
     expect(rolloutWithinBudget(s0, forced, draining, drain)).toBeNull();
     expect(rolloutWithinBudget(s0, event, { ...draining, desired: 1 }, drain)).toBeNull();
+    // A drain among other effects still counts; a smaller desired count may drain, even to nothing.
+    expect(rolloutWithinBudget(s0, event, draining, [...create, ...drain])).toMatch(/drained down to 1/);
+    const bothGone = {
+      ...draining,
+      desired: 1,
+      instances: { ...draining.instances, 'r1-1': { ...next.instances['r1-1']!, terminating: true } },
+    };
+    expect(rolloutWithinBudget(s0, event, bothGone, drain)).toBeNull();
+  });
+
+  it('5. rolloutWithinBudget counts draining instances under TerminationComplete only', () => {
+    const event: EngineEvent = { type: 'edit/requested', atMs: at, edit: edit70b };
+    const create = rolling.effects.filter((e) => e.type === 'instance/create');
+    const next = rolling.state;
+    const gone = (id: string) => ({ ...next.instances[id]!, terminating: true });
+    // 3 instances + 1 draining: over D + surge = 3 only when draining instances hold their GPUs.
+    const withDraining = {
+      ...next,
+      instances: { ...next.instances, 'r1-8': { ...gone('r1-0'), id: 'r1-8' } },
+    };
+    expect(rolloutWithinBudget(s0, event, withDraining, create)).toMatch(/created instances up to 4/);
+    const started = {
+      ...withDraining,
+      options: engineOptions({ podReplacementPolicy: 'TerminationStarted' }),
+    };
+    expect(rolloutWithinBudget(s0, event, started, create)).toBeNull();
+    const live = { ...next.instances['r2-2']!, id: 'r2-9' };
+    const overLive = { ...started, instances: { ...started.instances, 'r2-9': live } };
+    expect(rolloutWithinBudget(s0, event, overLive, create)).toMatch(/created instances up to 4/);
   });
 
   it('6. rolloutTerminates: rolling, monitoring or rolling back past its deadline', () => {
