@@ -10,6 +10,7 @@ export default defineConfig({
       'test/properties-engine.test.ts',
       'test/properties-rules.test.ts',
       'test/properties-invariants.test.ts',
+      'test/properties-validate-edges.test.ts',
       'test/model-based.test.ts',
       'test/conformance.test.ts',
       'test/conformance-extra.test.ts',
