@@ -14,6 +14,8 @@ export default defineConfig({
       'test/model-based.test.ts',
       'test/conformance.test.ts',
       'test/conformance-extra.test.ts',
+      'test/k8s-edges.test.ts',
+      'test/catalog.test.ts',
     ],
     // The coverage probes need their full fixed sample; mutants are judged by the properties.
     testNamePattern: '^(?!.*coverage:)',

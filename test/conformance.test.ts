@@ -13,7 +13,10 @@ import { resolveFenceposts, scaledValue, type RollingStrategy } from '../engine/
 
 const VECTORS_PATH = new URL('./data/k8s-vectors.json', import.meta.url);
 const vectors = JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as Record<string, unknown>;
-const report = runVectors(vectors);
+/** Run inside each test, not at import: StrykerJS switches a mutant on just before the tests run, and
+ * attributes coverage per test, so each test runs the vectors it asserts on. */
+const report = (...names: string[]): ConformanceReport =>
+  runVectors(names.length === 0 ? vectors : Object.fromEntries(names.map((n) => [n, vectors[n]])));
 
 function category(r: ConformanceReport, name: string) {
   const found = r.categories.find((c) => c.category === name);
@@ -69,7 +72,7 @@ function surgeRoundsDown(strategy: RollingStrategy, desired: number): { surge: n
 
 describe('k8s-vectors.json against rollsim', () => {
   it.each(REQUIRED_CATEGORIES.map((c) => [c]))('every %s vector passes', (name) => {
-    const c = category(report, name);
+    const c = category(report(name), name);
     expect(c.failures).toEqual([]);
     expect(c.unsupported).toBe(0);
     expect(c.passed).toBe(vectorCount(name));
@@ -78,22 +81,23 @@ describe('k8s-vectors.json against rollsim', () => {
 
   it('passes the optional categories that map onto rollsim, and says why the others do not', () => {
     for (const name of ['hpaController', 'hpaGroupPods', 'replicaCounts', 'newRSReplicasTerminationAware']) {
-      const c = category(report, name);
+      const c = category(report(name), name);
       expect(c.failures).toEqual([]);
       expect(c.passed).toBe(vectorCount(name));
     }
-    const cleanup = category(report, 'cleanupDeployment');
+    const cleanup = category(report('cleanupDeployment'), 'cleanupDeployment');
     expect(cleanup.passed).toBe(0);
     expect(cleanup.unsupported).toBe(vectorCount('cleanupDeployment'));
     expect(cleanup.unsupportedReasons).toEqual([UNSUPPORTED_CATEGORIES.cleanupDeployment]);
   });
 
   it('is ok overall and prints one row per category', () => {
-    expect(report.ok).toBe(true);
-    expect(report.failed).toBe(0);
-    expect(report.fileErrors).toEqual([]);
-    expect(report.missingRequired).toEqual([]);
-    const text = formatConformanceReport(report);
+    const full = runVectors(vectors);
+    expect(full.ok).toBe(true);
+    expect(full.failed).toBe(0);
+    expect(full.fileErrors).toEqual([]);
+    expect(full.missingRequired).toEqual([]);
+    const text = formatConformanceReport(full);
     for (const name of REQUIRED_CATEGORIES)
       expect(text).toMatch(new RegExp(`^${name}\\s+\\d+\\s+0\\s+0$`, 'm'));
     expect(text).toContain('cleanupDeployment');

@@ -2,8 +2,8 @@
 // engine would never produce), it names the breach; fed the honest step, it holds. Also proves every
 // rejection message says what to do, for every error code the validator can produce.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { initialState, step } from '../engine/engine.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { initialState, step, type StepResult } from '../engine/engine.js';
 import {
   checkInvariants,
   crossTypeSwapRejected,
@@ -29,10 +29,16 @@ import { editArb, fcParams, specArb } from './support/arbitraries.js';
 import { baseSpec, engineOptions } from './support/engine-world.js';
 
 const opts = engineOptions();
-const s0 = initialState(baseSpec, opts);
 const at = 1_000;
 const edit70b = { model: 'llama-3.1-70b', accelerator: { type: 'H100', count: 4 } };
-const rolling = step(s0, { type: 'edit/requested', atMs: at, edit: edit70b });
+// Built in beforeEach, not at import: StrykerJS switches a mutant on just before the tests run, so engine
+// calls made at import would always see the unmutated engine.
+let s0: EngineState;
+let rolling: StepResult;
+beforeEach(() => {
+  s0 = initialState(baseSpec, opts);
+  rolling = step(s0, { type: 'edit/requested', atMs: at, edit: edit70b });
+});
 
 function rejection(code: ErrorCode, kind: 'edit' | 'rollback' = 'edit'): EngineEffect {
   return {
