@@ -16,6 +16,7 @@ export default defineConfig({
       'test/conformance-extra.test.ts',
       'test/k8s-edges.test.ts',
       'test/catalog.test.ts',
+      'test/engine-steps.test.ts',
     ],
     // The coverage probes need their full fixed sample; mutants are judged by the properties.
     testNamePattern: '^(?!.*coverage:)',

@@ -1,0 +1,766 @@
+// Proves each engine event handler step by step, with exact effects and state: the instance lifecycle
+// (scheduling, loading, probes, minReady, crashes, timers), action bookkeeping, rollback requests in each
+// phase, surge accounting of draining instances, removal order, completion, and degraded/healthy reports.
+import { describe, expect, it } from 'vitest';
+import { initialState, step } from '../engine/engine.js';
+import { checkInvariants } from '../engine/invariants.js';
+import type { DeploymentSpec, SpecEdit } from '../engine/spec.js';
+import type { EngineState, InstanceState } from '../engine/state.js';
+import type { EngineEffect, EngineEvent, RolloutOptions } from '../engine/types.js';
+import { baseSpec, engineOptions } from './support/engine-world.js';
+
+const edit70b: SpecEdit = { model: 'llama-3.1-70b', accelerator: { type: 'H100', count: 4 } };
+const DEADLINE_MS = 30 * 60_000;
+const SCHED_TIMEOUT_MS = 10 * 60_000;
+const LOAD_TIMEOUT_MS = 45 * 60_000;
+const MONITOR_MS = 10 * 60_000;
+
+/** Steps the engine one event at a time, checking every invariant after each step. */
+class Drive {
+  state: EngineState;
+  effects: readonly EngineEffect[] = [];
+
+  constructor(rollout: Partial<RolloutOptions> = {}, spec: DeploymentSpec = baseSpec) {
+    this.state = initialState(spec, engineOptions(rollout));
+  }
+
+  send(event: EngineEvent): readonly EngineEffect[] {
+    const prev = this.state;
+    const r = step(prev, event);
+    const broken = checkInvariants(prev, event, r.state, r.effects);
+    if (broken.length > 0) throw new Error(`${event.type}@${event.atMs}: ${broken.join('; ')}`);
+    this.state = r.state;
+    this.effects = r.effects;
+    return r.effects;
+  }
+
+  edit(atMs: number, edit: SpecEdit = edit70b) {
+    return this.send({ type: 'edit/requested', atMs, edit });
+  }
+  scheduled(atMs: number, instanceId: string) {
+    return this.send({ type: 'instance/scheduled', atMs, instanceId });
+  }
+  ready(atMs: number, instanceId: string) {
+    return this.send({ type: 'instance/ready', atMs, instanceId });
+  }
+  pass(atMs: number, instanceId: string) {
+    return this.send({ type: 'health/probePassed', atMs, instanceId });
+  }
+  fail(atMs: number, instanceId: string) {
+    return this.send({ type: 'health/probeFailed', atMs, instanceId });
+  }
+  crash(atMs: number, instanceId: string, cause = 'crashOnLoad') {
+    return this.send({ type: 'instance/crashed', atMs, instanceId, cause });
+  }
+  terminated(atMs: number, instanceId: string) {
+    return this.send({ type: 'instance/terminated', atMs, instanceId });
+  }
+  timer(atMs: number, key: string) {
+    return this.send({ type: 'timer/fired', atMs, key });
+  }
+  desired(atMs: number, desired: number) {
+    return this.send({ type: 'autoscaler/desiredChanged', atMs, desired });
+  }
+  /** Scheduled, loaded and passing its probe: available (with the default successThreshold 1). */
+  up(atMs: number, instanceId: string) {
+    this.scheduled(atMs, instanceId);
+    this.ready(atMs + 1, instanceId);
+    return this.pass(atMs + 2, instanceId);
+  }
+
+  inst(id: string): InstanceState {
+    const i = this.state.instances[id];
+    if (i === undefined) throw new Error(`no instance ${id}`);
+    return i;
+  }
+  created(): string[] {
+    return this.effects.flatMap((e) => (e.type === 'instance/create' ? [e.instanceId] : []));
+  }
+  removed(): string[] {
+    return this.effects.flatMap((e) =>
+      e.type === 'instance/drain' || e.type === 'instance/terminate'
+        ? [`${e.type.slice(9)} ${e.instanceId}`]
+        : [],
+    );
+  }
+  ended() {
+    return this.effects.findLast((e) => e.type === 'action/ended');
+  }
+  timers(): string[] {
+    return this.effects.flatMap((e) => (e.type === 'timer/schedule' ? [`${e.key}@${e.atMs}`] : []));
+  }
+}
+
+describe('the initial state', () => {
+  it('has minInstances ready instances of revision 1 at the given time, with Kubernetes annotations', () => {
+    const s = initialState(baseSpec, engineOptions(), { nowMs: 5_000 });
+    expect(s.nowMs).toBe(5_000);
+    expect(
+      Object.values(s.instances).map((i) => [i.id, i.phase, i.available, i.createdAtMs, i.passedAtMs]),
+    ).toEqual([
+      ['r1-0', 'ready', true, 5_000, 5_000],
+      ['r1-1', 'ready', true, 5_000, 5_000],
+    ]);
+    expect(s.revisions[1]).toMatchObject({
+      replicas: 2,
+      maxReplicasAnnotation: 3,
+      desiredReplicasAnnotation: 2,
+    });
+    expect(s).toMatchObject({
+      desired: 2,
+      recommended: 2,
+      lastEditOutcome: 'none',
+      degraded: false,
+      lastRejection: [],
+      nextInstanceSeq: 2,
+      nextActionIndex: 0,
+    });
+    expect(initialState(baseSpec, engineOptions()).nowMs).toBe(0);
+    expect(Object.keys(initialState({ ...baseSpec, status: 'failed' }, engineOptions()).instances)).toEqual(
+      [],
+    );
+  });
+});
+
+describe('steps that change nothing', () => {
+  it('a passing probe on a healthy available instance returns the very same state and no effects', () => {
+    const d = new Drive();
+    const before = d.state;
+    expect(d.pass(1_000, 'r1-0')).toEqual([]);
+    expect(d.state).toBe(before);
+  });
+
+  it('a passing probe after a failed one clears the failure count', () => {
+    const d = new Drive();
+    d.fail(1_000, 'r1-0');
+    expect(d.inst('r1-0')).toMatchObject({ consecutiveFailures: 1, consecutivePasses: 0, available: true });
+    const before = d.state;
+    d.pass(2_000, 'r1-0');
+    expect(d.state).not.toBe(before);
+    expect(d.inst('r1-0')).toMatchObject({ consecutiveFailures: 0, consecutivePasses: 1, available: true });
+  });
+
+  it('events about unknown instances, an unknown timer and an unschedulable report change no instance', () => {
+    const d = new Drive();
+    const instances = d.state.instances;
+    for (const event of [
+      { type: 'instance/scheduled', atMs: 1_000, instanceId: 'nope' },
+      { type: 'instance/ready', atMs: 1_000, instanceId: 'nope' },
+      { type: 'instance/crashed', atMs: 1_000, instanceId: 'nope', cause: 'x' },
+      { type: 'health/probeFailed', atMs: 1_000, instanceId: 'nope' },
+      { type: 'health/probePassed', atMs: 1_000, instanceId: 'nope' },
+      { type: 'instance/unschedulable', atMs: 1_000, instanceId: 'r1-0' },
+      { type: 'timer/fired', atMs: 1_000, key: 'bogus:r1-0' },
+      { type: 'timer/fired', atMs: 1_000, key: 'monitor' },
+      { type: 'timer/fired', atMs: 1_000, key: 'progress' },
+      { type: 'timer/fired', atMs: 1_000, key: 'rollbackDeadline' },
+    ] satisfies EngineEvent[]) {
+      expect(d.send(event)).toEqual([]);
+      expect(d.state.instances).toBe(instances);
+    }
+  });
+
+  it('a rejected edit keeps the instances object and records the rejection', () => {
+    const d = new Drive();
+    const instances = d.state.instances;
+    d.edit(1_000, { name: 'renamed' });
+    expect(d.state.instances).toBe(instances);
+    expect(d.ended()).toMatchObject({
+      actionIndex: 0,
+      kind: 'edit',
+      outcome: 'rejected',
+      inPlace: false,
+      fromRevision: 1,
+      toRevision: 1,
+      rolloutDoneAtMs: null,
+    });
+    expect(d.state.lastRejection.map((i) => i.code)).toEqual(['LOCKED_FIELD']);
+  });
+});
+
+describe('actions', () => {
+  it('numbers actions in order; a no-op edit starts and completes at once without a new revision', () => {
+    const d = new Drive();
+    d.edit(1_000, { name: 'renamed' });
+    expect(d.edit(2_000, { tags: { env: 'production' } })).toEqual([
+      { type: 'action/started', actionIndex: 1, kind: 'edit', inPlace: true, fromRevision: 1, toRevision: 1 },
+      {
+        type: 'action/ended',
+        actionIndex: 1,
+        kind: 'edit',
+        outcome: 'completed',
+        reason: null,
+        errors: [],
+        inPlace: true,
+        fromRevision: 1,
+        toRevision: 1,
+        rolloutDoneAtMs: 2_000,
+      },
+    ]);
+    expect(d.state).toMatchObject({ nextActionIndex: 2, revision: 1, lastEditOutcome: 'completed' });
+    d.send({ type: 'rollback/requested', atMs: 3_000 });
+    expect(d.ended()?.actionIndex).toBe(2);
+    expect(d.state.nextActionIndex).toBe(3);
+  });
+
+  it('a rolling edit applies the spec, starts the action, arms the progress deadline and creates within surge', () => {
+    const d = new Drive();
+    const effects = d.edit(1_000);
+    expect(effects.slice(0, 2)).toEqual([
+      { type: 'spec/apply', revision: 2, spec: d.state.spec },
+      {
+        type: 'action/started',
+        actionIndex: 0,
+        kind: 'edit',
+        inPlace: false,
+        fromRevision: 1,
+        toRevision: 2,
+      },
+    ]);
+    expect(d.timers()).toEqual([
+      `progress@${1_000 + DEADLINE_MS + 1}`,
+      `sched:r2-2@${1_000 + SCHED_TIMEOUT_MS}`,
+    ]);
+    expect(effects).toContainEqual({
+      type: 'instance/create',
+      instanceId: 'r2-2',
+      revision: 2,
+      template: { model: 'llama-3.1-70b', accelerator: { type: 'H100', count: 4 } },
+    });
+    expect(d.created()).toEqual(['r2-2']);
+    expect(d.state.revisions[2]).toMatchObject({
+      replicas: 1,
+      maxReplicasAnnotation: 3,
+      desiredReplicasAnnotation: 2,
+    });
+    expect(d.state.revisions[1]).toMatchObject({
+      replicas: 2,
+      maxReplicasAnnotation: 3,
+      desiredReplicasAnnotation: 2,
+    });
+    expect(d.state.rollout).toMatchObject({
+      phase: 'rolling',
+      actionIndex: 0,
+      startedAtMs: 1_000,
+      fromRevision: 1,
+      toRevision: 2,
+      priorReplicas: 2,
+      lastProgressAtMs: 1_000,
+    });
+    expect(d.state.nextInstanceSeq).toBe(3);
+  });
+});
+
+describe('rollback requests in each phase', () => {
+  const rejectionOf = (d: Drive) => d.ended()?.errors[0];
+
+  it('with nothing ever edited, and after a completed edit, say different things', () => {
+    const d = new Drive();
+    d.send({ type: 'rollback/requested', atMs: 1_000 });
+    expect(rejectionOf(d)).toEqual({
+      code: 'MANUAL_ROLLBACK_UNSUPPORTED',
+      field: '',
+      message: 'there is no rollout to roll back; submit a new edit with the configuration you want.',
+    });
+    expect(d.state.lastRejection).toEqual([rejectionOf(d)]);
+    expect(d.ended()).toMatchObject({ kind: 'rollback', outcome: 'rejected', inPlace: false, toRevision: 1 });
+    d.edit(2_000, { tags: { a: 'b' } });
+    d.send({ type: 'rollback/requested', atMs: 3_000 });
+    expect(rejectionOf(d)?.message).toBe(
+      'the last edit succeeded and cannot be rolled back manually; submit a new edit with the configuration you want.',
+    );
+  });
+
+  it('during a rollout it aborts: a completed rollback action, then the edit rolls back', () => {
+    const d = new Drive();
+    d.edit(1_000);
+    const effects = d.send({ type: 'rollback/requested', atMs: 2_000 });
+    expect(effects.slice(0, 2)).toEqual([
+      {
+        type: 'action/started',
+        actionIndex: 1,
+        kind: 'rollback',
+        inPlace: false,
+        fromRevision: 2,
+        toRevision: 1,
+      },
+      {
+        type: 'action/ended',
+        actionIndex: 1,
+        kind: 'rollback',
+        outcome: 'completed',
+        reason: null,
+        errors: [],
+        inPlace: false,
+        fromRevision: 2,
+        toRevision: 1,
+        rolloutDoneAtMs: null,
+      },
+    ]);
+    expect(d.state.rollout).toMatchObject({ phase: 'rollingBack', reason: 'MANUAL_ABORT', forced: false });
+    expect(d.timers()).toContain(`rollbackDeadline@${2_000 + DEADLINE_MS}`);
+    // The pending new instance never got GPUs: terminated, not drained; the rollback ends when it is gone.
+    expect(d.removed()).toEqual(['terminate r2-2']);
+    d.send({ type: 'rollback/requested', atMs: 2_500 });
+    expect(d.ended()).toMatchObject({ kind: 'rollback', outcome: 'rejected', toRevision: 1 });
+    expect(rejectionOf(d)).toEqual({
+      code: 'EDIT_IN_PROGRESS',
+      field: '',
+      message: 'a rollback is already under way; wait until it ends.',
+    });
+    d.terminated(3_000, 'r2-2');
+    expect(d.ended()).toEqual({
+      type: 'action/ended',
+      actionIndex: 0,
+      kind: 'edit',
+      outcome: 'rolledBack',
+      reason: 'MANUAL_ABORT',
+      errors: [],
+      inPlace: false,
+      fromRevision: 1,
+      toRevision: 2,
+      rolloutDoneAtMs: null,
+    });
+    expect(d.state).toMatchObject({
+      lastEditOutcome: 'rolledBack',
+      revision: 1,
+      rollout: { phase: 'steady' },
+    });
+  });
+
+  it('during an in-place edit waiting for GPUs it relabels the instances back and ends in place', () => {
+    const d = new Drive();
+    d.edit(1_000, { scaling: { minInstances: 3 } });
+    expect(d.state.rollout.phase).toBe('scaling');
+    expect(Object.values(d.state.instances).map((i) => `${i.id}@${i.revision}`)).toEqual([
+      'r1-0@2',
+      'r1-1@2',
+      'r2-2@2',
+    ]);
+    d.send({ type: 'rollback/requested', atMs: 2_000 });
+    expect(d.effects[0]).toMatchObject({
+      type: 'action/started',
+      kind: 'rollback',
+      fromRevision: 2,
+      toRevision: 1,
+    });
+    // Every instance goes back to revision 1, the extra one included, so the rollback ends at once; the
+    // extra instance (pending, so first in the removal order) is terminated.
+    expect(Object.values(d.state.instances).map((i) => `${i.id}@${i.revision}`)).toEqual([
+      'r1-0@1',
+      'r1-1@1',
+      'r2-2@1',
+    ]);
+    expect(d.removed()).toEqual(['terminate r2-2']);
+    expect(d.ended()).toMatchObject({
+      kind: 'edit',
+      outcome: 'rolledBack',
+      reason: 'MANUAL_ABORT',
+      inPlace: true,
+    });
+    expect(d.state.rollout.phase).toBe('steady');
+    expect(d.state.spec).toEqual(baseSpec);
+    expect(d.state.revisions[1]?.replicas).toBe(2);
+    expect(d.state.revisions[2]?.replicas).toBe(0);
+  });
+});
+
+describe('the instance lifecycle', () => {
+  it('scheduled: a pending instance starts loading and arms its load timeout, once', () => {
+    const d = new Drive();
+    d.edit(1_000);
+    d.scheduled(2_000, 'r2-2');
+    expect(d.inst('r2-2')).toMatchObject({ phase: 'loading', scheduledAtMs: 2_000 });
+    expect(d.timers()).toEqual([`load:r2-2@${2_000 + LOAD_TIMEOUT_MS}`]);
+    const before = d.state.instances;
+    expect(d.scheduled(3_000, 'r2-2')).toEqual([]);
+    expect(d.state.instances).toBe(before);
+  });
+
+  it('ready: from loading or straight from pending; a second ready report is ignored', () => {
+    const d = new Drive();
+    d.edit(1_000);
+    d.ready(2_000, 'r2-2');
+    expect(d.inst('r2-2')).toMatchObject({ phase: 'ready', readyAtMs: 2_000, available: false });
+    d.pass(3_000, 'r2-2');
+    expect(d.inst('r2-2')).toMatchObject({ available: true, passedAtMs: 3_000, consecutivePasses: 1 });
+    d.ready(4_000, 'r2-2');
+    expect(d.inst('r2-2')).toMatchObject({ readyAtMs: 2_000, consecutivePasses: 1, available: true });
+  });
+
+  it('probes count only on ready instances that are not on their way out', () => {
+    const d = new Drive();
+    d.edit(1_000);
+    d.scheduled(2_000, 'r2-2');
+    d.pass(3_000, 'r2-2');
+    d.fail(3_500, 'r2-2');
+    expect(d.inst('r2-2')).toMatchObject({ phase: 'loading', consecutivePasses: 0, consecutiveFailures: 0 });
+    d.desired(4_000, 2);
+    d.send({ type: 'rollback/requested', atMs: 5_000 });
+    expect(d.inst('r2-2').terminating).toBe(true);
+    d.ready(6_000, 'r2-2');
+    const before = d.state.instances;
+    d.pass(7_000, 'r2-2');
+    d.fail(8_000, 'r2-2');
+    expect(d.state.instances).toBe(before);
+  });
+
+  it('successThreshold 2: the first pass is not enough; progress counts the instance turning ready', () => {
+    const hc = { ...engineOptions().rollout.healthCheck, successThreshold: 2 };
+    const d = new Drive({ healthCheck: hc });
+    d.edit(1_000);
+    d.scheduled(2_000, 'r2-2');
+    d.ready(60_000, 'r2-2');
+    expect(d.state.rollout).toMatchObject({ phase: 'rolling', lastProgressAtMs: 60_000 });
+    d.pass(70_000, 'r2-2');
+    expect(d.inst('r2-2')).toMatchObject({ available: false, consecutivePasses: 1, passedAtMs: null });
+    d.pass(80_000, 'r2-2');
+    expect(d.inst('r2-2')).toMatchObject({ available: true, consecutivePasses: 2, passedAtMs: 80_000 });
+    expect(d.state.rollout).toMatchObject({ lastProgressAtMs: 80_000 });
+  });
+
+  it('minReady: available only once it has stayed healthy that long, by timer or by a later probe', () => {
+    const d = new Drive({ minReadyMs: 30_000 });
+    d.edit(1_000);
+    d.scheduled(2_000, 'r2-2');
+    d.ready(3_000, 'r2-2');
+    d.pass(10_000, 'r2-2');
+    expect(d.inst('r2-2')).toMatchObject({ available: false, passedAtMs: 10_000 });
+    expect(d.timers()).toEqual(['minReady:r2-2@40000']);
+    d.pass(39_999, 'r2-2');
+    expect(d.inst('r2-2').available).toBe(false);
+    d.pass(40_000, 'r2-2');
+    expect(d.inst('r2-2').available).toBe(true);
+    // The timer arriving afterwards changes nothing more.
+    d.timer(40_000, 'minReady:r2-2');
+    expect(d.inst('r2-2').available).toBe(true);
+  });
+
+  it('minReady: the timer makes it available, unless a probe has failed since', () => {
+    const d = new Drive({ minReadyMs: 30_000 });
+    d.edit(1_000);
+    d.scheduled(2_000, 'r2-2');
+    d.ready(3_000, 'r2-2');
+    d.pass(10_000, 'r2-2');
+    d.timer(40_000, 'minReady:r2-2');
+    expect(d.inst('r2-2').available).toBe(true);
+
+    const e = new Drive({ minReadyMs: 30_000 });
+    e.edit(1_000);
+    e.scheduled(2_000, 'r2-2');
+    e.ready(3_000, 'r2-2');
+    e.pass(10_000, 'r2-2');
+    e.fail(20_000, 'r2-2');
+    e.timer(40_000, 'minReady:r2-2');
+    expect(e.inst('r2-2')).toMatchObject({ available: false, consecutiveFailures: 1 });
+    // A minReady timer for an instance that never passed, or is not ready, does nothing.
+    e.timer(41_000, 'minReady:r1-0');
+    expect(e.inst('r1-0').available).toBe(true);
+  });
+
+  it('a load timeout is a crash of a loading instance, and nothing once it is ready', () => {
+    const d = new Drive({ loadTimeoutMs: 60_000 });
+    d.edit(1_000);
+    d.scheduled(2_000, 'r2-2');
+    expect(d.timers()).toEqual(['load:r2-2@62000']);
+    d.timer(62_000, 'load:r2-2');
+    expect(d.removed()).toEqual(['terminate r2-2']);
+    expect(d.state.revisions[2]?.startupCrashes).toBe(1);
+    // Under TerminationComplete the replacement waits until the GPUs are released.
+    expect(d.created()).toEqual([]);
+    d.terminated(63_000, 'r2-2');
+    expect(d.created()).toEqual(['r2-3']);
+    d.scheduled(64_000, 'r2-3');
+    d.ready(65_000, 'r2-3');
+    const before = d.state.instances;
+    expect(d.timer(124_000, 'load:r2-3')).toEqual([]);
+    expect(d.state.instances).toBe(before);
+  });
+});
+
+describe('failures', () => {
+  it('an old instance failing its probes stays available until failureThreshold, then is restarted', () => {
+    const d = new Drive();
+    d.fail(1_000, 'r1-0');
+    d.fail(2_000, 'r1-0');
+    expect(d.inst('r1-0')).toMatchObject({ available: true, consecutiveFailures: 2 });
+    d.fail(3_000, 'r1-0');
+    expect(d.removed()).toEqual(['terminate r1-0']);
+    expect(d.created()).toEqual(['r1-2']);
+    expect(d.inst('r1-0')).toMatchObject({ available: false, terminating: true, consecutiveFailures: 3 });
+    expect(d.effects.some((e) => e.type === 'action/ended')).toBe(false);
+  });
+
+  it('during a rollout, an old instance failing is restarted; a new one failing rolls the edit back', () => {
+    const d = new Drive({ maxSurge: 2 });
+    d.edit(1_000);
+    expect(d.created()).toEqual(['r2-2', 'r2-3']);
+    for (const t of [2_000, 3_000, 4_000]) d.fail(t, 'r1-0');
+    expect(d.state.rollout.phase).toBe('rolling');
+    expect(d.removed()).toEqual(['terminate r1-0']);
+    d.up(5_000, 'r2-2');
+    for (const t of [6_000, 7_000]) d.fail(t, 'r2-2');
+    expect(d.state.rollout.phase).toBe('rolling');
+    d.fail(8_000, 'r2-2');
+    expect(d.state.rollout).toMatchObject({ phase: 'rollingBack', reason: 'HEALTH_CHECK_FAILED' });
+    // Pending before unready: the removal order.
+    expect(d.removed()).toEqual(['terminate r2-3', 'terminate r2-2']);
+    // Another failure while rolling back starts nothing new.
+    d.up(9_000, 'r1-4');
+    for (const t of [10_000, 11_000, 12_000]) d.fail(t, 'r1-4');
+    expect(d.effects.some((e) => e.type === 'spec/apply')).toBe(false);
+    expect(d.state.rollout).toMatchObject({ phase: 'rollingBack', reason: 'HEALTH_CHECK_FAILED' });
+  });
+
+  it('a crash loop: the new version must crash failureThreshold times before the rollback', () => {
+    const d = new Drive();
+    d.edit(1_000);
+    d.crash(2_000, 'r2-2');
+    expect(d.state.revisions[2]?.startupCrashes).toBe(1);
+    d.terminated(2_001, 'r2-2');
+    expect(d.created()).toEqual(['r2-3']);
+    d.crash(3_000, 'r2-3');
+    d.terminated(3_001, 'r2-3');
+    expect(d.state.rollout.phase).toBe('rolling');
+    d.crash(4_000, 'r2-4');
+    expect(d.state.rollout).toMatchObject({ phase: 'rollingBack', reason: 'HEALTH_CHECK_FAILED' });
+  });
+
+  it('node and GPU failures never count as crashes of the version', () => {
+    const d = new Drive();
+    d.edit(1_000);
+    d.crash(2_000, 'r2-2', 'nodeFailure');
+    d.terminated(2_001, 'r2-2');
+    d.crash(3_000, 'r2-3', 'gpuFailure');
+    d.terminated(3_001, 'r2-3');
+    d.crash(4_000, 'r2-4', 'nodeFailure');
+    expect(d.state.revisions[2]?.startupCrashes).toBe(0);
+    expect(d.state.rollout.phase).toBe('rolling');
+    expect(d.removed()).toEqual(['terminate r2-4']);
+  });
+
+  it('a crash of an instance already on its way out neither restarts it nor counts', () => {
+    const d = new Drive();
+    d.fail(1_000, 'r1-0');
+    d.fail(2_000, 'r1-0');
+    d.fail(3_000, 'r1-0');
+    d.edit(4_000);
+    d.crash(5_000, 'r1-0');
+    expect(d.removed()).toEqual([]);
+    expect(d.state.revisions[2]?.startupCrashes).toBe(0);
+  });
+});
+
+/** A two-instance rolling edit driven to its monitoring window (last old instance gone at 5 s). */
+function monitoring(rollout: Partial<RolloutOptions> = {}): Drive {
+  const d = new Drive(rollout);
+  d.edit(1_000);
+  d.up(2_000, 'r2-2');
+  d.terminated(3_000, 'r1-1');
+  d.up(4_000, 'r2-3');
+  d.terminated(5_000, 'r1-0');
+  return d;
+}
+
+describe('completion', () => {
+  it('waits for the last old instance to be gone, then for the monitoring window', () => {
+    const d = new Drive();
+    d.edit(1_000);
+    d.up(2_000, 'r2-2');
+    // Both old instances are alike; the newest-named goes first.
+    expect(d.removed()).toEqual(['drain r1-1']);
+    expect(d.inst('r1-1')).toMatchObject({ phase: 'draining', terminating: true, available: false });
+    // TerminationComplete: the draining instance still holds its GPUs, so no new instance yet.
+    expect(d.created()).toEqual([]);
+    d.terminated(3_000, 'r1-1');
+    expect(d.created()).toEqual(['r2-3']);
+    d.up(4_000, 'r2-3');
+    expect(d.removed()).toEqual(['drain r1-0']);
+    expect(d.state.rollout.phase).toBe('rolling');
+    d.terminated(5_000, 'r1-0');
+    expect(d.state.rollout).toMatchObject({
+      phase: 'monitoring',
+      rolloutDoneAtMs: 5_000,
+      untilMs: 5_000 + MONITOR_MS,
+    });
+    expect(d.timers()).toEqual([`monitor@${5_000 + MONITOR_MS}`]);
+    d.timer(5_000 + MONITOR_MS - 1, 'monitor');
+    expect(d.state.rollout.phase).toBe('monitoring');
+    d.timer(5_000 + MONITOR_MS, 'monitor');
+    expect(d.ended()).toEqual({
+      type: 'action/ended',
+      actionIndex: 0,
+      kind: 'edit',
+      outcome: 'completed',
+      reason: null,
+      errors: [],
+      inPlace: false,
+      fromRevision: 1,
+      toRevision: 2,
+      rolloutDoneAtMs: 5_000,
+    });
+    expect(d.state).toMatchObject({
+      lastEditOutcome: 'completed',
+      rollout: { phase: 'steady' },
+      degraded: false,
+    });
+  });
+
+  it('TerminationStarted replaces at once, without waiting for the draining instance', () => {
+    const d = new Drive({ podReplacementPolicy: 'TerminationStarted' });
+    d.edit(1_000);
+    d.up(2_000, 'r2-2');
+    expect(d.removed()).toEqual(['drain r1-1']);
+    expect(d.created()).toEqual(['r2-3']);
+  });
+
+  it('an in-place edit completes once enough instances of the new revision are available', () => {
+    const d = new Drive();
+    d.edit(1_000, { scaling: { minInstances: 3 } });
+    expect(d.created()).toEqual(['r2-2']);
+    expect(d.state.rollout.phase).toBe('scaling');
+    d.scheduled(2_000, 'r2-2');
+    d.ready(3_000, 'r2-2');
+    expect(d.state.rollout.phase).toBe('scaling');
+    d.pass(4_000, 'r2-2');
+    expect(d.ended()).toMatchObject({ outcome: 'completed', inPlace: true, rolloutDoneAtMs: 4_000 });
+  });
+});
+
+describe('the monitoring window', () => {
+  it('a new instance failing its probes there is UNSTABLE_AFTER_EDIT', () => {
+    const d = monitoring();
+    for (const t of [10_000, 11_000, 12_000]) d.fail(t, 'r2-2');
+    expect(d.state.rollout).toMatchObject({ phase: 'rollingBack', reason: 'UNSTABLE_AFTER_EDIT' });
+    expect(d.state.spec).toEqual(baseSpec);
+  });
+
+  it('a new instance crashing there is UNSTABLE_AFTER_EDIT; a node failure is not', () => {
+    const d = monitoring();
+    d.crash(10_000, 'r2-2', 'nodeFailure');
+    expect(d.state.rollout.phase).toBe('monitoring');
+    expect(d.removed()).toEqual(['terminate r2-2']);
+    d.crash(11_000, 'r2-3', 'crashUnderLoad');
+    expect(d.state.rollout).toMatchObject({ phase: 'rollingBack', reason: 'UNSTABLE_AFTER_EDIT' });
+  });
+});
+
+describe('timers during a rollout', () => {
+  it('the progress timer re-arms from the last progress and rolls back only past the deadline', () => {
+    const d = new Drive();
+    d.edit(1_000);
+    d.scheduled(2_000, 'r2-2');
+    d.ready(100_000, 'r2-2');
+    d.timer(1_000 + DEADLINE_MS + 1, 'progress');
+    expect(d.state.rollout.phase).toBe('rolling');
+    expect(d.timers()).toEqual([`progress@${100_000 + DEADLINE_MS + 1}`]);
+    d.timer(100_000 + DEADLINE_MS + 1, 'progress');
+    expect(d.state.rollout).toMatchObject({ phase: 'rollingBack', reason: 'PROGRESS_DEADLINE_EXCEEDED' });
+  });
+
+  it('a scheduling timeout fails the rollout only for a still-pending instance of the new revision', () => {
+    const d = new Drive();
+    d.edit(1_000);
+    // A scale-up mid-rollout spreads over both revisions: one more of each.
+    d.desired(1_500, 4);
+    expect(d.created()).toEqual(['r2-3', 'r1-4']);
+    expect(d.state.recommended).toBe(4);
+    d.timer(1_500 + SCHED_TIMEOUT_MS, 'sched:r1-4');
+    expect(d.state.rollout.phase).toBe('rolling');
+    d.scheduled(2_000, 'r2-3');
+    d.timer(1_500 + SCHED_TIMEOUT_MS, 'sched:r2-3');
+    expect(d.state.rollout.phase).toBe('rolling');
+    d.timer(1_000 + SCHED_TIMEOUT_MS, 'sched:r2-2');
+    expect(d.state.rollout).toMatchObject({ phase: 'rollingBack', reason: 'RESOURCE_UNAVAILABLE' });
+  });
+
+  it('in steady state a pending instance past its scheduling timeout just keeps waiting', () => {
+    const d = new Drive();
+    d.desired(1_000, 3);
+    expect(d.created()).toEqual(['r1-2']);
+    d.timer(1_000 + SCHED_TIMEOUT_MS, 'sched:r1-2');
+    expect(d.effects).toEqual([]);
+    expect(d.inst('r1-2').phase).toBe('pending');
+  });
+});
+
+describe('rolling back', () => {
+  it('goes back to the prior count, or more if the autoscaler asks, within the prior range', () => {
+    const d = new Drive();
+    d.edit(1_000);
+    d.desired(1_500, 5);
+    d.send({ type: 'rollback/requested', atMs: 2_000 });
+    expect(d.state.desired).toBe(5);
+    const e = new Drive();
+    e.edit(1_000);
+    e.desired(1_500, 20);
+    e.send({ type: 'rollback/requested', atMs: 2_000 });
+    expect(e.state.desired).toBe(8);
+    const f = new Drive();
+    f.edit(1_000);
+    f.send({ type: 'rollback/requested', atMs: 2_000 });
+    expect(f.state.desired).toBe(2);
+  });
+
+  it('past its deadline it forces the failed revision out, draining the instances that serve', () => {
+    const d = new Drive();
+    d.edit(1_000);
+    d.up(2_000, 'r2-2');
+    d.terminated(3_000, 'r1-1');
+    d.send({ type: 'rollback/requested', atMs: 4_000 });
+    // r2-3 (pending) goes at once; r2-2 serves until the prior revision is back, which never happens here.
+    expect(d.removed()).toEqual(['terminate r2-3']);
+    d.terminated(4_001, 'r2-3');
+    expect(d.created()).toEqual(['r1-4']);
+    d.timer(4_000 + DEADLINE_MS, 'rollbackDeadline');
+    expect(d.state.rollout).toMatchObject({ phase: 'rollingBack', forced: true });
+    expect(d.removed()).toEqual(['drain r2-2']);
+    expect(d.state.revisions[2]?.replicas).toBe(0);
+    // A second deadline timer does nothing more.
+    expect(d.timer(4_000 + DEADLINE_MS, 'rollbackDeadline')).toEqual([]);
+    d.terminated(4_000 + DEADLINE_MS + 5_000, 'r2-2');
+    expect(d.ended()).toMatchObject({ outcome: 'rolledBack', reason: 'MANUAL_ABORT' });
+  });
+});
+
+describe('scaling down and health reports', () => {
+  it('removes pending, then loading, then unready, then available instances; newest first', () => {
+    const d = new Drive();
+    d.desired(1_000, 7);
+    expect(d.created()).toEqual(['r1-2', 'r1-3', 'r1-4', 'r1-5', 'r1-6']);
+    expect(d.effects).toContainEqual({ type: 'deployment/degraded', ready: 2, desired: 7 });
+    expect(d.state.degraded).toBe(true);
+    d.scheduled(2_000, 'r1-2');
+    d.scheduled(2_000, 'r1-3');
+    d.ready(3_000, 'r1-3');
+    d.up(2_000, 'r1-4');
+    expect(d.effects.filter((e) => e.type.startsWith('deployment/'))).toEqual([]);
+    d.desired(5_000, 2);
+    expect(d.removed()).toEqual([
+      'terminate r1-6',
+      'terminate r1-5',
+      'terminate r1-2',
+      'terminate r1-3',
+      'drain r1-4',
+    ]);
+    expect(d.effects).toContainEqual({ type: 'deployment/healthy', ready: 2 });
+    expect(d.state.degraded).toBe(false);
+  });
+
+  it('reports degraded only in steady state, and healthy again once enough serve', () => {
+    const d = new Drive();
+    d.edit(1_000);
+    d.crash(1_500, 'r1-0', 'nodeFailure');
+    expect(d.effects.filter((e) => e.type.startsWith('deployment/'))).toEqual([]);
+    expect(d.state.degraded).toBe(false);
+    const s = new Drive();
+    s.crash(1_000, 'r1-0', 'nodeFailure');
+    expect(s.effects).toContainEqual({ type: 'deployment/degraded', ready: 1, desired: 2 });
+    // The surge budget (2 + 1) has room for the replacement even while the crashed one releases its GPUs.
+    expect(s.created()).toEqual(['r1-2']);
+    s.terminated(1_001, 'r1-0');
+    expect(s.effects).toEqual([]);
+    s.up(2_000, 'r1-2');
+    expect(s.effects).toEqual([{ type: 'deployment/healthy', ready: 2 }]);
+  });
+});
