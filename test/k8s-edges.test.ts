@@ -84,6 +84,8 @@ describe('growing the new revision', () => {
     expect(newRSNewReplicas(s, 10, 3, 11)).toBe(4);
     expect(newRSNewReplicas(s, 10, 9, 10)).toBe(10);
     expect(newRSNewReplicas(s, 10, 0, 0)).toBe(10);
+    // At the budget exactly, a new revision already above desired is left alone (Go reduces it elsewhere).
+    expect(newRSNewReplicas(s, 10, 12, 12)).toBe(12);
   });
 
   it('reconcileNewReplicaSet: at or above desired means desired', () => {
@@ -106,6 +108,28 @@ describe('shrinking old revisions', () => {
     expect(cleanupUnhealthyReplicas(rss, 4)).toEqual({ replicas: [0, 3, 1, 1], cleaned: 4 });
     expect(cleanupUnhealthyReplicas(rss, 3)).toEqual({ replicas: [0, 3, 1, 2], cleaned: 3 });
     expect(cleanupUnhealthyReplicas(rss, 0)).toEqual({ replicas: [0, 3, 4, 2], cleaned: 0 });
+  });
+
+  it('cleanup never grows a revision whose status still shows more available than its spec', () => {
+    // Status lags spec during a scale-down: availableReplicas can exceed spec.replicas for a while.
+    expect(
+      cleanupUnhealthyReplicas(
+        [
+          { replicas: 0, available: 2 },
+          { replicas: 3, available: 1 },
+        ],
+        5,
+      ),
+    ).toEqual({ replicas: [0, 1], cleaned: 2 });
+    expect(
+      cleanupUnhealthyReplicas(
+        [
+          { replicas: 2, available: 0 },
+          { replicas: 1, available: 3 },
+        ],
+        2,
+      ),
+    ).toEqual({ replicas: [0, 1], cleaned: 2 });
   });
 
   it('scale-down keeps availability at the floor exactly, oldest first, skipping empty revisions', () => {
@@ -149,6 +173,11 @@ describe('shrinking old revisions', () => {
       replicas: [3],
       scaledDown: 0,
     });
+    // Only the cleanup is capped by desired − maxUnavailable − unavailable new instances: 5 − 3 − 1 = 1
+    // of the 2 unhealthy old instances goes, and availability (2) is below the floor, so nothing else.
+    expect(
+      reconcileOldReplicaSets({ ...base, allReplicas: 5, oldRSs: [{ replicas: 4, available: 2 }] }),
+    ).toEqual({ replicas: [3], scaledDown: 1 });
     // Unhealthy old instances go first (1), then healthy ones while availability 5 stays above the floor 3 (2).
     const mixed = [
       { replicas: 2, available: 1 },
@@ -191,6 +220,27 @@ describe('proportional resize', () => {
     expect(proportionalScale([rs(3, 1), rs(3, 2)], s, 6, 6)).toEqual([3, 3]);
     expect(proportionalScale([rs(0, 1), rs(0, 2)], s, 6, 6)).toEqual([0, 0]);
     expect(proportionalScale([rs(3, 1), rs(3, 2)], s, 0, 6)).toEqual([0, 0]);
+    // Desired 0 allows nothing, not even the surge.
+    expect(proportionalScale([rs(3, 1), rs(3, 2)], rolling(1, 0), 0, 6)).toEqual([0, 0]);
+  });
+
+  it('mixed annotations: Go scale() fractions, capped by what is left to add, leftover to the largest', () => {
+    const rs = (replicas: number, maxReplicasAnnotation: number | null, order: number) => ({
+      replicas,
+      maxReplicasAnnotation,
+      order,
+    });
+    // +2 to spread: the larger takes round(4·8/5) − 4 = 2 and nothing is left for the smaller.
+    expect(proportionalScale([rs(2, 3, 1), rs(4, 5, 2)], rolling(0, 0), 8, 0)).toEqual([2, 6]);
+    // +3: the larger's fraction is 0, the smaller's 1, and the 2 left over go to the larger.
+    expect(proportionalScale([rs(4, 9, 1), rs(2, 7, 2)], rolling(1, 1), 8, 8)).toEqual([6, 3]);
+    // −1: the larger (no annotation: status 8) loses round(4·5/8) − 4 = −1, then nothing is left.
+    expect(proportionalScale([rs(4, null, 1), rs(2, 3, 2)], rolling(1, 2), 4, 8)).toEqual([3, 2]);
+    // +3: the larger takes 1, the smaller's fraction 4 is capped at the 2 still to add.
+    expect(proportionalScale([rs(2, 3, 1), rs(4, null, 2)], rolling(1, 0), 8, 8)).toEqual([4, 5]);
+    // −1 overall, yet the larger's fraction is +3 (a stale small annotation): Go keeps the sign rules and
+    // hands the −3 leftover back to the largest.
+    expect(proportionalScale([rs(2, null, 1), rs(4, 3, 2)], rolling(1, 0), 4, 8)).toEqual([1, 4]);
   });
 
   it('findActiveOrLatest: the single active revision, else the new one, else the newest old one', () => {
@@ -295,7 +345,7 @@ describe('rollout status', () => {
   it('progressDeadlineExceeded: no deadline, no condition or a completed rollout never time out; timed out stays so', () => {
     const updating = { reason: 'ReplicaSetUpdated', lastUpdateAtMs: 1_000 };
     expect(progressDeadlineExceeded(null, updating, 1e12)).toBe(false);
-    expect(progressDeadlineExceeded(NO_PROGRESS_DEADLINE_SECONDS, updating, 1e12)).toBe(false);
+    expect(progressDeadlineExceeded(NO_PROGRESS_DEADLINE_SECONDS, updating, 1e13)).toBe(false);
     expect(progressDeadlineExceeded(600, null, 1e12)).toBe(false);
     expect(progressDeadlineExceeded(600, { ...updating, reason: 'NewReplicaSetAvailable' }, 1e12)).toBe(
       false,

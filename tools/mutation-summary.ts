@@ -76,7 +76,7 @@ export function summarise(reports: readonly Report[], equivalents: readonly Equi
           line: m.location.start.line,
           column: m.location.start.column,
           mutator: m.mutatorName,
-          replacement: m.replacement ?? '',
+          replacement: oneLine(m.replacement ?? ''),
           code: (lines[m.location.start.line - 1] ?? '').trim(),
           status: m.status,
         };
@@ -133,6 +133,9 @@ export function scoreExcludingEquivalent(f: FileScore): number {
   const valid = detected + f.survived + f.noCoverage - f.equivalent;
   return valid === 0 ? 1 : detected / valid;
 }
+
+/** Replacements can span lines (a rewritten arrow function); compare and print them on one line. */
+const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
