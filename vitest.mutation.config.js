@@ -17,6 +17,8 @@ export default defineConfig({
       'test/k8s-edges.test.ts',
       'test/catalog.test.ts',
       'test/engine-steps.test.ts',
+      'test/validate-mutants.test.ts',
+      'test/invariants-mutants.test.ts',
     ],
     // The coverage probes need their full fixed sample; mutants are judged by the properties.
     testNamePattern: '^(?!.*coverage:)',

@@ -11,7 +11,10 @@ interface Mutant {
   readonly mutatorName: string;
   readonly replacement?: string;
   readonly status: string;
-  readonly location: { readonly start: { readonly line: number; readonly column: number } };
+  readonly location: {
+    readonly start: { readonly line: number; readonly column: number };
+    readonly end: { readonly line: number; readonly column: number };
+  };
 }
 interface Report {
   readonly files: Readonly<Record<string, { readonly source: string; readonly mutants: readonly Mutant[] }>>;
@@ -22,12 +25,16 @@ export interface Equivalent {
   readonly replacement: string;
   /** The trimmed source line the mutant sits on; matching by text survives edits elsewhere in the file. */
   readonly code: string;
+  /** Where several mutants of one kind sit on the same line, the columns tell them apart. */
+  readonly column?: number;
+  readonly endColumn?: number;
   readonly reason: string;
 }
 interface Survivor {
   readonly file: string;
   readonly line: number;
   readonly column: number;
+  readonly endColumn: number;
   readonly mutator: string;
   readonly replacement: string;
   readonly code: string;
@@ -75,6 +82,7 @@ export function summarise(reports: readonly Report[], equivalents: readonly Equi
           file,
           line: m.location.start.line,
           column: m.location.start.column,
+          endColumn: m.location.end.column,
           mutator: m.mutatorName,
           replacement: oneLine(m.replacement ?? ''),
           code: (lines[m.location.start.line - 1] ?? '').trim(),
