@@ -764,3 +764,124 @@ describe('scaling down and health reports', () => {
     expect(s.effects).toEqual([{ type: 'deployment/healthy', ready: 2 }]);
   });
 });
+
+describe('more edges of the lifecycle', () => {
+  it('a resize mid-rollout re-annotates a revision whose size stays the same', () => {
+    const d = new Drive();
+    d.edit(1_000);
+    d.desired(1_500, 3);
+    expect(d.state.revisions[2]).toMatchObject({
+      replicas: 1,
+      desiredReplicasAnnotation: 3,
+      maxReplicasAnnotation: 4,
+    });
+    expect(d.state.revisions[1]).toMatchObject({
+      replicas: 3,
+      desiredReplicasAnnotation: 3,
+      maxReplicasAnnotation: 4,
+    });
+  });
+
+  it('an instance scheduled after it was told to go gets no load timer; unknown minReady timers are ignored', () => {
+    const d = new Drive();
+    d.edit(1_000);
+    d.send({ type: 'rollback/requested', atMs: 2_000 });
+    expect(d.inst('r2-2')).toMatchObject({ phase: 'pending', terminating: true });
+    d.scheduled(3_000, 'r2-2');
+    expect(d.inst('r2-2').phase).toBe('loading');
+    expect(d.timers()).toEqual([]);
+    expect(d.timer(4_000, 'minReady:nope')).toEqual([]);
+  });
+
+  it('during an in-place edit, a failing or crash-looping instance of the new revision rolls it back', () => {
+    const grow = { scaling: { minInstances: 4 } };
+    const d = new Drive();
+    d.edit(1_000, grow);
+    d.up(2_000, 'r2-2');
+    expect(d.state.rollout.phase).toBe('scaling');
+    for (const t of [3_000, 4_000, 5_000]) d.fail(t, 'r2-2');
+    // In place, every instance simply goes back to the prior revision, so the rollback ends at once.
+    expect(d.ended()).toMatchObject({ outcome: 'rolledBack', reason: 'HEALTH_CHECK_FAILED', inPlace: true });
+    const c = new Drive();
+    c.edit(1_000, grow);
+    for (const [t, id] of [
+      [2_000, 'r2-2'],
+      [3_000, 'r2-3'],
+      [4_000, 'r2-4'],
+    ] as const) {
+      c.crash(t, id, 'oom');
+      if (c.state.rollout.phase !== 'scaling') break;
+      c.terminated(t + 1, id);
+    }
+    expect(c.state.revisions[2]?.startupCrashes).toBe(3);
+    expect(c.ended()).toMatchObject({ outcome: 'rolledBack', reason: 'HEALTH_CHECK_FAILED', inPlace: true });
+  });
+
+  it('crashes of old instances, or of the failed version while rolling back, are not counted against it', () => {
+    const d = new Drive();
+    d.edit(1_000);
+    d.crash(2_000, 'r1-0', 'oom');
+    expect(d.state.revisions[1]?.startupCrashes).toBe(0);
+    expect(d.state.revisions[2]?.startupCrashes).toBe(0);
+    const r = new Drive();
+    r.edit(1_000);
+    r.up(2_000, 'r2-2');
+    r.send({ type: 'rollback/requested', atMs: 3_000 });
+    r.crash(4_000, 'r2-2', 'oom');
+    expect(r.state.revisions[2]?.startupCrashes).toBe(0);
+    expect(r.state.rollout).toMatchObject({ phase: 'rollingBack', reason: 'MANUAL_ABORT' });
+  });
+
+  it('in the monitoring window a failing new instance is left to the rollback, not restarted', () => {
+    const d = monitoring();
+    for (const t of [10_000, 11_000, 12_000]) d.fail(t, 'r2-2');
+    expect(d.removed()).toEqual([]);
+    expect(d.inst('r2-2')).toMatchObject({ available: false, terminating: false });
+  });
+
+  it('a replacement that cannot be scheduled during monitoring does not fail the finished rollout', () => {
+    const d = monitoring({ schedulingTimeoutMs: 60_000 });
+    d.crash(10_000, 'r2-2', 'nodeFailure');
+    expect(d.created()).toEqual(['r2-4']);
+    d.timer(70_000, 'sched:r2-4');
+    expect(d.state.rollout.phase).toBe('monitoring');
+  });
+
+  it('progress is measured against the last counts, so recovering from a setback counts as progress', () => {
+    const d = new Drive();
+    d.edit(1_000);
+    d.scheduled(2_000, 'r2-2');
+    d.ready(60_000, 'r2-2');
+    d.crash(70_000, 'r2-2', 'nodeFailure');
+    expect(d.state.rollout).toMatchObject({ lastProgressAtMs: 60_000 });
+    d.terminated(70_001, 'r2-2');
+    expect(d.created()).toEqual(['r2-3']);
+    d.scheduled(80_000, 'r2-3');
+    d.ready(200_000, 'r2-3');
+    expect(d.state.rollout).toMatchObject({ lastProgressAtMs: 200_000 });
+  });
+
+  it('an in-place scale-up completes only with desired instances available, not merely all available', () => {
+    const d = new Drive({ maxSurge: 0, maxUnavailable: 1 });
+    d.edit(1_000, { scaling: { minInstances: 3 } });
+    expect(d.created()).toEqual(['r2-2']);
+    d.crash(2_000, 'r1-0', 'nodeFailure');
+    // The crashed instance still holds its GPUs, so no replacement within the budget of 3.
+    expect(d.created()).toEqual([]);
+    d.up(3_000, 'r2-2');
+    expect(d.state.rollout.phase).toBe('scaling');
+    d.terminated(4_000, 'r1-0');
+    const next = d.created();
+    expect(next).toHaveLength(1);
+    d.up(5_000, next[0]!);
+    expect(d.ended()).toMatchObject({ outcome: 'completed', inPlace: true });
+  });
+
+  it('scale-down ties (same phase, same age) go newest-named first', () => {
+    const d = new Drive();
+    d.desired(1_000, 8);
+    expect(d.created()).toEqual(['r1-2', 'r1-3', 'r1-4', 'r1-5', 'r1-6', 'r1-7']);
+    d.desired(2_000, 4);
+    expect(d.removed()).toEqual(['terminate r1-7', 'terminate r1-6', 'terminate r1-5', 'terminate r1-4']);
+  });
+});
