@@ -885,3 +885,30 @@ describe('more edges of the lifecycle', () => {
     expect(d.removed()).toEqual(['terminate r1-7', 'terminate r1-6', 'terminate r1-5', 'terminate r1-4']);
   });
 });
+
+describe('while rolling back', () => {
+  /** Rolling edit aborted with one new instance serving: r1-0 and r2-2 up, r1-4 (prior) pending. */
+  function abortedHalfway(): Drive {
+    const d = new Drive();
+    d.edit(1_000);
+    d.up(2_000, 'r2-2');
+    d.terminated(3_000, 'r1-1');
+    d.send({ type: 'rollback/requested', atMs: 4_000 });
+    d.terminated(4_001, 'r2-3');
+    expect(d.created()).toEqual(['r1-4']);
+    return d;
+  }
+
+  it('an instance of the failed version failing its probes is restarted like any other', () => {
+    const d = abortedHalfway();
+    for (const t of [5_000, 6_000, 7_000]) d.fail(t, 'r2-2');
+    expect(d.removed()).toEqual(['terminate r2-2']);
+    expect(d.state.rollout).toMatchObject({ phase: 'rollingBack', reason: 'MANUAL_ABORT' });
+  });
+
+  it('a resize gives the prior revision the surge budget first', () => {
+    const d = abortedHalfway();
+    d.desired(5_000, 4);
+    expect(d.created()[0]).toMatch(/^r1-/);
+  });
+});
