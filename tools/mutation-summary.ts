@@ -93,8 +93,10 @@ export function summarise(reports: readonly Report[], equivalents: readonly Equi
           (e) =>
             e.file === s.file &&
             e.mutator === s.mutator &&
-            e.replacement === s.replacement &&
-            e.code === s.code,
+            oneLine(e.replacement) === s.replacement &&
+            e.code === s.code &&
+            (e.column === undefined || e.column === s.column) &&
+            (e.endColumn === undefined || e.endColumn === s.endColumn),
         );
         const eq = equivalents[i];
         if (eq === undefined) unexplained.push(s);
@@ -175,7 +177,7 @@ function main(argv: readonly string[]): number {
   console.log('');
   for (const s of r.unexplained)
     console.log(
-      `unexplained ${s.status}: ${s.file}:${s.line}:${s.column} [${s.mutator}] ${s.replacement}  |  ${s.code}`,
+      `unexplained ${s.status}: ${s.file}:${s.line}:${s.column}-${s.endColumn} [${s.mutator}] ${s.replacement}  |  ${s.code}`,
     );
   for (const e of r.staleEquivalents)
     console.log(
