@@ -4,7 +4,8 @@
 // is neither killed nor on that list, or when an entry on the list no longer matches any survivor.
 //
 //   npx tsx tools/mutation-summary.ts [report.json ...] [--markdown docs/dev/mutation.md]
-import { readFileSync } from 'node:fs';
+// (default reports: reports-out/mutation/by-file/*.json if any, else reports-out/mutation/mutation.json)
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { writeFileAtomic } from '../reports/atomic.js';
 
 interface Mutant {
@@ -169,7 +170,7 @@ function main(argv: readonly string[]): number {
     if (a === '--markdown') mdPath = argv[++i];
     else paths.push(a);
   }
-  const reportPaths = paths.length > 0 ? paths : ['reports-out/mutation/mutation.json'];
+  const reportPaths = paths.length > 0 ? paths : defaultReports();
   const reports = reportPaths.map((p) => JSON.parse(readFileSync(p, 'utf8')) as Report);
   const equivalents = JSON.parse(readFileSync('docs/dev/mutation-equivalents.json', 'utf8')) as Equivalent[];
   const r = summarise(reports, equivalents);
@@ -223,6 +224,18 @@ function main(argv: readonly string[]): number {
     writeFileAtomic(mdPath, md);
   }
   return r.unexplained.length === 0 && r.staleEquivalents.length === 0 ? 0 : 1;
+}
+
+/** The per-file reports of `npm run mutation:by-file` when there are any, else the whole-run report. */
+function defaultReports(): string[] {
+  const dir = 'reports-out/mutation/by-file';
+  const perFile = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.json') && !f.startsWith('incremental-'))
+        .sort()
+        .map((f) => `${dir}/${f}`)
+    : [];
+  return perFile.length > 0 ? perFile : ['reports-out/mutation/mutation.json'];
 }
 
 function cell(s: string): string {
