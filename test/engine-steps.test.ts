@@ -912,3 +912,20 @@ describe('while rolling back', () => {
     expect(d.created()[0]).toMatch(/^r1-/);
   });
 });
+
+describe('old instances lost mid-rollout', () => {
+  it('an old revision whose instances all crashed is cleaned up, not the new one grown past the budget', () => {
+    const d = new Drive();
+    d.edit(1_000);
+    d.crash(2_000, 'r1-0', 'nodeFailure');
+    d.crash(2_000, 'r1-1', 'nodeFailure');
+    // Kubernetes' cleanupUnhealthyReplicas: the old revision's unavailable replicas go (2 → 0); the new
+    // revision grows only as the surge budget frees up (both crashed instances still hold their GPUs).
+    expect(d.state.revisions[1]?.replicas).toBe(0);
+    expect(d.state.revisions[2]?.replicas).toBe(1);
+    expect(d.created()).toEqual([]);
+    d.terminated(3_000, 'r1-0');
+    expect(d.state.revisions[2]?.replicas).toBe(2);
+    expect(d.created()).toEqual(['r2-3']);
+  });
+});
