@@ -1,5 +1,7 @@
-// Vitest settings for mutation testing (`npm run mutation`, StrykerJS): the engine-level tests only,
-// with fewer property runs per mutant (FC_NUM_RUNS, default 50 here) so a pass fits in about an hour on 2 cores.
+// Vitest settings for mutation testing (`npm run mutation`, `npm run mutation:by-file`; StrykerJS): the
+// engine-level tests only, with fewer property runs per mutant (FC_NUM_RUNS, default 50 here) so a full
+// pass takes about 75 minutes on 2 cores. Test files here must call the engine inside their tests, not at
+// import: StrykerJS switches a mutant on just before the tests run.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
