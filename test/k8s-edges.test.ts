@@ -36,6 +36,14 @@ const rolling = (
   maxSurge,
   maxUnavailable,
 });
+/** A new revision at 5 replicas, all available, annotated for desired 5 (surge 1). */
+const saturatedAt5: ScaleRS = {
+  replicas: 5,
+  available: 5,
+  desiredReplicasAnnotation: 5,
+  maxReplicasAnnotation: 6,
+  order: 2,
+};
 const recreate: RollingStrategy = { maxSurge: '25%', maxUnavailable: '25%', type: 'Recreate' };
 
 describe('int-or-percent values', () => {
@@ -261,13 +269,7 @@ describe('proportional resize', () => {
   });
 
   it('isSaturated needs the annotation, the size and full availability, all at desired', () => {
-    const newRS: ScaleRS = {
-      replicas: 5,
-      available: 5,
-      desiredReplicasAnnotation: 5,
-      maxReplicasAnnotation: 6,
-      order: 2,
-    };
+    const newRS = saturatedAt5;
     expect(isSaturated(5, newRS)).toBe(true);
     expect(isSaturated(5, null)).toBe(false);
     expect(isSaturated(5, { ...newRS, desiredReplicasAnnotation: null })).toBe(false);
@@ -278,13 +280,7 @@ describe('proportional resize', () => {
   });
 
   it('scaleDeployment: a saturated new revision takes all; Recreate with two active leaves sizes alone', () => {
-    const newRS: ScaleRS = {
-      replicas: 5,
-      available: 5,
-      desiredReplicasAnnotation: 5,
-      maxReplicasAnnotation: 6,
-      order: 2,
-    };
+    const newRS = saturatedAt5;
     const old: ScaleRS = { ...newRS, replicas: 1, available: 1, order: 1 };
     const input = { strategy: rolling(1, 0), desired: 5, statusReplicas: 6, newRS, oldRSs: [old, old] };
     expect(scaleDeployment(input)).toEqual({ newRS: 5, oldRSs: [0, 0] });

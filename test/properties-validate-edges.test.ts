@@ -9,13 +9,9 @@ import {
   type SpecEdit,
 } from '../engine/index.js';
 import { applyEdit, validateEdit, type ValidationContext } from '../engine/validate.js';
-import { baseSpec } from './support/engine-world.js';
+import { baseSpec, validationContext } from './support/engine-world.js';
 
-const ctx: ValidationContext = {
-  catalog: BUILTIN_CATALOG,
-  limits: DEFAULT_PLATFORM_LIMITS,
-  editInProgress: false,
-};
+const ctx: ValidationContext = validationContext;
 
 function issues(spec: DeploymentSpec, edit: SpecEdit, limits: Partial<PlatformLimits> = {}) {
   const r = validateEdit(spec, edit, { ...ctx, limits: { ...DEFAULT_PLATFORM_LIMITS, ...limits } });

@@ -3,20 +3,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   BUILTIN_CATALOG,
-  DEFAULT_PLATFORM_LIMITS,
   LOCKED_FIELDS,
   type DeploymentSpec,
   type SpecEdit,
 } from '../engine/index.js';
 import { applyEdit, validateEdit, type ValidationContext } from '../engine/validate.js';
-import { baseSpec } from './support/engine-world.js';
+import { baseSpec, validationContext } from './support/engine-world.js';
 import { editArb, MODEL_IDS, numRuns, specArb } from './support/arbitraries.js';
 
-const ctx: ValidationContext = {
-  catalog: BUILTIN_CATALOG,
-  limits: DEFAULT_PLATFORM_LIMITS,
-  editInProgress: false,
-};
+const ctx: ValidationContext = validationContext;
 
 function codes(spec: DeploymentSpec, edit: SpecEdit, context = ctx) {
   const r = validateEdit(spec, edit, context);

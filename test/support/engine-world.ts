@@ -4,6 +4,7 @@ import { BUILTIN_CATALOG, DEFAULT_PLATFORM_LIMITS, DEFAULT_ROLLOUT_OPTIONS } fro
 import { checkInvariants } from '../../engine/invariants.js';
 import { initialState, step } from '../../engine/engine.js';
 import type { DeploymentSpec } from '../../engine/spec.js';
+import type { ValidationContext } from '../../engine/validate.js';
 import type { EngineState } from '../../engine/state.js';
 import type { EngineEffect, EngineEvent, EngineOptions, RolloutOptions } from '../../engine/types.js';
 
@@ -21,6 +22,13 @@ export const baseSpec: DeploymentSpec = {
   accelerator: { type: 'H100', count: 1 },
   scaling: { minInstances: 2, maxInstances: 8, metrics: [{ metric: 'concurrency', threshold: 16 }] },
   tags: { env: 'production', team: 'ml-platform' },
+};
+
+/** Validation against the built-in catalog and default limits, with no edit in progress. */
+export const validationContext: ValidationContext = {
+  catalog: BUILTIN_CATALOG,
+  limits: DEFAULT_PLATFORM_LIMITS,
+  editInProgress: false,
 };
 
 export function engineOptions(rollout: Partial<RolloutOptions> = {}): EngineOptions {
