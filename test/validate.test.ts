@@ -1,12 +1,7 @@
 // Proves edit validation: one test per error code and locked field, all problems at once, and properties over generated edits.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  BUILTIN_CATALOG,
-  LOCKED_FIELDS,
-  type DeploymentSpec,
-  type SpecEdit,
-} from '../engine/index.js';
+import { BUILTIN_CATALOG, LOCKED_FIELDS, type DeploymentSpec, type SpecEdit } from '../engine/index.js';
 import { applyEdit, validateEdit, type ValidationContext } from '../engine/validate.js';
 import { baseSpec, validationContext } from './support/engine-world.js';
 import { editArb, MODEL_IDS, numRuns, specArb } from './support/arbitraries.js';
