@@ -202,10 +202,12 @@ function main(argv: readonly string[]): number {
       '',
       '| where | mutation | code | why it is equivalent |',
       '| --- | --- | --- | --- |',
-      ...r.matched.map(
-        ({ survivor: s, equivalent: e }) =>
-          `| ${s.file}:${s.line} | ${s.mutator} → \`${cell(s.replacement)}\` | \`${cell(s.code)}\` | ${cell(e.reason)} |`,
-      ),
+      ...[...r.matched]
+        .sort((a, b) => a.survivor.file.localeCompare(b.survivor.file) || a.survivor.line - b.survivor.line)
+        .map(
+          ({ survivor: s, equivalent: e }) =>
+            `| ${s.file}:${s.line} | ${s.mutator} → \`${cell(s.replacement, 140)}\` | \`${cell(s.code, 140)}\` | ${cell(e.reason)} |`,
+        ),
       '',
       '## Survivors not (yet) explained',
       '',
@@ -238,8 +240,9 @@ function defaultReports(): string[] {
   return perFile.length > 0 ? perFile : ['reports-out/mutation/mutation.json'];
 }
 
-function cell(s: string): string {
-  return s.replaceAll('|', '\\|').replaceAll('`', "'").replaceAll('\n', ' ').slice(0, 140);
+/** A table cell: pipes escaped, backticks and newlines flattened; long code is cut, reasons never are. */
+function cell(s: string, maxChars = Infinity): string {
+  return s.replaceAll('|', '\\|').replaceAll('`', "'").replaceAll('\n', ' ').slice(0, maxChars);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = main(process.argv.slice(2));
