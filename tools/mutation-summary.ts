@@ -7,6 +7,7 @@
 // (default reports: reports-out/mutation/by-file/*.json if any, else reports-out/mutation/mutation.json)
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { writeFileAtomic } from '../reports/atomic.js';
+import { BY_FILE_DIR } from './mutation-by-file.js';
 
 interface Mutant {
   readonly mutatorName: string;
@@ -53,24 +54,31 @@ interface FileScore {
 
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 
+function emptyScore(file: string): FileScore {
+  return { file, killed: 0, timeout: 0, survived: 0, noCoverage: 0, equivalent: 0, ignored: 0 };
+}
+
+/** Same file, mutation and source line; columns too when the entry gives them. */
+function explains(e: Equivalent, s: Survivor): boolean {
+  return (
+    e.file === s.file &&
+    e.mutator === s.mutator &&
+    oneLine(e.replacement) === s.replacement &&
+    e.code === s.code &&
+    (e.column === undefined || e.column === s.column) &&
+    (e.endColumn === undefined || e.endColumn === s.endColumn)
+  );
+}
+
 export function summarise(reports: readonly Report[], equivalents: readonly Equivalent[]) {
   const byFile = new Map<string, FileScore>();
-  const survivors: Survivor[] = [];
   const unmatched = new Set(equivalents.map((_, i) => i));
   const matchedSurvivors: { survivor: Survivor; equivalent: Equivalent }[] = [];
   const unexplained: Survivor[] = [];
   for (const report of reports) {
     for (const [file, entry] of Object.entries(report.files)) {
       const lines = entry.source.split('\n');
-      const score = byFile.get(file) ?? {
-        file,
-        killed: 0,
-        timeout: 0,
-        survived: 0,
-        noCoverage: 0,
-        equivalent: 0,
-        ignored: 0,
-      };
+      const score = byFile.get(file) ?? emptyScore(file);
       byFile.set(file, score);
       for (const m of entry.mutants) {
         if (m.status === 'Killed') score.killed++;
@@ -89,16 +97,7 @@ export function summarise(reports: readonly Report[], equivalents: readonly Equi
           code: (lines[m.location.start.line - 1] ?? '').trim(),
           status: m.status,
         };
-        survivors.push(s);
-        const i = equivalents.findIndex(
-          (e) =>
-            e.file === s.file &&
-            e.mutator === s.mutator &&
-            oneLine(e.replacement) === s.replacement &&
-            e.code === s.code &&
-            (e.column === undefined || e.column === s.column) &&
-            (e.endColumn === undefined || e.endColumn === s.endColumn),
-        );
+        const i = equivalents.findIndex((e) => explains(e, s));
         const eq = equivalents[i];
         if (eq === undefined) unexplained.push(s);
         else {
@@ -120,12 +119,11 @@ export function summarise(reports: readonly Report[], equivalents: readonly Equi
       equivalent: t.equivalent + f.equivalent,
       ignored: t.ignored + f.ignored,
     }),
-    { file: 'all files', killed: 0, timeout: 0, survived: 0, noCoverage: 0, equivalent: 0, ignored: 0 },
+    emptyScore('all files'),
   );
   return {
     files,
     total,
-    survivors,
     unexplained,
     matched: matchedSurvivors,
     staleEquivalents: [...unmatched].map((i) => equivalents[i]).filter((e) => e !== undefined),
@@ -230,7 +228,7 @@ function main(argv: readonly string[]): number {
 
 /** The per-file reports of `npm run mutation:by-file` when there are any, else the whole-run report. */
 function defaultReports(): string[] {
-  const dir = 'reports-out/mutation/by-file';
+  const dir = BY_FILE_DIR;
   const perFile = existsSync(dir)
     ? readdirSync(dir)
         .filter((f) => f.endsWith('.json') && !f.startsWith('incremental-'))
