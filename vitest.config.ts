@@ -2,14 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: [
-      'test/**/*.test.ts',
-      'engine/**/*.test.ts',
-      'simulator/**/*.test.ts',
-      'reports/**/*.test.ts',
-      'cli/**/*.test.ts',
-      'scenarios/**/*.test.ts',
-    ],
+    include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',

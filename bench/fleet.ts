@@ -1,11 +1,11 @@
 // Fleet scenarios for the benchmark: N instances of Llama 3.1 8B on 1×H100 at ~70 % utilisation, with
 // health checks, the autoscaler (gpuUtilization target 70 %) and one rolling edit (a new build of the
 // same model, so capacity stays comparable) rolled 25 % at a time.
-import { BUILTIN_MODELS } from '../engine/catalog.js';
-import { DEFAULT_PLATFORM_LIMITS } from '../engine/spec.js';
-import { makePool, makeScenario } from '../simulator/fixtures.js';
-import { capacityRpsOf } from '../simulator/performance.js';
-import type { Scenario } from '../scenarios/types.js';
+import { BUILTIN_MODELS } from '../catalog/catalog.js';
+import { DEFAULT_PLATFORM_LIMITS } from '../catalog/spec.js';
+import { makePool, makeScenario } from '../test/support/fixtures.js';
+import { capacityRpsOf } from '../sim/performance.js';
+import type { Scenario } from '../scenario/types.js';
 
 export const FLEET_UTILISATION = 0.7;
 

@@ -1,8 +1,8 @@
 // `npm run bench`: simulator throughput on fleets of 10, 100 and 1,000 instances, and the bare event-queue
 // loop rate measured in the same process, with the ratio between them. Wall-clock reads are fine here.
 import { performance } from 'node:perf_hooks';
-import { EventQueue } from '../simulator/kernel.js';
-import { runScenario, type RunStats } from '../simulator/run.js';
+import { EventQueue } from '../sim/kernel.js';
+import { runScenario, type RunStats } from '../sim/run.js';
 import { fleetScenario } from './fleet.js';
 import { benchSweep } from './sweep.js';
 

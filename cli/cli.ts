@@ -32,7 +32,7 @@ function parser(): Argv {
     .version(packageVersion())
     .example('$0 run', 'Simulate the built-in scenario (8B → 70B on a busy cluster)')
     .example('$0 validate my-edit.yaml', 'Check a scenario file')
-    .example('$0 check scenarios/ --junit junit.xml', 'Verify every scenario in CI')
+    .example('$0 check library/ --junit junit.xml', 'Verify every scenario in CI')
     .epilog('Exit codes: 0 success, 1 an expectation or invariant failed, 2 bad input or usage.')
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false);

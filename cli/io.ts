@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatIssue, type ScenarioIssue } from '../scenarios/load.js';
+import { formatIssue, type ScenarioIssue } from '../scenario/load.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -58,12 +58,12 @@ export function packageVersion(): string {
 
 /** The built-in default scenario, resolved relative to the package so `rollsim run` works from any folder. */
 export function builtinScenarioPath(): string {
-  return path.join(packageRoot(), 'scenarios', 'default.yaml');
+  return path.join(packageRoot(), 'library', 'default.yaml');
 }
 
 /** The scenario library shipped with the package. */
 export function builtinLibraryDir(): string {
-  return path.join(packageRoot(), 'scenarios');
+  return path.join(packageRoot(), 'library');
 }
 
 /** A path as people should see it: relative to the working folder when inside it. */

@@ -7,7 +7,7 @@ import {
   formatLatencyMs,
   formatPercent,
 } from '../reports/format.js';
-import type { EditResult, ExpectationResult, RunResult } from '../simulator/result.js';
+import type { EditResult, ExpectationResult, RunResult } from '../result/result.js';
 
 export interface SummaryContext {
   /** The scenario file as the user should type it, or null for the built-in default. */

@@ -1,6 +1,6 @@
 // Deployment-controller vector categories: each vector is mapped onto the pure functions of
 // engine/k8s.ts (the same ones the engine's rollout uses) and its expected values are compared.
-import * as k8s from '../engine/k8s.js';
+import * as k8s from '../k8s/deployment.js';
 import type { IntOrPercent } from '../engine/types.js';
 import {
   Checks,

@@ -1,6 +1,6 @@
 // HPA controller vector categories: normalisation (legacy and behavior), scale events, and whole
 // reconcileAutoscaler passes, mapped onto simulator/hpa.ts.
-import * as hpa from '../simulator/hpa.js';
+import * as hpa from '../k8s/hpa.js';
 import {
   Checks,
   VectorShapeError,

@@ -1,6 +1,6 @@
 // HPA vector categories: the Go test fixtures (fake pods, fake metrics clients) are rebuilt as plain
 // data and fed to the pure functions of simulator/hpa.ts, the same ones the simulator's autoscaler uses.
-import * as hpa from '../simulator/hpa.js';
+import * as hpa from '../k8s/hpa.js';
 import {
   Checks,
   PASS,

@@ -1,6 +1,6 @@
 // The rolling-update state machine: step(state, event) -> { state, effects }. Pure: no clock,
 // no randomness, no I/O. Each step applies the event, reconciles instance counts the way the
-// Kubernetes Deployment controller does (engine/k8s.ts), then checks for completion or failure.
+// Kubernetes Deployment controller does (k8s/deployment.ts), then checks for completion or failure.
 import {
   deploymentComplete,
   deploymentProgressing,
@@ -11,8 +11,8 @@ import {
   reconcileNewReplicaSet,
   reconcileOldReplicaSets,
   type RollingStrategy,
-} from './k8s.js';
-import type { DeploymentSpec } from './spec.js';
+} from '../k8s/deployment.js';
+import type { DeploymentSpec } from '../catalog/spec.js';
 import type { EngineState, InstanceState, RevisionState, RolloutPhase, StatusCounts } from './state.js';
 import type {
   EditIssue,
@@ -673,7 +673,7 @@ function relabel(d: Draft, from: number, to: number): void {
 // ---------------------------------------------------------------------------------------------
 // Scaling and reconciliation.
 
-/** A new desired count, spread over the revisions by Kubernetes' `scale()` (engine/k8s.ts). */
+/** A new desired count, spread over the revisions by Kubernetes' `scale()` (k8s/deployment.ts). */
 function rescale(d: Draft, desired: number): void {
   d.desired = desired;
   const target = d.rev(targetRevision(d));

@@ -2,8 +2,8 @@
 // -> null when it holds, else a reason. The engine's tests, the simulator (in test builds) and the
 // property tests all use these same functions.
 import { step } from './engine.js';
-import { maxSurge, minAvailable } from './k8s.js';
-import { LOCKED_FIELDS, type DeploymentSpec } from './spec.js';
+import { maxSurge, minAvailable } from '../k8s/deployment.js';
+import { LOCKED_FIELDS, type DeploymentSpec } from '../catalog/spec.js';
 import type { EngineState } from './state.js';
 import type { EngineEffect, EngineEvent } from './types.js';
 

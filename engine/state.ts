@@ -1,6 +1,6 @@
 // The engine's state: revisions (like ReplicaSets), instances (like pods) and the rollout phase.
 import type { EditIssue, EngineOptions, InstanceId, RollbackReason } from './types.js';
-import type { DeploymentSpec } from './spec.js';
+import type { DeploymentSpec } from '../catalog/spec.js';
 
 export type InstancePhase =
   /** Asked for; waiting for GPUs. */

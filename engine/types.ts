@@ -1,12 +1,13 @@
 // Events (facts the world reports), effects (requests to the world) and the engine's options.
 // All plain, readonly, JSON-serialisable data. Time arrives inside events as integer milliseconds.
-import type { Catalog } from './catalog.js';
-import type { DeploymentSpec, PlatformLimits, SpecEdit } from './spec.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { DeploymentSpec, PlatformLimits, SpecEdit } from '../catalog/spec.js';
 
 export type InstanceId = string;
 
-/** A count, or a percentage of the desired count such as `"25%"`. */
-export type IntOrPercent = number | `${number}%`;
+import type { IntOrPercent } from '../k8s/deployment.js';
+
+export type { IntOrPercent };
 
 export const FAILURE_REASONS = [
   'RESOURCE_UNAVAILABLE',

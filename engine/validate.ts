@@ -1,6 +1,6 @@
 // Edit validation: whether an edit to a deployed model is allowed, and what kind of edit it is.
 // Pure; reports every problem at once so users fix an edit in one round trip.
-import { modelFits, smallestFits, TENSOR_PARALLEL_SIZES, type Catalog } from './catalog.js';
+import { modelFits, smallestFits, TENSOR_PARALLEL_SIZES, type Catalog } from '../catalog/catalog.js';
 import {
   LOCKED_FIELDS,
   METRIC_NAMES,
@@ -10,7 +10,7 @@ import {
   type Scaling,
   type ScalingMetric,
   type SpecEdit,
-} from './spec.js';
+} from '../catalog/spec.js';
 import type { EditIssue, FaultInjectionRule } from './types.js';
 
 export interface ValidationContext {

@@ -1,7 +1,7 @@
 // Chart.js configurations for a run, defined once and used by both the PNG renderer and report.html
 // so the two can never drift. Configurations are plain JSON (no functions): the page embeds them.
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
-import type { EditResult, Marker, RunResult, TimelineSample } from '../simulator/result.js';
+import type { EditResult, Marker, RunResult, TimelineSample } from '../result/result.js';
 import { MARKER_PLUGIN_ID, type ChartMarker } from './chart-plugins.js';
 import { editLabel } from './summary.js';
 

@@ -1,6 +1,6 @@
 // report.html for one run: summary, edits, expectations, interactive charts and the event timeline.
 // Every string that comes from the scenario or the result goes through escapeHtml.
-import type { ExpectationResult, Marker, RunResult } from '../simulator/result.js';
+import type { ExpectationResult, Marker, RunResult } from '../result/result.js';
 import { chartConfigs } from './charts.js';
 import { escapeHtml, formatClockMs } from './format.js';
 import { chartFigureHtml, selfContainedPage } from './html-page.js';

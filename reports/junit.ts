@@ -1,6 +1,6 @@
 // JUnit XML for `rollsim check --junit FILE`: one testsuite per scenario, one testcase per expectation,
 // in the shape CI systems (GitHub test reporters, GitLab, Jenkins) read.
-import type { ExpectationResult } from '../simulator/result.js';
+import type { ExpectationResult } from '../result/result.js';
 
 export interface CheckedScenario {
   /** `metadata.name` of the scenario. */

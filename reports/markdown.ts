@@ -1,6 +1,6 @@
 // summary.md: the run summary for a CI step summary (GitHub renders it as Markdown with inline HTML,
 // so scenario strings are escaped for both).
-import type { ExpectationResult, RunResult } from '../simulator/result.js';
+import type { ExpectationResult, RunResult } from '../result/result.js';
 import { summarize, type EditRow, type Tone } from './summary.js';
 
 // Characters that start emphasis, code, links or table cells anywhere in a line (`<` is handled as HTML).

@@ -1,5 +1,5 @@
 // The facts every report leads with, computed once so HTML and Markdown can never disagree.
-import type { EditResult, RunResult } from '../simulator/result.js';
+import type { EditResult, RunResult } from '../result/result.js';
 import {
   formatClockMs,
   formatCount,

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
-import type { RunResult } from '../simulator/result.js';
+import type { RunResult } from '../result/result.js';
 import { chartConfigs } from './charts.js';
 import { renderChartPng } from './chart-png.js';
 import { runReportHtml } from './html.js';

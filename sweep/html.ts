@@ -2,7 +2,7 @@
 import { escapeHtml } from '../reports/format.js';
 import { sweepReportHtml } from '../reports/sweep-charts.js';
 import type { SweepAggregate } from './aggregate.js';
-import type { SweepPlanFile } from './run.js';
+import type { SweepPlanFile } from './store.js';
 
 export function sweepHtml(agg: SweepAggregate, plan: SweepPlanFile): Promise<string> {
   const input = {

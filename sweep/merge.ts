@@ -6,8 +6,7 @@ import { aggregate, type SweepAggregate } from './aggregate.js';
 import { writeFileAtomic } from '../reports/atomic.js';
 import { planRuns } from './plan.js';
 import { writeSweepReports } from './report.js';
-import { PLAN_FILE, RUNS_FILE, type SweepPlanFile } from './run.js';
-import { readRunLog, type RunRecord } from './store.js';
+import { PLAN_FILE, readRunLog, RUNS_FILE, type RunRecord, type SweepPlanFile } from './store.js';
 
 export type MergeOutcome =
   | {

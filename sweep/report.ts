@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../reports/atomic.js';
 import type { SweepAggregate } from './aggregate.js';
-import type { SweepPlanFile } from './run.js';
+import type { SweepPlanFile } from './store.js';
 import { sweepHtml } from './html.js';
 
 export function sweepJson(agg: SweepAggregate, plan: SweepPlanFile): string {

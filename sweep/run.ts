@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Tinypool } from 'tinypool';
-import type { Scenario } from '../scenarios/types.js';
-import { formatIssue } from '../scenarios/load.js';
+import type { Scenario } from '../scenario/types.js';
+import { formatIssue } from '../scenario/load.js';
 import {
   combinations,
   planRuns,
@@ -19,7 +19,7 @@ import {
 import { Progress } from './progress.js';
 import { writeSweepReports } from './report.js';
 import { loadWithSettings } from './settings.js';
-import { RunLog, readRunLog, type RunRecord } from './store.js';
+import { PLAN_FILE, RunLog, readRunLog, RUNS_FILE, type RunRecord, type SweepPlanFile } from './store.js';
 import { aggregate, type SweepAggregate } from './aggregate.js';
 import type { SweepTask } from './worker.js';
 import { writeFileAtomic } from '../reports/atomic.js';
@@ -36,20 +36,6 @@ export interface SweepOptions {
   readonly progress: NodeJS.WriteStream | null;
 }
 
-/** What the output folder was created for; a resume must match it. */
-export interface SweepPlanFile {
-  readonly version: 1;
-  readonly scenario: string;
-  readonly scenarioFile: string;
-  readonly scenarioSha256: string;
-  readonly seeds: number;
-  readonly seedStart: number;
-  readonly axes: readonly GridAxis[];
-  readonly shard: Shard | null;
-  readonly totalRuns: number;
-  readonly shardRuns: number;
-}
-
 export type SweepOutcome =
   | {
       readonly kind: 'done';
@@ -60,9 +46,6 @@ export type SweepOutcome =
     }
   | { readonly kind: 'badInput'; readonly messages: readonly string[] }
   | { readonly kind: 'interrupted'; readonly ran: number };
-
-export const PLAN_FILE = 'sweep-plan.json';
-export const RUNS_FILE = 'runs.ndjson';
 
 export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());

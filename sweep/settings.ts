@@ -1,7 +1,7 @@
 // Applies a sweep's --set values to the scenario file text, then loads it through the normal loader,
 // so a bad value gets the same clear error as a bad scenario file.
 import { parseDocument } from 'yaml';
-import { loadScenarioText, type LoadResult } from '../scenarios/load.js';
+import { loadScenarioText, type LoadResult } from '../scenario/load.js';
 import { settingsLabel } from './plan.js';
 
 export function loadWithSettings(

@@ -1,7 +1,8 @@
 // Durable sweep results: one NDJSON line per finished run, appended and flushed as the run ends, so a
 // killed sweep resumes without losing or double-counting runs.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
-import type { RunResult } from '../simulator/result.js';
+import type { RunResult } from '../result/result.js';
+import type { GridAxis, Shard } from './plan.js';
 
 /** result.json fields except the timeline (and the chart markers). */
 export type RunSummary = Omit<RunResult, 'timeline' | 'markers'>;
@@ -60,4 +61,21 @@ export class RunLog {
   close(): void {
     closeSync(this.fd);
   }
+}
+
+export const PLAN_FILE = 'sweep-plan.json';
+export const RUNS_FILE = 'runs.ndjson';
+
+/** What the output folder was created for; a resume must match it. */
+export interface SweepPlanFile {
+  readonly version: 1;
+  readonly scenario: string;
+  readonly scenarioFile: string;
+  readonly scenarioSha256: string;
+  readonly seeds: number;
+  readonly seedStart: number;
+  readonly axes: readonly GridAxis[];
+  readonly shard: Shard | null;
+  readonly totalRuns: number;
+  readonly shardRuns: number;
 }

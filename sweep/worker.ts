@@ -1,7 +1,7 @@
 // One sweep run inside a worker thread: scenario + seed in, a run record out. A run that throws is
 // recorded as an error with its seed, never a crash of the sweep.
-import { runScenario } from '../simulator/run.js';
-import type { Scenario } from '../scenarios/types.js';
+import { runScenario } from '../sim/run.js';
+import type { Scenario } from '../scenario/types.js';
 import { summarise, type RunRecord } from './store.js';
 
 export interface SweepTask {

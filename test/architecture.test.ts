@@ -1,9 +1,11 @@
-// Proves the folder rules: engine/ is pure (no I/O, clock, randomness, or imports from outside engine/),
-// simulator/ reads no wall clock, reports/ only reads results and types.
+// Proves the layout: every import runs one way along LAYERS (no import against the order, so no folder
+// cycle), no file imports itself back through others (no file cycle), the pure core (k8s/, catalog/,
+// engine/) uses no I/O, clock, randomness or package, and sim/ reads no wall clock.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve, dirname } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { fileCycles, importViolations, LAYERS, type SourceFile } from './support/architecture.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -18,54 +20,81 @@ function sources(dir: string): string[] {
   return out;
 }
 
-function imports(file: string): { spec: string; typeOnly: boolean }[] {
-  const text = readFileSync(file, 'utf8');
-  const re = /^(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]/gm;
-  return [...text.matchAll(re)].map((m) => ({ spec: m[3] ?? '', typeOnly: m[2] !== undefined }));
-}
-
-function resolvedFolder(file: string, spec: string): string {
-  if (!spec.startsWith('.')) return spec;
-  return relative(root, resolve(dirname(file), spec)).split('/')[0] ?? '';
+/** Every production source file, relative to the root, with its text. */
+function productionFiles(): SourceFile[] {
+  const files: SourceFile[] = [];
+  for (const layer of LAYERS.flat()) {
+    for (const abs of sources(layer))
+      files.push({ path: relative(root, abs), text: readFileSync(abs, 'utf8') });
+  }
+  for (const name of readdirSync(root)) {
+    if (name.endsWith('.ts') && !name.endsWith('.config.ts'))
+      files.push({ path: name, text: readFileSync(join(root, name), 'utf8') });
+  }
+  return files;
 }
 
 describe('architecture', () => {
-  it('engine/ imports nothing outside engine/ and no Node built-ins or packages', () => {
-    for (const file of sources('engine')) {
-      for (const { spec } of imports(file)) {
-        expect(spec.startsWith('.'), `${relative(root, file)} imports ${spec}`).toBe(true);
-        expect(resolvedFolder(file, spec), `${relative(root, file)} imports ${spec}`).toBe('engine');
-      }
+  it('every production folder is in the layer order', () => {
+    const known = new Set(LAYERS.flat());
+    const notProduction = new Set(['test', 'bench', 'tools', 'docs', 'library', 'node_modules', 'dist']);
+    for (const name of readdirSync(root)) {
+      if (name.startsWith('.') || notProduction.has(name) || !statSync(join(root, name)).isDirectory())
+        continue;
+      expect(known.has(name), `folder ${name}/ is not in LAYERS (test/support/architecture.ts)`).toBe(true);
     }
   });
 
-  it('engine/ uses no clock, randomness or I/O', () => {
+  it('imports run one way: no folder imports a folder of its own layer or a later one', () => {
+    expect(importViolations(productionFiles())).toEqual([]);
+  });
+
+  it('no file cycle', () => {
+    expect(fileCycles(productionFiles())).toEqual([]);
+  });
+
+  it('the checks fail on an import against the order and on a file cycle', () => {
+    const upward: SourceFile[] = [
+      { path: 'engine/step.ts', text: "import { run } from '../sim/run.js';\n" },
+      { path: 'sim/run.ts', text: "import type { State } from '../engine/state.js';\n" },
+    ];
+    expect(importViolations(upward)).toEqual([
+      'engine/step.ts imports sim/run.ts (engine/ may not import sim/)',
+    ]);
+    const peers: SourceFile[] = [
+      { path: 'sweep/x.ts', text: "export { v } from '../conformance/k8s.js';\n" },
+    ];
+    expect(importViolations(peers)).toHaveLength(1);
+    const cycle: SourceFile[] = [
+      { path: 'sim/a.ts', text: "import { b } from './b.js';\n" },
+      { path: 'sim/b.ts', text: "import type { A } from './a.js';\n" },
+    ];
+    expect(fileCycles(cycle)).toEqual([['sim/a.ts', 'sim/b.ts', 'sim/a.ts']]);
+  });
+
+  it('k8s/, catalog/ and engine/ import no Node built-ins or packages', () => {
+    for (const file of productionFiles().filter((f) => /^(k8s|catalog|engine)\//.test(f.path))) {
+      for (const spec of importSpecs(file.text))
+        expect(spec.startsWith('.'), `${file.path} imports ${spec}`).toBe(true);
+    }
+  });
+
+  it('k8s/, catalog/ and engine/ use no clock, randomness or I/O', () => {
     const banned =
       /Date\.now|new Date\(|Math\.random|performance\.now|process\.|require\(|setTimeout|setInterval|console\./;
-    for (const file of sources('engine')) {
-      const hit = readFileSync(file, 'utf8')
-        .split('\n')
-        .find((line) => banned.test(line) && !line.trim().startsWith('//'));
-      expect(hit, `${relative(root, file)}: ${hit}`).toBeUndefined();
+    for (const file of productionFiles().filter((f) => /^(k8s|catalog|engine)\//.test(f.path))) {
+      const hit = file.text.split('\n').find((line) => banned.test(line) && !line.trim().startsWith('//'));
+      expect(hit, `${file.path}: ${hit}`).toBeUndefined();
     }
   });
 
-  it('simulator/ reads no wall clock and no unseeded randomness', () => {
-    for (const file of sources('simulator')) {
-      expect(readFileSync(file, 'utf8'), relative(root, file)).not.toMatch(
-        /Date\.now|Math\.random|performance\.now/,
-      );
-    }
-  });
-
-  it('reports/ imports from simulator/ and scenarios/ only types', () => {
-    for (const file of sources('reports')) {
-      for (const { spec, typeOnly } of imports(file)) {
-        const folder = resolvedFolder(file, spec);
-        if (folder === 'simulator' || folder === 'scenarios')
-          expect(typeOnly, `${relative(root, file)} imports ${spec}`).toBe(true);
-        expect(folder, `${relative(root, file)} imports ${spec}`).not.toBe('cli');
-      }
+  it('sim/ reads no wall clock and no unseeded randomness', () => {
+    for (const file of productionFiles().filter((f) => f.path.startsWith('sim/'))) {
+      expect(file.text, file.path).not.toMatch(/Date\.now|Math\.random|performance\.now/);
     }
   });
 });
+
+function importSpecs(text: string): string[] {
+  return [...text.matchAll(/^(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1] ?? '');
+}

@@ -7,14 +7,14 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunResult } from '../simulator/result.js';
+import type { RunResult } from '../result/result.js';
 import { jsonForScript } from '../reports/format.js';
 import { DATA_ELEMENT_ID } from '../reports/html-page.js';
 import { runReportHtml } from '../reports/html.js';
 import { sweepReportHtml } from '../reports/sweep-charts.js';
 import { writeRunReports } from '../reports/write.js';
-import { loadScenarioFile } from '../scenarios/load.js';
-import { runScenario } from '../simulator/run.js';
+import { loadScenarioFile } from '../scenario/load.js';
+import { runScenario } from '../sim/run.js';
 import { INJECTED_TAG } from './fixtures/results/generate.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -160,7 +160,7 @@ describe('report.html in headless Chromium', () => {
   });
 
   it('works on the default scenario as the real simulator runs it', async () => {
-    const loaded = loadScenarioFile(join(repoRoot, 'scenarios', 'default.yaml'));
+    const loaded = loadScenarioFile(join(repoRoot, 'library', 'default.yaml'));
     if (!loaded.ok) throw new Error(loaded.issues.map((i) => i.message).join('; '));
     const { result, trace } = runScenario(loaded.scenario, { trace: true });
     const out = join(dir, 'default');

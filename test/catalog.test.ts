@@ -8,7 +8,7 @@ import {
   smallestFits,
   usableMemoryGB,
   type ModelRecord,
-} from '../engine/catalog.js';
+} from '../catalog/catalog.js';
 
 const h100 = BUILTIN_CATALOG.gpus['H100']!;
 const llama8b = BUILTIN_CATALOG.models['llama-3.1-8b']!;

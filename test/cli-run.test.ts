@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/cli.js';
-import type { RunResult } from '../simulator/result.js';
+import type { RunResult } from '../result/result.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
-const DEFAULT_TEXT = fs.readFileSync(path.join(ROOT, 'scenarios', 'default.yaml'), 'utf8');
+const DEFAULT_TEXT = fs.readFileSync(path.join(ROOT, 'library', 'default.yaml'), 'utf8');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rollsim-cli-run-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

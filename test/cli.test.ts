@@ -14,7 +14,7 @@ import { UsageError } from '../cli/io.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const BAD = path.join(ROOT, 'test', 'fixtures', 'bad');
-const DEFAULT_SCENARIO = path.join(ROOT, 'scenarios', 'default.yaml');
+const DEFAULT_SCENARIO = path.join(ROOT, 'library', 'default.yaml');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rollsim-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -1,11 +1,11 @@
 // Proves the simulator is driven by the same Kubernetes functions the conformance check verifies: a
 // simulated rolling update peaks at exactly desired + maxSurge instances and never has fewer than
-// desired − maxUnavailable ready, as engine/k8s.ts computes them.
+// desired − maxUnavailable ready, as k8s/deployment.ts computes them.
 import { describe, expect, it } from 'vitest';
-import { maxSurge, minAvailable, type RollingStrategy } from '../engine/k8s.js';
+import { maxSurge, minAvailable, type RollingStrategy } from '../k8s/deployment.js';
 import type { IntOrPercent } from '../engine/types.js';
-import { makePool, makeScenario } from '../simulator/fixtures.js';
-import { runScenario } from '../simulator/run.js';
+import { makePool, makeScenario } from './support/fixtures.js';
+import { runScenario } from '../sim/run.js';
 
 const DESIRED = 8;
 const EDIT_AT_MS = 5 * 60_000;

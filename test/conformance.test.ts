@@ -9,7 +9,7 @@ import {
   runVectors,
   type ConformanceReport,
 } from '../conformance/k8s.js';
-import { resolveFenceposts, scaledValue, type RollingStrategy } from '../engine/k8s.js';
+import { resolveFenceposts, scaledValue, type RollingStrategy } from '../k8s/deployment.js';
 
 const VECTORS_PATH = new URL('./data/k8s-vectors.json', import.meta.url);
 const vectors = JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as Record<string, unknown>;

@@ -9,9 +9,9 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { FaultInjection, FaultInjectionRule } from '../engine/index.js';
 import { main } from '../cli/cli.js';
-import { loadScenarioFile, loadScenarioText } from '../scenarios/load.js';
-import type { Scenario } from '../scenarios/types.js';
-import { runScenario } from '../simulator/run.js';
+import { loadScenarioFile, loadScenarioText } from '../scenario/load.js';
+import type { Scenario } from '../scenario/types.js';
+import { runScenario } from '../sim/run.js';
 import { fcParams, scenarioArb } from './support/arbitraries.js';
 import {
   checkScenario,
@@ -20,10 +20,10 @@ import {
   writeCounterexample,
 } from './support/counterexample.js';
 
-// The CLI runs scenarios through simulator/run.js; this hook plants the bug there for in-process CLI runs.
+// The CLI runs scenarios through sim/run.js; this hook plants the bug there for in-process CLI runs.
 const hook = vi.hoisted(() => ({ planted: undefined as FaultInjection | undefined }));
-vi.mock('../simulator/run.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../simulator/run.js')>();
+vi.mock('../sim/run.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../sim/run.js')>();
   return {
     ...real,
     runScenario: (s: Scenario, o: Parameters<typeof real.runScenario>[1] = {}) =>

@@ -1,7 +1,7 @@
 // Proves the rollout engine's scripted behaviour: surge/availability budgets, health gating, every rollback reason.
 import { describe, expect, it } from 'vitest';
 import { EngineWorld, baseSpec, available } from './support/engine-world.js';
-import type { DeploymentSpec } from '../engine/spec.js';
+import type { DeploymentSpec } from '../catalog/spec.js';
 
 const edit70b = { model: 'llama-3.1-70b', accelerator: { type: 'H100', count: 4 } };
 

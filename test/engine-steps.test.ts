@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialState, step } from '../engine/engine.js';
 import { checkInvariants } from '../engine/invariants.js';
-import type { DeploymentSpec, SpecEdit } from '../engine/spec.js';
+import type { DeploymentSpec, SpecEdit } from '../catalog/spec.js';
 import type { EngineState, InstanceState } from '../engine/state.js';
 import type { EngineEffect, EngineEvent, RolloutOptions } from '../engine/types.js';
 import { baseSpec, engineOptions } from './support/engine-world.js';

@@ -7,7 +7,7 @@ import {
   stabilizeRecommendation,
   withinTolerance,
   type HpaInput,
-} from '../simulator/hpa.js';
+} from '../k8s/hpa.js';
 
 const WINDOW_MS = 300_000;
 

@@ -26,7 +26,7 @@ import {
   scaledValue,
   type RollingStrategy,
   type ScaleRS,
-} from '../engine/k8s.js';
+} from '../k8s/deployment.js';
 import type { IntOrPercent } from '../engine/types.js';
 
 const rolling = (

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatIssue, loadScenarioFile, loadScenarioText, type ScenarioIssue } from '../scenarios/load.js';
+import { formatIssue, loadScenarioFile, loadScenarioText, type ScenarioIssue } from '../scenario/load.js';
 
 const BAD = path.join(import.meta.dirname, 'fixtures', 'bad');
 

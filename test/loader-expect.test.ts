@@ -2,13 +2,13 @@
 // kind of expectation a scenario can state (edits, downtime, dropped requests, final spec).
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DeploymentSpec } from '../engine/spec.js';
-import { evaluateExpectations } from '../scenarios/expect.js';
-import { formatIssue, loadScenarioFile } from '../scenarios/load.js';
-import type { Expectations, Scenario } from '../scenarios/types.js';
-import type { EditResult, RunResult } from '../simulator/result.js';
+import type { DeploymentSpec } from '../catalog/spec.js';
+import { evaluateExpectations } from '../result/expect.js';
+import { formatIssue, loadScenarioFile } from '../scenario/load.js';
+import type { Expectations, Scenario } from '../scenario/types.js';
+import type { EditResult, RunResult } from '../result/result.js';
 
-const loaded = loadScenarioFile(path.join(import.meta.dirname, '..', 'scenarios', 'default.yaml'));
+const loaded = loadScenarioFile(path.join(import.meta.dirname, '..', 'library', 'default.yaml'));
 if (!loaded.ok) throw new Error(loaded.issues.map(formatIssue).join('\n'));
 const BASE: Scenario = loaded.scenario;
 

@@ -6,13 +6,13 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ROLLOUT_OPTIONS } from '../engine/types.js';
-import { SCHEMA_JSON_PATH, schemaJsonText } from '../scenarios/gen-schema.js';
-import { formatIssue, loadScenarioFile, loadScenarioText, type LoadResult } from '../scenarios/load.js';
-import { formatDurationMs, parseDurationMs } from '../scenarios/schema.js';
-import type { Scenario } from '../scenarios/types.js';
+import { SCHEMA_JSON_PATH, schemaJsonText } from '../tools/gen-schema.js';
+import { formatIssue, loadScenarioFile, loadScenarioText, type LoadResult } from '../scenario/load.js';
+import { formatDurationMs, parseDurationMs } from '../scenario/schema.js';
+import type { Scenario } from '../scenario/types.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
-const DEFAULT_SCENARIO = path.join(ROOT, 'scenarios', 'default.yaml');
+const DEFAULT_SCENARIO = path.join(ROOT, 'library', 'default.yaml');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rollsim-loader-ok-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -317,8 +317,8 @@ describe('the built-in default scenario', () => {
   });
 });
 
-describe('scenarios/schema.json', () => {
-  it('is what the zod schema generates (run `npm run schema` after changing scenarios/schema.ts)', () => {
+describe('library/schema.json', () => {
+  it('is what the zod schema generates (run `npm run schema` after changing scenario/schema.ts)', () => {
     expect(fs.readFileSync(SCHEMA_JSON_PATH, 'utf8')).toBe(schemaJsonText());
   });
 

@@ -4,7 +4,7 @@
 // with no failed-revision instance left, bounded edit durations; same scenario + seed ⇒ same trace.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../simulator/run.js';
+import { runScenario } from '../sim/run.js';
 import { fcParams, scenarioArb } from './support/arbitraries.js';
 import { checkScenario, SystemViolation, writeCounterexample } from './support/counterexample.js';
 

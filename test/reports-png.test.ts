@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../simulator/result.js';
+import type { RunResult } from '../result/result.js';
 import { chartConfigs } from '../reports/charts.js';
 import { pngFontFamily, renderChartPng } from '../reports/chart-png.js';
 import { renderSweepPngs } from '../reports/sweep-charts.js';

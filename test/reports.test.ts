@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../simulator/result.js';
+import type { RunResult } from '../result/result.js';
 import { chartConfigs, chartMarkers } from '../reports/charts.js';
 import { escapeHtml, formatDurationMs, formatPercent, jsonForScript } from '../reports/format.js';
 import { escapeMarkdown, summaryMarkdown } from '../reports/markdown.js';

@@ -5,25 +5,25 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/cli.js';
-import { BUILTIN_CATALOG } from '../engine/catalog.js';
-import type { SpecEdit } from '../engine/spec.js';
+import { BUILTIN_CATALOG } from '../catalog/catalog.js';
+import type { SpecEdit } from '../catalog/spec.js';
 import {
   FAILURE_REASONS,
   type ErrorCode,
   type FaultInjection,
   type RollbackReason,
 } from '../engine/types.js';
-import { evaluateExpectations } from '../scenarios/expect.js';
-import { formatIssue, loadScenarioFile } from '../scenarios/load.js';
-import type { EditExpectation, FaultSpec, Scenario, ScenarioEvent } from '../scenarios/types.js';
-import type { ExpectationResult, RunResult } from '../simulator/result.js';
-import { runScenario } from '../simulator/run.js';
+import { evaluateExpectations } from '../result/expect.js';
+import { formatIssue, loadScenarioFile } from '../scenario/load.js';
+import type { EditExpectation, FaultSpec, Scenario, ScenarioEvent } from '../scenario/types.js';
+import type { ExpectationResult, RunResult } from '../result/result.js';
+import { runScenario } from '../sim/run.js';
 
 const root = path.resolve(import.meta.dirname, '..');
-const libraryDir = path.join(root, 'scenarios');
+const libraryDir = path.join(root, 'library');
 const tracesDir = path.join(libraryDir, 'traces');
 
-/** Scenario files of the library, as `rollsim check scenarios/` finds them (no sub-folder holds any). */
+/** Scenario files of the library, as `rollsim check library/` finds them (no sub-folder holds any). */
 const FILES = readdirSync(libraryDir)
   .filter((f) => /\.ya?ml$/.test(f))
   .sort();
@@ -323,14 +323,14 @@ describe('scenario files', () => {
     expect(failed).toEqual([]);
   });
 
-  it('passes `rollsim check scenarios/` with exit code 0', async () => {
+  it('passes `rollsim check library/` with exit code 0', async () => {
     const out: string[] = [];
     const io = {
       stdout: (t: string) => void out.push(t),
       stderr: (t: string) => void out.push(t),
       cwd: root,
     };
-    const code = await main(['check', 'scenarios/'], io);
+    const code = await main(['check', 'library/'], io);
     const text = out.join('');
     expect(code, text).toBe(0);
     for (const file of FILES) expect(text).toContain(`PASS ${library.get(file)!.scenario.metadata.name} `);

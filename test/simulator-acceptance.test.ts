@@ -1,8 +1,8 @@
 // Proves the acceptance swaps: 8B→70B on 4 H100 nodes completes with zero downtime, or rolls back (RESOURCE_UNAVAILABLE) with 8B serving when a tenant holds the GPUs.
 import { describe, expect, it } from 'vitest';
-import { makePool, makeScenario } from '../simulator/fixtures.js';
-import { runScenario } from '../simulator/run.js';
-import type { Scenario } from '../scenarios/types.js';
+import { makePool, makeScenario } from './support/fixtures.js';
+import { runScenario } from '../sim/run.js';
+import type { Scenario } from '../scenario/types.js';
 
 const SWAP_AT_MS = 20 * 60_000;
 

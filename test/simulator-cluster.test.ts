@@ -1,10 +1,10 @@
 // Proves the cluster and fault model: one-node best-fit placement, tenants, node autoscaling, GPU failures, bad versions, autoscaling.
 import { describe, expect, it } from 'vitest';
-import { Cluster } from '../simulator/cluster.js';
-import { makePool, makeScenario } from '../simulator/fixtures.js';
-import { makeStream } from '../simulator/random.js';
-import { runScenario } from '../simulator/run.js';
-import type { BadVersionMode, ScenarioEvent } from '../scenarios/types.js';
+import { Cluster } from '../sim/cluster.js';
+import { makePool, makeScenario } from './support/fixtures.js';
+import { makeStream } from '../sim/random.js';
+import { runScenario } from '../sim/run.js';
+import type { BadVersionMode, ScenarioEvent } from '../scenario/types.js';
 
 describe('Cluster', () => {
   it('places on the fullest node that fits and never straddles nodes', () => {

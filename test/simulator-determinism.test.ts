@@ -1,8 +1,8 @@
 // Proves a run is a pure function of scenario and seed, and that a fault does not reshuffle the traffic.
 import { describe, expect, it } from 'vitest';
-import { makePool, makeScenario } from '../simulator/fixtures.js';
-import { runScenario } from '../simulator/run.js';
-import type { Scenario, ScenarioEvent } from '../scenarios/types.js';
+import { makePool, makeScenario } from './support/fixtures.js';
+import { runScenario } from '../sim/run.js';
+import type { Scenario, ScenarioEvent } from '../scenario/types.js';
 
 /** A busy scenario touching most of the simulator: diurnal load, tenants, faults, an edit, a squeeze. */
 function busyScenario(extra: readonly ScenarioEvent[] = []): Scenario {

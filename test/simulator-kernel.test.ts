@@ -1,7 +1,7 @@
 // Proves the kernel orders by (time, priority, sequence), moves `now` only on pop, and random streams are independent.
 import { describe, expect, it } from 'vitest';
-import { EventQueue } from '../simulator/kernel.js';
-import { makeStream, makeStreams } from '../simulator/random.js';
+import { EventQueue } from '../sim/kernel.js';
+import { makeStream, makeStreams } from '../sim/random.js';
 
 function drain(q: EventQueue): [number, number, number][] {
   const out: [number, number, number][] = [];

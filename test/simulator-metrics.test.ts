@@ -8,8 +8,8 @@ import {
   LatencyHistogram,
   RunMetricsAccumulator,
   TimeIntegral,
-} from '../reports/metrics.js';
-import { lognormalFactor, makeStream } from '../simulator/random.js';
+} from '../result/metrics.js';
+import { lognormalFactor, makeStream } from '../sim/random.js';
 
 describe('LatencyHistogram', () => {
   it('matches exact quantiles of 100k log-normal latencies within 1 %', () => {

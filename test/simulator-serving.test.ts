@@ -1,11 +1,11 @@
 // Proves the request path: least-outstanding routing, the sync queue's timeout and drops, draining, and an async queue that never drops.
 import { describe, expect, it } from 'vitest';
-import { RunMetricsAccumulator } from '../reports/metrics.js';
-import { Ev } from '../simulator/events.js';
-import { makePool, makeScenario } from '../simulator/fixtures.js';
-import { EventQueue } from '../simulator/kernel.js';
-import { runScenario } from '../simulator/run.js';
-import { Serving, type InstancePerf } from '../simulator/serving.js';
+import { RunMetricsAccumulator } from '../result/metrics.js';
+import { Ev } from '../sim/events.js';
+import { makePool, makeScenario } from './support/fixtures.js';
+import { EventQueue } from '../sim/kernel.js';
+import { runScenario } from '../sim/run.js';
+import { Serving, type InstancePerf } from '../sim/serving.js';
 
 const perf = (slots: number, serviceMsMean = 1000): InstancePerf => ({
   slots,

@@ -1,10 +1,10 @@
 // Proves trace replay: one request per Azure trace row, speedup, and CSV/JSONL parsing with bad rows reported as values.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { makeScenario } from '../simulator/fixtures.js';
-import { runScenario } from '../simulator/run.js';
-import { parseDateTimeMs, parseTrace } from '../simulator/trace.js';
-import type { TraceConfig } from '../scenarios/types.js';
+import { makeScenario } from './support/fixtures.js';
+import { runScenario } from '../sim/run.js';
+import { parseDateTimeMs, parseTrace } from '../scenario/trace.js';
+import type { TraceConfig } from '../scenario/types.js';
 
 const CONV = '/work/shared/data/AzureLLMInferenceTrace_conv.csv';
 

@@ -4,11 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { junitXml, type CheckedScenario } from '../../reports/junit.js';
-import { evaluateExpectations } from '../../scenarios/expect.js';
-import { formatIssue, loadScenarioFile } from '../../scenarios/load.js';
-import type { Scenario } from '../../scenarios/types.js';
-import type { ExpectationResult } from '../../simulator/result.js';
-import { runScenario } from '../../simulator/run.js';
+import { evaluateExpectations } from '../../result/expect.js';
+import { formatIssue, loadScenarioFile } from '../../scenario/load.js';
+import type { Scenario } from '../../scenario/types.js';
+import type { ExpectationResult } from '../../result/result.js';
+import { runScenario } from '../../sim/run.js';
 import { parsePath } from '../flags.js';
 import { builtinLibraryDir, displayPath, EXIT, UsageError, writeFileAtomic, type CliIo } from '../io.js';
 
@@ -35,8 +35,8 @@ export function builder(y: Argv): Argv {
       requiresArg: true,
       describe: 'Also write JUnit XML here (one testcase per expectation)',
     })
-    .example('$0 check scenarios/', 'Check every scenario in a folder')
-    .example('$0 check scenarios/ --junit out/junit.xml', 'Also write a JUnit report for CI')
+    .example('$0 check library/', 'Check every scenario in a folder')
+    .example('$0 check library/ --junit out/junit.xml', 'Also write a JUnit report for CI')
     .check(check);
 }
 

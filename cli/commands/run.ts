@@ -2,10 +2,10 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { writeRunReports } from '../../reports/write.js';
-import { evaluateExpectations } from '../../scenarios/expect.js';
-import { loadScenarioFile } from '../../scenarios/load.js';
-import type { RunResult } from '../../simulator/result.js';
-import { runScenario } from '../../simulator/run.js';
+import { evaluateExpectations } from '../../result/expect.js';
+import { loadScenarioFile } from '../../scenario/load.js';
+import type { RunResult } from '../../result/result.js';
+import { runScenario } from '../../sim/run.js';
 import { parsePath, parseSeed, single } from '../flags.js';
 import {
   builtinScenarioPath,
@@ -57,7 +57,7 @@ export function builder(y: Argv): Argv {
       describe: 'Also write the full event trace (trace.ndjson)',
     })
     .example('$0 run', 'Run the built-in 8B → 70B swap on a busy cluster')
-    .example('$0 run scenarios/swap.yaml --seed 7', 'Run a scenario with another seed')
+    .example('$0 run library/swap-8b-to-70b-h200.yaml --seed 7', 'Run a scenario with another seed')
     .example('$0 run swap.yaml --out out/swap --trace', 'Write the reports and the event trace to out/swap')
     .example('$0 run swap.yaml --json | jq .metrics', 'Print result.json for other tools')
     .check(check);

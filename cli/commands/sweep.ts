@@ -42,9 +42,9 @@ export function builder(y: Argv): Argv {
       describe: 'Output folder (runs.ndjson, sweep.json, sweep.md, sweep.html)',
       demandOption: true,
     })
-    .example('$0 sweep scenarios/default.yaml --seeds 200 --out out/sweep', '200 seeds on all cores')
+    .example('$0 sweep library/default.yaml --seeds 200 --out out/sweep', '200 seeds on all cores')
     .example(
-      '$0 sweep scenarios/default.yaml --seeds 100 --set rollout.maxSurge=0,1,2 --set rollout.maxUnavailable=0,1 --out out/grid',
+      '$0 sweep library/default.yaml --seeds 100 --set rollout.maxSurge=0,1,2 --set rollout.maxUnavailable=0,1 --out out/grid',
       'Compare 6 rollout strategies on the same 100 seeds',
     )
     .example(

@@ -1,7 +1,7 @@
 // `rollsim validate FILE...`: schema and semantic checks only, every problem of every file at once.
 import type { Argv } from 'yargs';
-import { loadScenarioFile } from '../../scenarios/load.js';
-import type { Scenario } from '../../scenarios/types.js';
+import { loadScenarioFile } from '../../scenario/load.js';
+import type { Scenario } from '../../scenario/types.js';
 import { parsePath } from '../flags.js';
 import { EXIT, printIssues, UsageError, type CliIo } from '../io.js';
 
@@ -15,8 +15,8 @@ export interface ValidateOptions {
 export function builder(y: Argv): Argv {
   return y
     .positional('files', { type: 'string', array: true, describe: 'Scenario files (YAML or JSON)' })
-    .example('$0 validate scenarios/swap.yaml', 'Check one file')
-    .example('$0 validate scenarios/*.yaml', 'Check several; exit 2 if any has a problem')
+    .example('$0 validate library/swap.yaml', 'Check one file')
+    .example('$0 validate library/*.yaml', 'Check several; exit 2 if any has a problem')
     .check(check);
 }
 

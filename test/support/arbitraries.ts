@@ -14,14 +14,8 @@ import {
   type ScalingMetric,
   type SpecEdit,
 } from '../../engine/index.js';
-import type {
-  FaultSpec,
-  PoolConfig,
-  Scenario,
-  ScenarioEvent,
-  TrafficProfile,
-} from '../../scenarios/types.js';
-import { makePool, makeScenario } from '../../simulator/fixtures.js';
+import type { FaultSpec, PoolConfig, Scenario, ScenarioEvent, TrafficProfile } from '../../scenario/types.js';
+import { makePool, makeScenario } from './fixtures.js';
 
 export const MODEL_IDS = Object.keys(BUILTIN_CATALOG.models);
 export const GPU_IDS = Object.keys(BUILTIN_CATALOG.gpus);

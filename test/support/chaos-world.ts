@@ -5,7 +5,7 @@
 // instances) until nothing is left to happen: the phase in which every rollout must end.
 import fc from 'fast-check';
 import { initialState, step } from '../../engine/engine.js';
-import type { DeploymentSpec, SpecEdit } from '../../engine/spec.js';
+import type { DeploymentSpec, SpecEdit } from '../../catalog/spec.js';
 import type { EngineState } from '../../engine/state.js';
 import type { EngineEffect, EngineEvent, EngineOptions } from '../../engine/types.js';
 

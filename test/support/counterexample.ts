@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { extendCatalog, BUILTIN_CATALOG } from '../../engine/catalog.js';
+import { extendCatalog, BUILTIN_CATALOG } from '../../catalog/catalog.js';
 import { initialState, step } from '../../engine/engine.js';
 import {
   DEFAULT_PLATFORM_LIMITS,
@@ -15,9 +15,9 @@ import {
   type FaultInjection,
   type RolloutOptions,
 } from '../../engine/index.js';
-import type { FaultSpec, Scenario, ScenarioEvent, TrafficConfig } from '../../scenarios/types.js';
-import { runScenario, type TraceEntry } from '../../simulator/run.js';
-import type { RunResult } from '../../simulator/result.js';
+import type { FaultSpec, Scenario, ScenarioEvent, TrafficConfig } from '../../scenario/types.js';
+import { runScenario, type TraceEntry } from '../../sim/run.js';
+import type { RunResult } from '../../result/result.js';
 import { formatStep, type StepCheck, type WorldView } from './chaos-world.js';
 import { allStepChecks, everyInvariantExceptF1, NUDGE_TO_REST } from './engine-properties.js';
 

@@ -3,7 +3,7 @@
 import { BUILTIN_CATALOG, DEFAULT_PLATFORM_LIMITS, DEFAULT_ROLLOUT_OPTIONS } from '../../engine/index.js';
 import { checkInvariants } from '../../engine/invariants.js';
 import { initialState, step } from '../../engine/engine.js';
-import type { DeploymentSpec } from '../../engine/spec.js';
+import type { DeploymentSpec } from '../../catalog/spec.js';
 import type { ValidationContext } from '../../engine/validate.js';
 import type { EngineState } from '../../engine/state.js';
 import type { EngineEffect, EngineEvent, EngineOptions, RolloutOptions } from '../../engine/types.js';

@@ -1,7 +1,7 @@
 // A scenario after loading: every default explicit, every duration in integer milliseconds.
-// The loader (scenarios/load.ts) produces it from YAML/JSON; the simulator consumes it.
-import type { ModelRecord } from '../engine/catalog.js';
-import type { DeploymentSpec, MetricName, SpecEdit } from '../engine/spec.js';
+// The loader (scenario/load.ts) produces it from YAML/JSON; the simulator consumes it.
+import type { ModelRecord } from '../catalog/catalog.js';
+import type { DeploymentSpec, MetricName, SpecEdit } from '../catalog/spec.js';
 import type { RolloutOptions, ErrorCode, RollbackReason, EditOutcome } from '../engine/types.js';
 
 export interface PoolConfig {

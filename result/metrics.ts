@@ -1,6 +1,6 @@
 // Every run metric, defined once: pure functions and small accumulators that the simulator feeds and the
 // reports read. Nothing here knows about events or instances, only numbers over simulated time.
-import type { RunMetrics } from '../simulator/result.js';
+import type { RunMetrics } from './result.js';
 
 /** Rounds to 3 decimals (results must be byte-identical across runs; this also keeps them readable). */
 export function round3(x: number): number {

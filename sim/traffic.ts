@@ -5,9 +5,9 @@
 // is redrawn from the boundary: the process is memoryless). Diurnal uses thinning against the peak
 // rate. A trace replays its rows one by one; its rate (for the degraded metric) is its arrival count per
 // sampling window.
-import type { TrafficConfig } from '../scenarios/types.js';
+import type { TrafficConfig } from '../scenario/types.js';
 import { exponential, type Uniform } from './random.js';
-import type { ParsedTrace } from './trace.js';
+import type { ParsedTrace } from '../scenario/trace.js';
 
 export interface Arrival {
   /** Integer ms. */

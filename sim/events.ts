@@ -53,3 +53,10 @@ const PRIORITY: Readonly<Record<EvKind, number>> = {
 export function priorityOf(kind: EvKind): number {
   return PRIORITY[kind];
 }
+
+/** One line of trace.ndjson: an engine event or effect, or a world happening, at a simulated time. */
+export interface TraceEntry {
+  readonly tMs: number;
+  readonly kind: 'event' | 'effect' | 'world';
+  readonly data: unknown;
+}

@@ -1,5 +1,5 @@
 // The run result: the `result.json` contract of SCENARIO-FORMAT.md.
-import type { DeploymentSpec } from '../engine/spec.js';
+import type { DeploymentSpec } from '../catalog/spec.js';
 import type { EditIssue, EditOutcome, RollbackReason } from '../engine/types.js';
 
 export interface EditResult {

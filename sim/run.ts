@@ -1,7 +1,7 @@
 // Entry point of a simulation run: scenario in, result (and optionally the full trace) out.
 // The driver wires the world's parts together and runs the event loop until the scenario's duration.
 import type { EngineEffect, FaultInjection } from '../engine/types.js';
-import type { Scenario } from '../scenarios/types.js';
+import type { Scenario } from '../scenario/types.js';
 import { Autoscaler } from './autoscaler.js';
 import { Ev } from './events.js';
 import {
@@ -28,11 +28,15 @@ import {
 import { SERVICE_SIGMA } from './performance.js';
 import { lognormalFactor } from './random.js';
 import { Recorder } from './recorder.js';
-import type { RunResult } from './result.js';
+import type { RunResult } from '../result/result.js';
 import { Serving } from './serving.js';
-import { loadTrace, type ParsedTrace } from './trace.js';
+import { loadTrace, type ParsedTrace } from '../scenario/trace.js';
 import { makeArrivals } from './traffic.js';
 import { World } from './world.js';
+
+import type { TraceEntry } from './events.js';
+
+export type { TraceEntry };
 
 // Module-level copies: under tsx, every read of an imported binding is a getter call, and the loop
 // below runs once per event.
@@ -54,12 +58,6 @@ export interface RunOptions {
 export interface RunStats {
   readonly events: number;
   readonly engineSteps: number;
-}
-
-export interface TraceEntry {
-  readonly tMs: number;
-  readonly kind: 'event' | 'effect' | 'world';
-  readonly data: unknown;
 }
 
 export function runScenario(

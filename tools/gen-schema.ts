@@ -1,12 +1,17 @@
-// Writes scenarios/schema.json from the zod schema (`--check`: exit 1 if the committed file is stale).
+// Writes library/schema.json from the zod schema (`--check`: exit 1 if the committed file is stale).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { scenarioJsonSchema } from './schema.js';
+import { scenarioJsonSchema } from '../scenario/schema.js';
 
-export const SCHEMA_JSON_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'schema.json');
+export const SCHEMA_JSON_PATH = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'library',
+  'schema.json',
+);
 
-/** The exact text of scenarios/schema.json. */
+/** The exact text of library/schema.json. */
 export function schemaJsonText(): string {
   return `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`;
 }

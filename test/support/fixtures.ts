@@ -1,9 +1,9 @@
 // Valid Scenario objects built in code, for tests and benchmarks (no YAML loader needed).
 // Defaults: 4 H100 nodes of 8 GPUs, Llama 3.1 8B on 1×H100, 2–8 instances scaled on concurrency 16,
 // 10 req/s constant for one hour, the platform's default rollout settings, no events.
-import type { DeploymentSpec } from '../engine/spec.js';
-import { DEFAULT_ROLLOUT_OPTIONS, type RolloutOptions } from '../engine/types.js';
-import type { PoolConfig, Scenario } from '../scenarios/types.js';
+import type { DeploymentSpec } from '../../catalog/spec.js';
+import { DEFAULT_ROLLOUT_OPTIONS, type RolloutOptions } from '../../engine/types.js';
+import type { PoolConfig, Scenario } from '../../scenario/types.js';
 
 export type ScenarioOverrides = Partial<Omit<Scenario, 'deployment' | 'rollout'>> & {
   readonly deployment?: Partial<DeploymentSpec>;

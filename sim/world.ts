@@ -1,7 +1,7 @@
 // The simulated world around the engine: its state, the event loop, and the bridge that turns engine
 // effects into world actions and world facts into engine events. The pieces of the world live in
 // lifecycle.ts (instances), faults.ts (failures, tenants), autoscaler.ts and recorder.ts (results).
-import { BUILTIN_CATALOG, extendCatalog, type Catalog } from '../engine/catalog.js';
+import { BUILTIN_CATALOG, extendCatalog, type Catalog } from '../catalog/catalog.js';
 import { step } from '../engine/engine.js';
 import { checkInvariants } from '../engine/invariants.js';
 import type { EngineState } from '../engine/state.js';
@@ -12,8 +12,8 @@ import {
   type FaultInjection,
 } from '../engine/index.js';
 import { initialState } from '../engine/engine.js';
-import { RunMetricsAccumulator } from '../reports/metrics.js';
-import type { BadVersionMode, Scenario } from '../scenarios/types.js';
+import { RunMetricsAccumulator } from '../result/metrics.js';
+import type { BadVersionMode, Scenario } from '../scenario/types.js';
 import { Cluster } from './cluster.js';
 import { Ev, priorityOf, type EvKind } from './events.js';
 import { EventQueue } from './kernel.js';
@@ -21,8 +21,8 @@ import type { Performance } from './performance.js';
 import { makeStreams, type Streams } from './random.js';
 import { Serving } from './serving.js';
 import type { ArrivalSource } from './traffic.js';
-import type { Marker } from './result.js';
-import type { TraceEntry } from './run.js';
+import type { Marker } from '../result/result.js';
+import type { TraceEntry } from './events.js';
 
 /** A module-level copy: under tsx an imported binding is read through a getter on every call. */
 const priority = priorityOf;

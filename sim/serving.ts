@@ -14,7 +14,7 @@ import {
   LatencyHistogram,
   TimeIntegral,
   type RunMetricsAccumulator,
-} from '../reports/metrics.js';
+} from '../result/metrics.js';
 import { Ev, priorityOf } from './events.js';
 import { growFloat64, growInt32, type EventQueue } from './kernel.js';
 

@@ -1,6 +1,7 @@
 // Kubernetes Deployment rolling-update arithmetic as small pure functions (K8S-SEMANTICS.md §1).
 // The engine's rollout uses exactly these; the conformance runner checks them against Kubernetes' tests.
-import type { IntOrPercent } from './types.js';
+/** A count, or a percentage of the desired count such as `"25%"` (Kubernetes' intstr.IntOrString). */
+export type IntOrPercent = number | `${number}%`;
 
 export interface RollingStrategy {
   readonly maxSurge: IntOrPercent | null;

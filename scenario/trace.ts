@@ -2,7 +2,7 @@
 // Parsed once into typed arrays; a 1 MB file takes a few milliseconds. Bad rows are reported as values
 // with their line number, so the loader can show them before a run starts.
 import { readFileSync } from 'node:fs';
-import type { TraceConfig } from '../scenarios/types.js';
+import type { TraceConfig } from './types.js';
 
 export interface ParsedTrace {
   /** Arrival offsets from the first row, divided by the speedup, in (fractional) ms, sorted. */

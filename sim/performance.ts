@@ -9,7 +9,7 @@
 // Cold start. Image pull and engine init do not depend on the accelerator; weight loading is sharded
 // over the instance's GPUs. We take half of the reference cold start as the weight part (ServerlessLLM
 // and the vLLM startup profiler put weights at 20–60 % of the cold start) and scale it by the GPU count.
-import type { GpuRecord, ModelRecord } from '../engine/catalog.js';
+import type { GpuRecord, ModelRecord } from '../catalog/catalog.js';
 
 export const TENSOR_PARALLEL_EXPONENT = 0.5;
 export const WEIGHT_SHARE_OF_COLD_START = 0.5;

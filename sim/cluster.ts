@@ -13,7 +13,7 @@
 // - Node autoscaling adds a node for pending instances that no node, existing or on its way, can hold,
 //   up to maxNodes; an added node empty for NODE_SCALE_DOWN_IDLE_MS is removed (cluster-autoscaler's
 //   scale-down-unneeded-time default is 10 min).
-import type { PoolConfig } from '../scenarios/types.js';
+import type { PoolConfig } from '../scenario/types.js';
 import type { Uniform } from './random.js';
 
 export const NODE_SCALE_DOWN_IDLE_MS = 10 * 60_000;

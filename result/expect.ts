@@ -1,8 +1,8 @@
 // A scenario's `expect` block checked against a run result: one named pass/fail per expectation, with
 // a detail that says what was found, so a CI log alone explains a failure.
-import type { EditResult, ExpectationResult, RunResult } from '../simulator/result.js';
-import { formatDurationMs } from './schema.js';
-import type { EditExpectation, Scenario } from './types.js';
+import type { EditResult, ExpectationResult, RunResult } from './result.js';
+import { formatDurationMs } from '../scenario/schema.js';
+import type { EditExpectation, Scenario } from '../scenario/types.js';
 
 export function evaluateExpectations(scenario: Scenario, result: RunResult): ExpectationResult[] {
   const expect = scenario.expect;

@@ -11,8 +11,8 @@
 // - queueDepth: queued requests per ready instance; for async deployments in-flight requests count too
 //   (a message stays in the queue until it is processed, as KEDA's queue scalers count it by default),
 //   so a scaled-to-zero worker pool that keeps up is not scaled away under load.
-import type { MetricName } from '../engine/spec.js';
-import { hpaRecommend, type HpaMetricInput, type HpaRecommendation } from './hpa.js';
+import type { MetricName } from '../catalog/spec.js';
+import { hpaRecommend, type HpaMetricInput, type HpaRecommendation } from '../k8s/hpa.js';
 import type { World } from './world.js';
 
 export class Autoscaler {

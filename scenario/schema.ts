@@ -1,9 +1,9 @@
 // The scenario file schema (zod): one definition for validation, for the typed input, and for the
-// generated scenarios/schema.json that editors use. Durations are parsed here, once, to integer ms.
+// generated library/schema.json that editors use. Durations are parsed here, once, to integer ms.
 import { z } from 'zod';
-import { BUILTIN_GPUS } from '../engine/catalog.js';
-import { DEPLOYMENT_STATUSES, METRIC_NAMES, MODEL_TYPES, PROCESSING_TYPES } from '../engine/spec.js';
-import { DEFAULT_PLATFORM_LIMITS } from '../engine/spec.js';
+import { BUILTIN_GPUS } from '../catalog/catalog.js';
+import { DEPLOYMENT_STATUSES, METRIC_NAMES, MODEL_TYPES, PROCESSING_TYPES } from '../catalog/spec.js';
+import { DEFAULT_PLATFORM_LIMITS } from '../catalog/spec.js';
 import { ERROR_CODES, FAILURE_REASONS } from '../engine/types.js';
 
 /** Limits on everything a scenario file can ask for (a file is untrusted input). */
@@ -424,7 +424,7 @@ export const ScenarioFileSchema = z
 /** The validated file, durations in ms, defaults not yet applied. */
 export type ScenarioFile = z.output<typeof ScenarioFileSchema>;
 
-/** JSON Schema of the scenario file, as committed in scenarios/schema.json. */
+/** JSON Schema of the scenario file, as committed in library/schema.json. */
 export function scenarioJsonSchema(): Record<string, unknown> {
   const generated = z.toJSONSchema(ScenarioFileSchema, { io: 'input', target: 'draft-7' });
   return { ...generated, title: 'rollsim scenario' };

@@ -1,7 +1,7 @@
 // Validated scenario file -> `Scenario` with every default written out, so the simulator never guesses.
 import path from 'node:path';
-import { BUILTIN_GPUS, modelFits, TENSOR_PARALLEL_SIZES, type ModelRecord } from '../engine/catalog.js';
-import type { DeploymentSpec, SpecEdit } from '../engine/spec.js';
+import { BUILTIN_GPUS, modelFits, TENSOR_PARALLEL_SIZES, type ModelRecord } from '../catalog/catalog.js';
+import type { DeploymentSpec, SpecEdit } from '../catalog/spec.js';
 import { DEFAULT_ROLLOUT_OPTIONS, type IntOrPercent, type RolloutOptions } from '../engine/types.js';
 import type { ScenarioFile } from './schema.js';
 import type {

@@ -6,8 +6,8 @@ import {
   modelFits,
   smallestFits,
   type ModelRecord,
-} from '../engine/catalog.js';
-import { DEFAULT_PLATFORM_LIMITS } from '../engine/spec.js';
+} from '../catalog/catalog.js';
+import { DEFAULT_PLATFORM_LIMITS } from '../catalog/spec.js';
 import { formatDurationMs, SCENARIO_LIMITS, type ScenarioFile } from './schema.js';
 
 export type IssuePath = readonly (string | number)[];

@@ -1,7 +1,7 @@
 // The fault model and other workloads: node and GPU failures (with optional repair), capacity squeezes,
 // bad model versions, flaky health probes, and other tenants' GPU holdings over time. Which node or GPU
 // fails is drawn from the `faults` stream.
-import type { FaultSpec } from '../scenarios/types.js';
+import type { FaultSpec } from '../scenario/types.js';
 import { Ev } from './events.js';
 import { crash, retryPending } from './lifecycle.js';
 import type { World, WorldInstance } from './world.js';

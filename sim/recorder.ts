@@ -1,8 +1,8 @@
 // What a run records: the edits (from the engine's action effects), the timeline samples, the markers,
-// and the downtime and degraded clocks. The definitions of the figures are in reports/metrics.ts.
+// and the downtime and degraded clocks. The definitions of the figures are in result/metrics.ts.
 import type { EngineEffect, EngineEvent } from '../engine/types.js';
-import { isDegraded, isDown, ratePerSecond, round3 } from '../reports/metrics.js';
-import type { EditResult, TimelineSample } from './result.js';
+import { isDegraded, isDown, ratePerSecond, round3 } from '../result/metrics.js';
+import type { EditResult, TimelineSample } from '../result/result.js';
 import type { World } from './world.js';
 
 interface Tracker {
