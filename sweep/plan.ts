@@ -33,25 +33,34 @@ export function parseSetFlag(flag: string): ParseResult<GridAxis> {
       message: `--set ${flag}: expected PATH=VALUE[,VALUE...], e.g. rollout.maxSurge=0,1,2`,
     };
   const path = flag.slice(0, eq).trim();
-  if (!PATH_RE.test(path))
-    return {
-      ok: false,
-      message: `--set ${flag}: "${path}" is not a dotted field path like rollout.maxSurge`,
-    };
-  if (path.split('.').some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype')) {
-    return { ok: false, message: `--set ${flag}: "${path}" is not allowed` };
-  }
-  const raw = flag
+  const values = flag
     .slice(eq + 1)
     .split(',')
-    .map((v) => v.trim());
-  if (raw.length === 0 || raw.some((v) => v === ''))
-    return { ok: false, message: `--set ${flag}: empty value in the list` };
-  const values = raw.map(typedValue);
-  if (new Set(values.map((v) => JSON.stringify(v))).size !== values.length) {
-    return { ok: false, message: `--set ${flag}: a value is listed twice` };
-  }
-  return { ok: true, value: { path, values } };
+    .map((v) => v.trim())
+    .map(typedValue);
+  const problem = gridAxisProblem({ path, values });
+  return problem === null
+    ? { ok: true, value: { path, values } }
+    : { ok: false, message: `--set ${flag}: ${problem}` };
+}
+
+/**
+ * What is wrong with a grid axis (from `--set` or the library API), or null: the path must be a dotted
+ * field path with no prototype keys; the values non-empty, distinct, and strings, finite numbers or booleans.
+ */
+export function gridAxisProblem(axis: GridAxis): string | null {
+  const { path, values } = axis;
+  if (typeof path !== 'string' || !PATH_RE.test(path))
+    return `"${String(path)}" is not a dotted field path like rollout.maxSurge`;
+  if (path.split('.').some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype'))
+    return `"${path}" is not allowed`;
+  if (!Array.isArray(values) || values.length === 0 || values.some((v) => v === ''))
+    return 'empty value in the list';
+  const ok = (v: unknown): boolean =>
+    typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+  if (!values.every(ok)) return 'values must be strings, finite numbers or booleans';
+  if (new Set(values.map((v) => JSON.stringify(v))).size !== values.length) return 'a value is listed twice';
+  return null;
 }
 
 function typedValue(v: string): string | number | boolean {

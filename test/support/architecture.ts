@@ -14,6 +14,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['sim'], // the discrete-event simulator and the one effect driver
   ['reports'], // charts, HTML, Markdown, JUnit
   ['sweep', 'conformance'], // seed sweeps; the Kubernetes vector runner
+  ['api'], // the library API: the package entry point, the only public import
   ['cli'], // the command line
 ];
 
