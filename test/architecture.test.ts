@@ -72,17 +72,17 @@ describe('architecture', () => {
     expect(fileCycles(cycle)).toEqual([['sim/a.ts', 'sim/b.ts', 'sim/a.ts']]);
   });
 
-  it('k8s/, catalog/ and engine/ import no Node built-ins or packages', () => {
-    for (const file of productionFiles().filter((f) => /^(k8s|catalog|engine)\//.test(f.path))) {
+  it('k8s/, catalog/, physics/ and engine/ import no Node built-ins or packages', () => {
+    for (const file of productionFiles().filter((f) => /^(k8s|catalog|physics|engine)\//.test(f.path))) {
       for (const spec of importSpecs(file.text))
         expect(spec.startsWith('.'), `${file.path} imports ${spec}`).toBe(true);
     }
   });
 
-  it('k8s/, catalog/ and engine/ use no clock, randomness or I/O', () => {
+  it('k8s/, catalog/, physics/ and engine/ use no clock, randomness or I/O', () => {
     const banned =
       /Date\.now|new Date\(|Math\.random|performance\.now|process\.|require\(|setTimeout|setInterval|console\./;
-    for (const file of productionFiles().filter((f) => /^(k8s|catalog|engine)\//.test(f.path))) {
+    for (const file of productionFiles().filter((f) => /^(k8s|catalog|physics|engine)\//.test(f.path))) {
       const hit = file.text.split('\n').find((line) => banned.test(line) && !line.trim().startsWith('//'));
       expect(hit, `${file.path}: ${hit}`).toBeUndefined();
     }

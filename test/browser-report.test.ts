@@ -1,11 +1,12 @@
-// Proves report.html works as a user sees it, in real headless Chromium (Debian's package, never a
-// downloaded browser): no console errors, every chart canvas drawn with data, no network request at all,
-// scenario strings shown as text and never executed — and that this check fails when a chart breaks.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Proves report.html works as a user sees it, in real headless Chromium (ROLLSIM_CHROMIUM, a system
+// Chromium or Chrome, else the binary inside @sparticuz/chromium; never a downloaded browser): no console
+// errors, every chart canvas drawn with data, no network request at all, scenario strings shown as text
+// and never executed — and that this check fails when a chart breaks.
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../result/result.js';
 import { jsonForScript } from '../reports/format.js';
@@ -15,17 +16,9 @@ import { sweepReportHtml } from '../reports/sweep-charts.js';
 import { writeRunReports } from '../reports/write.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { runScenario } from '../sim/run.js';
+import { describeLaunch, findSystemChromium, launchChromium, PATH_NAMES } from './support/browser.js';
 import { INJECTED_TAG } from './fixtures/results/generate.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const CHART_IDS = ['chart-instances', 'chart-capacity', 'chart-latency', 'chart-gpus'];
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -132,7 +125,9 @@ let browser: Browser;
 let dir = '';
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const launched = await launchChromium();
+  console.info(describeLaunch(launched));
+  browser = launched.browser;
   dir = mkdtempSync(join(tmpdir(), 'rollsim-browser-'));
 });
 
@@ -274,5 +269,74 @@ describe('report.html in headless Chromium', () => {
     const { inspection, page } = await open(html, 'network');
     expect(problemsOf(inspection, CHART_IDS).some((p) => p.includes('example.invalid'))).toBe(true);
     await page.close();
+  });
+});
+
+describe('finding a browser', () => {
+  it('prefers PATH, in name order, over the well-known paths, and only takes executable files', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'rollsim-path-'));
+    try {
+      const plain = join(folder, 'chromium');
+      const chrome = join(folder, 'google-chrome');
+      const installed = join(folder, 'installed-chrome');
+      writeFileSync(plain, '');
+      for (const f of [chrome, installed]) {
+        writeFileSync(f, '#!/bin/sh\n');
+        chmodSync(f, 0o755);
+      }
+      expect(findSystemChromium({ PATH: folder }, [installed])).toBe(chrome);
+      expect(findSystemChromium({ PATH: '' }, [plain, installed])).toBe(installed);
+      expect(findSystemChromium({ PATH: folder }, [])).toBe(chrome);
+      rmSync(chrome);
+      expect(findSystemChromium({ PATH: folder }, [])).toBeUndefined();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('with no ROLLSIM_CHROMIUM and no system browser, runs the bundled @sparticuz/chromium and draws the report', async () => {
+    // A bare machine: ROLLSIM_CHROMIUM points nowhere, PATH is one empty folder, the well-known paths are
+    // hidden, and the bundled binary is unpacked afresh.
+    const emptyPath = mkdtempSync(join(tmpdir(), 'rollsim-empty-path-'));
+    const unpackRoot = mkdtempSync(join(tmpdir(), 'rollsim-unpack-'));
+    const nowhere = join(emptyPath, 'no-such-chromium');
+    try {
+      const launched = await launchChromium({
+        env: { ROLLSIM_CHROMIUM: nowhere, PATH: emptyPath },
+        wellKnownPaths: [],
+        unpackRoot,
+      });
+      try {
+        expect(launched.source).toBe('@sparticuz/chromium');
+        expect(launched.executablePath.startsWith(join(unpackRoot, 'rollsim-chromium-'))).toBe(true);
+        expect(launched.notes).toEqual([
+          `ROLLSIM_CHROMIUM=${nowhere}: not an executable file`,
+          `system Chromium/Chrome: none of ${PATH_NAMES.join(', ')} on PATH or at the well-known paths`,
+        ]);
+        const out = join(unpackRoot, 'report');
+        await writeRunReports(out, load('swap-completed'));
+        const page = await launched.browser.newPage({ viewport: { width: 1280, height: 900 } });
+        expect(problemsOf(await inspect(page, join(out, 'report.html')), CHART_IDS)).toEqual([]);
+        await page.close();
+      } finally {
+        await launched.browser.close();
+      }
+
+      // A system browser that is there but does not start is passed over too.
+      const broken = join(emptyPath, 'chromium');
+      writeFileSync(broken, '#!/bin/sh\nexit 1\n');
+      chmodSync(broken, 0o755);
+      const again = await launchChromium({ env: { PATH: emptyPath }, wellKnownPaths: [], unpackRoot });
+      try {
+        expect(again.source).toBe('@sparticuz/chromium');
+        expect(again.notes).toHaveLength(1);
+        expect(again.notes[0]).toMatch(new RegExp(`^system Chromium/Chrome \\(${broken}\\) did not start: `));
+      } finally {
+        await again.browser.close();
+      }
+    } finally {
+      rmSync(emptyPath, { recursive: true, force: true });
+      rmSync(unpackRoot, { recursive: true, force: true });
+    }
   });
 });

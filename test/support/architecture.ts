@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 export const LAYERS: readonly (readonly string[])[] = [
   ['k8s'], // pure Kubernetes arithmetic (Deployment rolling update, HPA)
   ['catalog'], // GPUs, models, the deployment spec
+  ['physics'], // serving physics: cold start by phase, continuous batching, calibration (pure)
   ['engine'], // the pure rolling-update state machine
   ['scenario'], // the scenario format: schema, loading, meaning checks, traces, writing back to YAML
   ['result'], // the result.json contract, metrics definitions, expectations

@@ -1,0 +1,411 @@
+// One serving instance as a continuous batch, driven in event time.
+//
+// vLLM-style step model: every engine step each running decode sequence produces one token and the rest of
+// the step's token budget goes to prompt chunks, first come first served (chunked prefill). A step costs
+//   overhead + max(weights read + KV read, linear compute + prefill attention compute)
+// i.e. memory-bound at small batch, compute-bound for big prefill chunks and very large batches.
+//
+// No per-token events: between changes of batch composition (a prompt finishes, a sequence finishes, a
+// request is admitted) the steps differ only linearly (KV grows by one token per decoder per step, the
+// prompt chunk's attention context by one chunk), so a whole run of steps is one segment whose boundary
+// times have a closed form (sums of arithmetic series, one switch between memory- and compute-bound).
+// Each request costs O(log n) (a heap of decode end counters) and a handful of segments.
+//
+// Admission reserves the whole sequence (prompt + output) of KV cache, so there is no preemption; what does
+// not fit waits in the instance's FIFO queue. Times are float milliseconds.
+import type { BatchPerf, LlmPerf } from './perf.js';
+
+/** Σ_{j=from}^{to−1} (x0 + x1 × j). */
+function series(x0: number, x1: number, from: number, to: number): number {
+  const n = to - from;
+  return n <= 0 ? 0 : n * x0 + (x1 * n * (from + to - 1)) / 2;
+}
+
+/** Receives what happens inside an instance, in time order. */
+export interface BatchSink {
+  firstToken(id: number, atMs: number): void;
+  complete(id: number, atMs: number): void;
+}
+
+interface Seq {
+  readonly id: number;
+  readonly order: number;
+  readonly input: number;
+  readonly output: number;
+  prefilled: number;
+  /** Decode counter value when it joined the decoders; it ends when the counter reaches `endAt`. */
+  joinAt: number;
+  endAt: number;
+}
+
+const enum SegKind {
+  Uniform,
+  Single,
+}
+
+/** A FIFO of sequences backed by an array with a moving head (compacted when half is dead). */
+class Fifo {
+  private items: Seq[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  at(i: number): Seq {
+    return this.items[this.head + i]!;
+  }
+  push(s: Seq): void {
+    this.items.push(s);
+  }
+  shift(): Seq {
+    const s = this.items[this.head++]!;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return s;
+  }
+  drain(): Seq[] {
+    const out = this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    return out;
+  }
+}
+
+/** Binary min-heap of decoding sequences by (endAt, order). */
+class EndHeap {
+  readonly items: Seq[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  peek(): Seq | undefined {
+    return this.items[0];
+  }
+  private less(a: Seq, b: Seq): boolean {
+    return a.endAt < b.endAt || (a.endAt === b.endAt && a.order < b.order);
+  }
+  push(s: Seq): void {
+    const h = this.items;
+    h.push(s);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+  pop(): Seq {
+    const h = this.items;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+export class TokenBatch {
+  private readonly waiting = new Fifo();
+  private readonly prefilling = new Fifo();
+  private readonly decoding = new EndHeap();
+  /** Decode steps taken so far (each decoder gains one token per step). */
+  private decodeSteps = 0;
+  /** KV tokens held by decoders (prompt + generated so far). */
+  private decodeKv = 0;
+  private reservedKv = 0;
+  private order = 0;
+  // The current segment: `steps` steps from `segStartMs`; step j costs
+  // overhead + max(mem0 + mem1 × j, cmp0 + cmp1 × j).
+  private segActive = false;
+  private segKind = SegKind.Uniform;
+  private segStartMs = 0;
+  private steps = 0;
+  private mem0 = 0;
+  private mem1 = 0;
+  private cmp0 = 0;
+  private cmp1 = 0;
+  /** Prompt tokens per step given to the head of `prefilling` in a uniform segment. */
+  private segChunk = 0;
+  /** Engine steps simulated (for tests and benchmarks). */
+  stepsTaken = 0;
+  segments = 0;
+
+  constructor(readonly perf: LlmPerf) {}
+
+  get running(): number {
+    return this.prefilling.length + this.decoding.size;
+  }
+  get queued(): number {
+    return this.waiting.length;
+  }
+  get kvReservedTokens(): number {
+    return this.reservedKv;
+  }
+
+  /** When the next first token or completion happens (Infinity when idle). */
+  nextEventMs(): number {
+    return this.segActive ? this.segStartMs + this.elapsed(this.steps) : Infinity;
+  }
+
+  /** Time of the segment's first k steps. */
+  private elapsed(k: number): number {
+    const dm = this.mem0 - this.cmp0;
+    const slope = this.mem1 - this.cmp1;
+    // The difference of the two branches is linear in j, so the max switches branch at most once.
+    const memFirst = dm >= 0;
+    let split = k;
+    if ((memFirst && slope < 0) || (!memFirst && slope > 0))
+      split = Math.min(k, Math.max(0, Math.ceil(-dm / slope)));
+    const first = memFirst ? series(this.mem0, this.mem1, 0, split) : series(this.cmp0, this.cmp1, 0, split);
+    const rest = memFirst ? series(this.cmp0, this.cmp1, split, k) : series(this.mem0, this.mem1, split, k);
+    return this.perf.stepOverheadMs * k + first + rest;
+  }
+
+  /** Processes everything that happens up to and including `toMs`. */
+  advance(toMs: number, sink: BatchSink): void {
+    while (this.segActive) {
+      const end = this.segStartMs + this.elapsed(this.steps);
+      if (end > toMs) return;
+      this.applySteps(this.steps);
+      this.finishEvents(end, sink);
+      this.plan(end);
+    }
+  }
+
+  /** A request reaches the instance at `nowMs`; it runs from the next step boundary if it fits. */
+  admit(nowMs: number, id: number, inputTokens: number, outputTokens: number, sink: BatchSink): void {
+    this.advance(nowMs, sink);
+    const input = Math.max(1, Math.round(inputTokens));
+    const output = Math.max(1, Math.round(outputTokens));
+    this.waiting.push({ id, order: this.order++, input, output, prefilled: 0, joinAt: 0, endAt: 0 });
+    if (!this.segActive) {
+      this.plan(nowMs);
+      return;
+    }
+    if (this.waiting.length > 1 || !this.fits(this.waiting.at(0))) return;
+    // The first step boundary at or after now (binary search: boundary times grow with k).
+    let lo = 0;
+    let hi = this.steps;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.segStartMs + this.elapsed(mid) >= nowMs) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo >= this.steps) return; // the segment's own end is the next boundary: admitted there
+    const boundary = this.segStartMs + this.elapsed(lo);
+    if (lo > 0) this.applySteps(lo);
+    this.plan(boundary);
+  }
+
+  /** Removes everything (instance killed); returns the ids in flight, then queued, in arrival order. */
+  abortAll(): number[] {
+    const running = [...this.prefilling.drain(), ...this.decoding.items.splice(0)];
+    running.sort((a, b) => a.order - b.order);
+    const ids = [...running, ...this.waiting.drain()].map((s) => s.id);
+    this.decodeKv = 0;
+    this.reservedKv = 0;
+    this.segActive = false;
+    return ids;
+  }
+
+  private fits(s: Seq): boolean {
+    if (this.running >= this.perf.maxNumSeqs) return false;
+    // A sequence larger than the whole cache runs alone rather than never.
+    return this.reservedKv + s.input + s.output <= this.perf.kvCapacityTokens || this.running === 0;
+  }
+
+  private plan(t: number): void {
+    while (this.waiting.length > 0 && this.fits(this.waiting.at(0))) {
+      const s = this.waiting.shift();
+      this.reservedKv += s.input + s.output;
+      this.prefilling.push(s);
+    }
+    if (this.running === 0) {
+      this.segActive = false;
+      return;
+    }
+    const p = this.perf;
+    const d = this.decoding.size;
+    const budget = Math.max(0, p.chunkTokens - d);
+    const toDecodeEnd = d > 0 ? this.decoding.peek()!.endAt - this.decodeSteps : Infinity;
+    this.segActive = true;
+    this.segStartMs = t;
+    this.segments++;
+    if (this.prefilling.length > 0 && budget > 0) {
+      const head = this.prefilling.at(0);
+      const rest = head.input - head.prefilled;
+      if (rest > budget) {
+        // Whole chunks that leave the head's prompt unfinished: alike steps.
+        const n = Math.min(Math.floor((rest - 1) / budget), toDecodeEnd);
+        this.uniform(n, budget, head.prefilled);
+        return;
+      }
+      this.single(budget);
+      return;
+    }
+    this.uniform(toDecodeEnd, 0, 0);
+  }
+
+  private uniform(n: number, chunk: number, headPos: number): void {
+    const p = this.perf;
+    const d = this.decoding.size;
+    this.segKind = SegKind.Uniform;
+    this.segChunk = chunk;
+    this.steps = n;
+    this.mem0 = p.weightReadMs + p.kvReadMsPerToken * this.decodeKv;
+    this.mem1 = p.kvReadMsPerToken * d;
+    this.cmp0 =
+      p.linearMsPerToken * (d + chunk) + p.attnMsPerTokenCtx * (chunk * headPos + (chunk * (chunk - 1)) / 2);
+    this.cmp1 = p.attnMsPerTokenCtx * chunk * chunk;
+  }
+
+  /** One step in which at least one prompt finishes; its chunks are spread over the prefill queue. */
+  private single(budget: number): void {
+    const p = this.perf;
+    const d = this.decoding.size;
+    let left = budget;
+    let tokens = 0;
+    let ctx = 0;
+    for (let i = 0; i < this.prefilling.length && left > 0; i++) {
+      const s = this.prefilling.at(i);
+      const c = Math.min(left, s.input - s.prefilled);
+      tokens += c;
+      ctx += c * s.prefilled + (c * (c - 1)) / 2;
+      left -= c;
+    }
+    this.segKind = SegKind.Single;
+    this.segChunk = budget;
+    this.steps = 1;
+    this.mem0 = p.weightReadMs + p.kvReadMsPerToken * this.decodeKv;
+    this.mem1 = 0;
+    this.cmp0 = p.linearMsPerToken * (d + tokens) + p.attnMsPerTokenCtx * ctx;
+    this.cmp1 = 0;
+  }
+
+  private applySteps(k: number): void {
+    this.stepsTaken += k;
+    this.decodeKv += this.decoding.size * k;
+    this.decodeSteps += k;
+    if (this.segKind === SegKind.Uniform) {
+      if (this.segChunk > 0) this.prefilling.at(0).prefilled += this.segChunk * k;
+      return;
+    }
+    let left = this.segChunk;
+    for (let i = 0; i < this.prefilling.length && left > 0; i++) {
+      const s = this.prefilling.at(i);
+      const c = Math.min(left, s.input - s.prefilled);
+      s.prefilled += c;
+      left -= c;
+    }
+  }
+
+  /** At a segment end: finished decoders complete, finished prompts emit their first token and join. */
+  private finishEvents(atMs: number, sink: BatchSink): void {
+    while (this.decoding.size > 0 && this.decoding.peek()!.endAt <= this.decodeSteps) {
+      const s = this.decoding.pop();
+      this.decodeKv -= s.input + (this.decodeSteps - s.joinAt);
+      this.reservedKv -= s.input + s.output;
+      sink.complete(s.id, atMs);
+    }
+    while (this.prefilling.length > 0 && this.prefilling.at(0).prefilled >= this.prefilling.at(0).input) {
+      const s = this.prefilling.shift();
+      sink.firstToken(s.id, atMs);
+      if (s.output <= 1) {
+        this.reservedKv -= s.input + s.output;
+        sink.complete(s.id, atMs);
+        continue;
+      }
+      s.joinAt = this.decodeSteps;
+      s.endAt = this.decodeSteps + s.output - 1;
+      this.decodeKv += s.input;
+      this.decoding.push(s);
+    }
+  }
+}
+
+/**
+ * A compute-bound model served in fixed batches: when idle it takes up to `maxBatch` queued requests and
+ * finishes them together after singleMs × (f × max work + (1 − f) × Σ work).
+ */
+export class FixedBatch {
+  private readonly waitingIds: number[] = [];
+  private readonly waitingWork: number[] = [];
+  private head = 0;
+  private runningIds: number[] = [];
+  private endMs = Infinity;
+
+  constructor(readonly perf: BatchPerf) {}
+
+  get running(): number {
+    return this.runningIds.length;
+  }
+  get queued(): number {
+    return this.waitingIds.length - this.head;
+  }
+
+  nextEventMs(): number {
+    return this.endMs;
+  }
+
+  advance(toMs: number, sink: BatchSink): void {
+    while (this.endMs <= toMs) {
+      const end = this.endMs;
+      for (const id of this.runningIds) sink.complete(id, end);
+      this.runningIds = [];
+      this.endMs = Infinity;
+      this.start(end);
+    }
+  }
+
+  /** `work` scales the single-request service time (1 = a typical request). */
+  admit(nowMs: number, id: number, work: number, sink: BatchSink): void {
+    this.advance(nowMs, sink);
+    this.waitingIds.push(id);
+    this.waitingWork.push(work > 0 ? work : 1);
+    if (this.runningIds.length === 0) this.start(nowMs);
+  }
+
+  abortAll(): number[] {
+    const ids = [...this.runningIds, ...this.waitingIds.slice(this.head)];
+    this.runningIds = [];
+    this.waitingIds.length = 0;
+    this.waitingWork.length = 0;
+    this.head = 0;
+    this.endMs = Infinity;
+    return ids;
+  }
+
+  private start(t: number): void {
+    const n = Math.min(this.perf.maxBatch, this.waitingIds.length - this.head);
+    if (n === 0) return;
+    let sum = 0;
+    let max = 0;
+    for (let i = 0; i < n; i++) {
+      const w = this.waitingWork[this.head + i]!;
+      sum += w;
+      if (w > max) max = w;
+      this.runningIds.push(this.waitingIds[this.head + i]!);
+    }
+    this.head += n;
+    if (this.head > 1024 && this.head * 2 > this.waitingIds.length) {
+      this.waitingIds.splice(0, this.head);
+      this.waitingWork.splice(0, this.head);
+      this.head = 0;
+    }
+    const f = this.perf.sharedFraction;
+    this.endMs = t + this.perf.singleMs * (f * max + (1 - f) * sum);
+  }
+}

@@ -1,0 +1,281 @@
+// The continuous-batch model: segments of alike steps give the same first-token and completion times as a
+// plain step-by-step simulation of the same rules; concurrency respects the KV bound; latency rises
+// smoothly with load; runs are deterministic.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FixedBatch, TokenBatch, type BatchSink } from '../physics/batch.js';
+import { closedLoopBatch, closedLoopLlm } from '../physics/closed-loop.js';
+import { GPU_PHYSICS, LLM_ARCH } from '../physics/hardware.js';
+import { ENGINES, llmPerf, maxConcurrency, type LlmPerf } from '../physics/perf.js';
+
+function perfOf(arch: string, gpu: string, count: number): LlmPerf {
+  const r = llmPerf({ arch: LLM_ARCH[arch]!, gpu: GPU_PHYSICS[gpu]!, gpuCount: count, engine: ENGINES.vllm });
+  if (!r.ok) throw new Error(r.reason);
+  return r.perf;
+}
+
+interface Arrival {
+  readonly atMs: number;
+  readonly input: number;
+  readonly output: number;
+}
+type Times = Map<number, { first: number; done: number }>;
+
+function record(): { sink: BatchSink; times: Times; order: number[] } {
+  const times: Times = new Map();
+  const order: number[] = [];
+  const sink: BatchSink = {
+    firstToken(id, at) {
+      times.set(id, { first: at, done: NaN });
+    },
+    complete(id, at) {
+      times.get(id)!.done = at;
+      order.push(id);
+    },
+  };
+  return { sink, times, order };
+}
+
+function runBatch(
+  perf: LlmPerf,
+  arrivals: readonly Arrival[],
+): { times: Times; order: number[]; maxRunning: number } {
+  const b = new TokenBatch(perf);
+  const { sink, times, order } = record();
+  let maxRunning = 0;
+  for (const [id, a] of arrivals.entries()) {
+    b.advance(a.atMs, sink);
+    b.admit(a.atMs, id, a.input, a.output, sink);
+    maxRunning = Math.max(maxRunning, b.running);
+  }
+  while (Number.isFinite(b.nextEventMs())) {
+    b.advance(b.nextEventMs(), sink);
+    maxRunning = Math.max(maxRunning, b.running);
+  }
+  return { times, order, maxRunning };
+}
+
+/** The same rules, one step at a time, KV growth exact per step (the deliberately simpler model). */
+function reference(perf: LlmPerf, arrivals: readonly Arrival[]): Times {
+  interface S {
+    id: number;
+    input: number;
+    output: number;
+    prefilled: number;
+    generated: number;
+  }
+  const times: Times = new Map();
+  const waiting: S[] = [];
+  let prefilling: S[] = [];
+  let decoding: S[] = [];
+  let reserved = 0;
+  let next = 0;
+  let t = 0;
+  const running = (): number => prefilling.length + decoding.length;
+  for (;;) {
+    while (next < arrivals.length && arrivals[next]!.atMs <= t) {
+      const a = arrivals[next]!;
+      waiting.push({
+        id: next++,
+        input: Math.max(1, Math.round(a.input)),
+        output: Math.max(1, Math.round(a.output)),
+        prefilled: 0,
+        generated: 0,
+      });
+    }
+    while (waiting.length > 0) {
+      const s = waiting[0]!;
+      const fits =
+        running() < perf.maxNumSeqs &&
+        (reserved + s.input + s.output <= perf.kvCapacityTokens || running() === 0);
+      if (!fits) break;
+      waiting.shift();
+      reserved += s.input + s.output;
+      prefilling.push(s);
+    }
+    if (running() === 0) {
+      if (next >= arrivals.length) return times;
+      t = arrivals[next]!.atMs;
+      continue;
+    }
+    const d = decoding.length;
+    let left = Math.max(0, perf.chunkTokens - d);
+    let tokens = 0;
+    let ctx = 0;
+    const chunks: number[] = [];
+    for (const s of prefilling) {
+      const c = Math.min(left, s.input - s.prefilled);
+      chunks.push(c);
+      tokens += c;
+      ctx += c * s.prefilled + (c * (c - 1)) / 2;
+      left -= c;
+    }
+    const kv = decoding.reduce((k, s) => k + s.input + s.generated - 1, 0);
+    const mem = perf.weightReadMs + perf.kvReadMsPerToken * kv;
+    const compute = perf.linearMsPerToken * (d + tokens) + perf.attnMsPerTokenCtx * ctx;
+    t += perf.stepOverheadMs + Math.max(mem, compute);
+    for (const s of decoding) s.generated++;
+    const finished = decoding.filter((s) => s.generated >= s.output);
+    for (const s of finished) {
+      times.get(s.id)!.done = t;
+      reserved -= s.input + s.output;
+    }
+    decoding = decoding.filter((s) => s.generated < s.output);
+    prefilling.forEach((s, i) => (s.prefilled += chunks[i]!));
+    for (const s of prefilling.filter((x) => x.prefilled >= x.input)) {
+      times.set(s.id, { first: t, done: NaN });
+      s.generated = 1;
+      if (s.output <= 1) {
+        times.get(s.id)!.done = t;
+        reserved -= s.input + s.output;
+      } else decoding.push(s);
+    }
+    prefilling = prefilling.filter((x) => x.prefilled < x.input);
+  }
+}
+
+const arrivalsArb = fc
+  .array(
+    fc.record({
+      gapMs: fc.integer({ min: 0, max: 400 }),
+      input: fc.integer({ min: 1, max: 6000 }),
+      output: fc.integer({ min: 1, max: 300 }),
+    }),
+    {
+      minLength: 1,
+      maxLength: 40,
+    },
+  )
+  .map((xs) => {
+    let t = 0;
+    return xs.map((x) => ({ atMs: (t += x.gapMs), input: x.input, output: x.output }));
+  });
+
+describe('TokenBatch', () => {
+  const h100 = perfOf('llama-3.1-8b', 'H100', 1);
+  // A small instance: 2,048-token steps and a KV cache that holds only a few long requests.
+  const tight: LlmPerf = { ...perfOf('llama-3.1-8b', 'A10G', 1), kvCapacityTokens: 12_000, maxNumSeqs: 6 };
+
+  it.each([
+    ['H100', h100],
+    ['tight A10G', tight],
+  ])('matches a step-by-step simulation of the same rules (%s)', (_name, perf) => {
+    fc.assert(
+      fc.property(arrivalsArb, (arrivals) => {
+        const got = runBatch(perf, arrivals).times;
+        const want = reference(perf, arrivals);
+        expect(got.size).toBe(arrivals.length);
+        for (const [id, w] of want) {
+          const g = got.get(id)!;
+          // Closed-form segment sums against step-by-step sums: equal up to rounding.
+          expect(Math.abs(g.first - w.first)).toBeLessThanOrEqual(1e-9 * w.first + 1e-9);
+          expect(Math.abs(g.done - w.done)).toBeLessThanOrEqual(1e-9 * w.done + 1e-9);
+        }
+      }),
+      { numRuns: 200, verbose: true },
+    );
+  });
+
+  it('never runs more than the KV cache or max_num_seqs allows, and queues the rest', () => {
+    fc.assert(
+      fc.property(arrivalsArb, (arrivals) => {
+        const { maxRunning, times } = runBatch(tight, arrivals);
+        expect(maxRunning).toBeLessThanOrEqual(tight.maxNumSeqs);
+        expect(times.size).toBe(arrivals.length);
+        for (const t of times.values()) expect(t.done).toBeGreaterThanOrEqual(t.first);
+      }),
+      { numRuns: 200, verbose: true },
+    );
+  });
+
+  it('serves one request as one prefill step then output − 1 decode steps', () => {
+    const { times } = runBatch(h100, [{ atMs: 100, input: 1000, output: 11 }]);
+    const t = times.get(0)!;
+    const prefill =
+      h100.stepOverheadMs +
+      Math.max(h100.weightReadMs, h100.linearMsPerToken * 1000 + h100.attnMsPerTokenCtx * ((1000 * 999) / 2));
+    expect(t.first).toBeCloseTo(100 + prefill, 6);
+    const decode = h100.stepOverheadMs + h100.weightReadMs + h100.kvReadMsPerToken * (1000 + 4.5); // KV 1000…1009
+    expect(t.done - t.first).toBeCloseTo(10 * decode, 6);
+  });
+
+  it('returns everything in flight on abort, in arrival order, and is idle after', () => {
+    const b = new TokenBatch(tight);
+    const { sink } = record();
+    for (let i = 0; i < 10; i++) b.admit(i, 100 + i, 3000, 100, sink);
+    expect(b.running + b.queued).toBe(10);
+    expect(b.abortAll()).toEqual([100, 101, 102, 103, 104, 105, 106, 107, 108, 109]);
+    expect(b.nextEventMs()).toBe(Infinity);
+    expect(b.kvReservedTokens).toBe(0);
+  });
+});
+
+describe('closed loop on the batch model', () => {
+  const h100 = perfOf('llama-3.1-8b', 'H100', 1);
+  const row = (c: number) => closedLoopLlm(h100, { concurrency: c, inputTokens: 1155, outputTokens: 211 });
+
+  it('8B on 1×H100: ITL at concurrency 32 is more than 1.5× ITL at concurrency 1', () => {
+    const one = row(1);
+    const many = row(32);
+    expect(many.itlMs!).toBeGreaterThan(1.5 * one.itlMs!);
+  });
+
+  it('has no cliff below the KV bound: doubling concurrency never more than doubles ITL or e2e', () => {
+    const bound = maxConcurrency(h100, 1155, 211);
+    // TTFT may add up to one full-budget prefill step per doubling (prompts arriving together share a step).
+    const fullStepMs = h100.linearMsPerToken * h100.chunkTokens;
+    let prev = row(1);
+    for (let c = 2; c <= bound; c *= 2) {
+      const cur = row(c);
+      expect(cur.itlMs!, `c=${c}`).toBeGreaterThanOrEqual(prev.itlMs! * 0.999);
+      expect(cur.itlMs!, `c=${c}`).toBeLessThan(2 * prev.itlMs!);
+      expect(cur.ttftMs!, `c=${c}`).toBeLessThan(2 * prev.ttftMs! + fullStepMs);
+      expect(cur.e2eMs, `c=${c}`).toBeLessThan(2 * prev.e2eMs);
+      expect(cur.outputTokPerSec!, `c=${c}`).toBeGreaterThan(prev.outputTokPerSec!);
+      prev = cur;
+    }
+  });
+
+  it('is deterministic', () => {
+    expect(row(24)).toEqual(row(24));
+  });
+
+  it('queues beyond the KV bound: TTFT grows with the excess clients while throughput plateaus', () => {
+    const bound = maxConcurrency(h100, 1155, 211);
+    const at = row(bound);
+    const over = row(2 * bound);
+    expect(over.ttftMs!).toBeGreaterThan(5 * at.ttftMs!);
+    expect(over.outputTokPerSec! / at.outputTokPerSec!).toBeGreaterThan(0.9);
+    expect(over.outputTokPerSec! / at.outputTokPerSec!).toBeLessThan(1.1);
+  });
+});
+
+describe('FixedBatch', () => {
+  const perf = { kind: 'batch', singleMs: 1000, sharedFraction: 0.5, maxBatch: 4 } as const;
+
+  it('runs up to maxBatch together for singleMs × (f × max + (1 − f) × Σ work)', () => {
+    const b = new FixedBatch(perf);
+    const done: [number, number][] = [];
+    const sink: BatchSink = { firstToken() {}, complete: (id, at) => done.push([id, at]) };
+    for (let i = 0; i < 6; i++) b.admit(0, i, 1, sink);
+    while (Number.isFinite(b.nextEventMs())) b.advance(b.nextEventMs(), sink);
+    // The first request starts alone (the instance was idle); the next four wait and go together.
+    expect(done).toEqual([
+      [0, 1000],
+      [1, 3500],
+      [2, 3500],
+      [3, 3500],
+      [4, 3500],
+      [5, 4500],
+    ]);
+  });
+
+  it('gains throughput from batching in a closed loop', () => {
+    const one = closedLoopBatch(perf, 1);
+    const four = closedLoopBatch(perf, 4);
+    expect(one.ttftMs).toBeNull();
+    expect(one.requestsPerSec).toBeCloseTo(1, 6);
+    expect(four.requestsPerSec).toBeGreaterThan(1.2 * one.requestsPerSec);
+    expect(four.requestsPerSec).toBeLessThanOrEqual(4 / 2.5 + 1e-9);
+  });
+});
