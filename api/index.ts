@@ -8,37 +8,80 @@ import {
   maxUnavailable as k8sMaxUnavailable,
   minAvailable as k8sMinAvailable,
   parseIntOrPercent,
-  type IntOrPercent,
+  type IntOrPercent as K8sIntOrPercent,
 } from '../k8s/deployment.js';
-import { hpaRecommend, type HpaRecommendation } from '../k8s/hpa.js';
+import { hpaRecommend, type HpaRecommendation as K8sHpaRecommendation } from '../k8s/hpa.js';
 import { evaluateExpectations } from '../result/expect.js';
-import type { EditResult, ExpectationResult, RunResult } from '../result/result.js';
+import type * as R from '../result/result.js';
 import {
   formatIssue,
   loadScenarioFile as loadFile,
   loadScenarioText as loadText,
   type LoadResult,
-  type ScenarioIssue,
+  type ScenarioIssue as LoadIssue,
+  type ScenarioIssueCode as LoadIssueCode,
 } from '../scenario/load.js';
-import type { Scenario } from '../scenario/types.js';
+import type { Scenario as LoadedScenario } from '../scenario/types.js';
 import { runScenario as simulate } from '../sim/run.js';
+import type * as A from '../sweep/aggregate.js';
 import { gridAxisProblem, type GridAxis } from '../sweep/plan.js';
-import { defaultWorkers, runSweep, type SweepOutcome } from '../sweep/run.js';
+import { defaultWorkers, runSweep, type SweepOutcome as Outcome } from '../sweep/run.js';
+import type { SweepPlanFile as PlanFile } from '../sweep/store.js';
 
-export type { IntOrPercent, HpaRecommendation };
-export type {
-  EditResult,
-  ExpectationResult,
-  Marker,
-  RunMetrics,
-  RunResult,
-  TimelineSample,
-} from '../result/result.js';
-export type { ScenarioIssue, ScenarioIssueCode } from '../scenario/load.js';
-export type { Scenario } from '../scenario/types.js';
-export type { ComboAggregate, Distribution, SweepAggregate } from '../sweep/aggregate.js';
-export type { SweepOutcome } from '../sweep/run.js';
-export type { SweepPlanFile } from '../sweep/store.js';
+// =========================================================================================================
+// Types (documented here; their fields are documented where they are defined)
+// =========================================================================================================
+
+/** A checked scenario, ready to run: every default filled in, durations in milliseconds. */
+export type Scenario = LoadedScenario;
+
+/** One problem in a scenario: file, line and column (1-based; 0 for the file itself), field path, message. */
+export type ScenarioIssue = LoadIssue;
+
+/** What kind of problem: `file`, `yaml`, `forbidden-key`, `unknown-field`, `schema` or `semantic`. */
+export type ScenarioIssueCode = LoadIssueCode;
+
+/**
+ * The `result.json` object: scenario name, seed, simulated time, one entry per edit, the final spec,
+ * the metrics, the timeline samples, the chart markers and the expectation results.
+ */
+export type RunResult = R.RunResult;
+
+/** One edit or rollback of a run: outcome, reason, errors, durations, peak instances, min ready. */
+export type EditResult = R.EditResult;
+
+/** A run's metrics: downtime, degraded time, requests, dropped %, latency percentiles, GPU-hours, peaks. */
+export type RunMetrics = R.RunMetrics;
+
+/** One sample of the run's timeline (every `sampleInterval`, default 10 s). */
+export type TimelineSample = R.TimelineSample;
+
+/** A moment worth marking on charts and in the event timeline. */
+export type Marker = R.Marker;
+
+/** One expectation of the scenario's `expect` block: its name, pass or fail, and what was found. */
+export type ExpectationResult = R.ExpectationResult;
+
+/** What {@link sweepScenario} resolves to: `done`, `badInput` or `interrupted`. */
+export type SweepOutcome = Outcome;
+
+/** A finished sweep's distributions, per settings combination, with the best combination and errors. */
+export type SweepAggregate = A.SweepAggregate;
+
+/** One settings combination of a sweep: outcome counts, rollback rate, downtime and duration spreads. */
+export type ComboAggregate = A.ComboAggregate;
+
+/** p50, p95, p99, max and mean of a sweep metric. */
+export type Distribution = A.Distribution;
+
+/** What a sweep's output folder was created for (`sweep-plan.json`); a resume must match it. */
+export type SweepPlanFile = PlanFile;
+
+/** A count, or a percentage of the desired count such as `"25%"` (Kubernetes' IntOrString). */
+export type IntOrPercent = K8sIntOrPercent;
+
+/** One HPA recommendation: when, and how many replicas (the stabilisation window's memory). */
+export type HpaRecommendation = K8sHpaRecommendation;
 
 /** How an edit ended: `completed`, `rolledBack` or `rejected` (`result.edits[i].outcome`). */
 export type EditOutcome = EditResult['outcome'];
