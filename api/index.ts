@@ -233,7 +233,8 @@ export interface SweepScenarioOptions {
  * `interrupted`); calling it again with the same options resumes.
  *
  * @returns `done` with the distributions per settings combination, `badInput` with messages (a bad
- *   scenario, grid value or option; nothing ran), or `interrupted`. Never rejects on bad input.
+ *   scenario, grid value or option; nothing ran), or `interrupted`. It rejects only when the output
+ *   folder cannot be written or holds a damaged `sweep-plan.json`.
  */
 export async function sweepScenario(options: SweepScenarioOptions): Promise<SweepOutcome> {
   const problems = sweepOptionProblems(options);
