@@ -14,6 +14,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['sim'], // the discrete-event simulator and the one effect driver
   ['reports'], // charts, HTML, Markdown, JUnit
   ['sweep', 'conformance'], // seed sweeps; the Kubernetes vector runner
+  ['rehearse'], // rehearsals (every rollout state × fault) and the pre-flight plan
   ['cli'], // the command line
 ];
 
