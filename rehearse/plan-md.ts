@@ -17,6 +17,7 @@ export function planMarkdown(p: Plan): string {
   if (p.reasons.length > 0) lines.push('');
   lines.push(
     `**Point of no return:** ${p.pointOfNoReturn === null ? 'none — a rollback from every state restores the prior revision in time' : `step ${p.pointOfNoReturn.step} (at ${formatDurationMs(p.pointOfNoReturn.atMs)})`}`,
+    '',
   );
   lines.push(
     `**Autoscaler ratchet:** ${

@@ -5,6 +5,7 @@
 // intervals, rollout duration p50/p95) and a small maxSurge × maxUnavailable grid.
 import { BUILTIN_CATALOG, extendCatalog } from '../catalog/catalog.js';
 import { round3 } from '../result/metrics.js';
+import { formatDurationMs } from '../reports/format.js';
 import { capacityRpsOf, performanceOf } from '../sim/performance.js';
 import type { StepView } from '../sim/run.js';
 import type { Scenario } from '../scenario/types.js';
@@ -255,14 +256,14 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
   else if (completed < seeds) reasons.push(`the edit completed on ${completed} of ${seeds} seeds`);
   if (pointOfNoReturn !== null)
     reasons.push(
-      `a rollback from step ${pointOfNoReturn.step} (at ${pointOfNoReturn.atMs} ms) cannot restore the prior revision within ${deadlineMs} ms`,
+      `a rollback from step ${pointOfNoReturn.step} (at ${formatDurationMs(pointOfNoReturn.atMs)}) cannot restore the prior revision within its deadline (${formatDurationMs(deadlineMs)})`,
     );
   if (ratchet !== null)
     reasons.push(
-      `the autoscaler wants ${ratchet.wantedInstances} instances at ${ratchet.atMs} ms but the pools can hold ${ratchet.schedulableInstances}`,
+      `the autoscaler wants ${ratchet.wantedInstances} instances at ${formatDurationMs(ratchet.atMs)} but the pools can hold ${ratchet.schedulableInstances}`,
     );
   if (ownDowntime > budget)
-    reasons.push(`downtime up to ${ownDowntime} ms exceeds the budget of ${budget} ms`);
+    reasons.push(`downtime up to ${formatDurationMs(ownDowntime)} exceeds the budget of ${formatDurationMs(budget)}`);
   if (best === undefined)
     reasons.push('no rollout setting in the grid meets the downtime budget on every seed');
   const errors = own.filter((r) => r.status === 'error').length;
