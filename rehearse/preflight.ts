@@ -263,7 +263,9 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
       `the autoscaler wants ${ratchet.wantedInstances} instances at ${formatDurationMs(ratchet.atMs)} but the pools can hold ${ratchet.schedulableInstances}`,
     );
   if (ownDowntime > budget)
-    reasons.push(`downtime up to ${formatDurationMs(ownDowntime)} exceeds the budget of ${formatDurationMs(budget)}`);
+    reasons.push(
+      `downtime up to ${formatDurationMs(ownDowntime)} exceeds the budget of ${formatDurationMs(budget)}`,
+    );
   if (best === undefined)
     reasons.push('no rollout setting in the grid meets the downtime budget on every seed');
   const errors = own.filter((r) => r.status === 'error').length;

@@ -1,0 +1,195 @@
+// Proves `rollsim rehearse` and `rollsim plan`: the branches replay the scenario exactly up to the fault,
+// the same inputs give byte-identical JSON (in this thread and on the worker pool), the library's
+// rehearsal scenarios give the verdicts they describe, and bad input exits 2 with nothing run.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../cli/cli.js';
+import { loadScenarioFile } from '../scenario/load.js';
+import type { Scenario } from '../scenario/types.js';
+import { runScenario } from '../sim/run.js';
+import { branchScenario, faultEvents, faultTimeMs } from '../rehearse/branch.js';
+import { branchTasks, baselineOf, rehearse } from '../rehearse/rehearse.js';
+import { plan } from '../rehearse/preflight.js';
+import type { Rehearsal } from '../rehearse/types.js';
+
+const ROOT = path.join(import.meta.dirname, '..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rollsim-rehearse-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function load(name: string): Scenario {
+  const loaded = loadScenarioFile(path.join(ROOT, 'library', `${name}.yaml`), { cwd: ROOT });
+  if (!loaded.ok) throw new Error(`cannot load ${name}`);
+  return loaded.scenario;
+}
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    cwd: ROOT,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('rehearse: branches', () => {
+  it('runs each branch identically to the scenario up to the fault', () => {
+    const scenario = load('rehearse-point-of-no-return');
+    const baseline = baselineOf(scenario, scenario.seed, null);
+    const plain = runScenario(scenario, { trace: true }).trace!;
+    const tasks = branchTasks(
+      scenario,
+      baseline,
+      ['health', 'nodeLoss', 'squeeze', 'abort'],
+      scenario.seed,
+      'x',
+    );
+    // Step 2: v1 draining; a squeeze finds nothing free there, so it places no event and changes nothing.
+    for (const task of tasks.filter((t) => t.step.index === 2)) {
+      const at = faultTimeMs(task.step);
+      const placed = faultEvents(scenario, task.step, task.fault, task.toRevision, at);
+      const branch = runScenario(branchScenario(task), { trace: true }).trace!;
+      const before = (t: typeof plain) => JSON.stringify(t.filter((e) => e.tMs < at));
+      expect(before(branch), task.key).toBe(before(plain));
+      const after = (t: typeof plain) => JSON.stringify(t.filter((e) => e.tMs >= at));
+      if (placed.length > 0) expect(after(branch), task.key).not.toBe(after(plain));
+      else expect([task.fault, after(branch)]).toEqual(['squeeze', after(plain)]);
+    }
+  });
+
+  it('gives byte-identical JSON for the same inputs, in this thread and on the worker pool', async () => {
+    const scenario = load('rehearse-point-of-no-return');
+    const a = JSON.stringify(await rehearse(scenario, { workers: 0 }));
+    const b = JSON.stringify(await rehearse(scenario, { workers: 0 }));
+    const pooled = JSON.stringify(await rehearse(scenario, { workers: 2 }));
+    expect(b).toBe(a);
+    expect(pooled).toBe(a);
+    const other = JSON.stringify(await rehearse(scenario, { workers: 0, seed: scenario.seed + 1 }));
+    expect(other).not.toBe(a);
+  }, 60_000);
+
+  it('records the distinct states of the rollout, each once, in time order', () => {
+    const scenario = load('rehearse-point-of-no-return');
+    const { steps, fromRevision, toRevision, priorReadyCount } = baselineOf(scenario, scenario.seed, null);
+    expect([fromRevision, toRevision, priorReadyCount]).toEqual([1, 2, 2]);
+    expect(steps[0]!.atMs).toBe(10 * 60_000); // the edit's request
+    for (let i = 1; i < steps.length; i++) {
+      expect(steps[i]!.atMs).toBeGreaterThan(steps[i - 1]!.atMs);
+      if (steps[i]!.phase !== 'monitoring')
+        expect(JSON.stringify(steps[i]!.instances)).not.toBe(JSON.stringify(steps[i - 1]!.instances));
+    }
+    expect(steps.at(-1)!.phase).toBe('monitoring');
+  });
+});
+
+describe('rehearse: the library', () => {
+  it('a healthy edit: every branch restores the deployment with every invariant held, exit 0', async () => {
+    const out = path.join(tmp, 'clean');
+    const junit = path.join(tmp, 'clean.xml');
+    const r = await cli([
+      'rehearse',
+      'library/rehearse-clean-swap.yaml',
+      '--out',
+      out,
+      '--workers',
+      '1',
+      '--junit',
+      junit,
+    ]);
+    expect(r.stderr).not.toContain('FAIL');
+    expect(r.code).toBe(0);
+    const rehearsal = JSON.parse(fs.readFileSync(path.join(out, 'rehearsal.json'), 'utf8')) as Rehearsal;
+    expect(rehearsal.branches).toHaveLength(rehearsal.steps.length * 4);
+    for (const b of rehearsal.branches) {
+      expect(b.invariantsHeld).toBe(true);
+      expect(b.pass).toBe(true);
+      expect(b.recovered).not.toBeNull();
+    }
+    expect(rehearsal.branches.filter((b) => b.fault === 'abort').every((b) => b.recovered === 'prior')).toBe(
+      true,
+    );
+    const html = fs.readFileSync(path.join(out, 'rehearsal.html'), 'utf8');
+    expect(html).toContain('--branch 3:squeeze');
+    expect((fs.readFileSync(junit, 'utf8').match(/<testcase /g) ?? []).length).toBe(
+      rehearsal.branches.length,
+    );
+  }, 60_000);
+
+  it('a point of no return: rehearse exits 1 naming the step, plan reports it', async () => {
+    const r = await cli([
+      'rehearse',
+      'library/rehearse-point-of-no-return.yaml',
+      '--faults',
+      'abort',
+      '--json',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('step 1 (at 10m 53s, rolling) × abort');
+    const rehearsal = JSON.parse(r.stdout) as Rehearsal;
+    expect(rehearsal.branches.map((b) => b.pass)).toEqual([true, false, false, false, false, false]);
+    const p = await plan(load('rehearse-point-of-no-return'), { seeds: 2 });
+    expect(p.pointOfNoReturn).toEqual({ step: 1, atMs: rehearsal.steps[1]!.atMs });
+    expect(p.verdict).toBe('atRisk');
+  }, 60_000);
+
+  it('a rollback that would cause downtime: exit 1, the health branches after v1 is gone', async () => {
+    const r = await cli([
+      'rehearse',
+      'library/rehearse-rollback-downtime.yaml',
+      '--faults',
+      'health,abort',
+      '--json',
+    ]);
+    expect(r.code).toBe(1);
+    const rehearsal = JSON.parse(r.stdout) as Rehearsal;
+    const failing = rehearsal.branches.filter((b) => !b.pass);
+    expect(failing.length).toBeGreaterThan(0);
+    expect(failing.every((b) => b.fault === 'health' && b.downtimeMs > 0)).toBe(true);
+    expect(r.stderr).toMatch(/× health: downtime .* exceeds expect\.maxDowntime 0s/);
+  }, 60_000);
+
+  it('a ratchet: plan reports when the autoscaler wants more instances than the pool holds', async () => {
+    const out = path.join(tmp, 'ratchet');
+    const r = await cli([
+      'plan',
+      'library/rehearse-ratchet.yaml',
+      '--seeds',
+      '2',
+      '--workers',
+      '1',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(1);
+    const p = JSON.parse(fs.readFileSync(path.join(out, 'plan.json'), 'utf8')) as Awaited<
+      ReturnType<typeof plan>
+    >;
+    expect(p.ratchet).toMatchObject({ wantedInstances: 5, schedulableInstances: 4 });
+    expect(p.ratchet!.perInstanceRps.after).toBeCloseTo(p.ratchet!.perInstanceRps.before / 2, 2);
+    expect(fs.readFileSync(path.join(out, 'plan.md'), 'utf8')).toContain('**Autoscaler ratchet:** at ');
+    expect(p.outcomes['completed']).toMatchObject({ count: 0 });
+  }, 60_000);
+});
+
+describe('rehearse and plan: bad input', () => {
+  it.each([
+    [['rehearse', 'library/rehearse-clean-swap.yaml', '--faults', 'meteor'], /"meteor" is not a fault kind/],
+    [
+      ['rehearse', 'library/rehearse-clean-swap.yaml', '--edit', '7'],
+      /action 7 \(--edit 7\) rolls out instances/,
+    ],
+    [['rehearse', 'library/reject-unknown-model.yaml'], /no edit in the scenario rolls out/],
+    [['rehearse', 'library/rehearse-clean-swap.yaml', '--branch', '99:health'], /the rollout has steps 0 to/],
+    [['rehearse', 'no-such-file.yaml'], /no-such-file\.yaml/],
+    [['plan', 'library/rehearse-clean-swap.yaml', '--seeds', '0'], /--seeds must be a whole number from 1/],
+    [['plan', 'library/rehearse-clean-swap.yaml', '--budget', 'soon'], /--budget must be a duration/],
+  ])('%j exits 2', async (args, message) => {
+    const r = await cli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
