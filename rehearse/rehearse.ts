@@ -147,7 +147,10 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
     for (const [k, v] of readBranchLogs(logDir)) done.set(k, v);
   }
   const todo = mine.filter((t) => !done.has(t.key));
-  const log = logDir === null ? null : new BranchLog(join(logDir, logFileName(options.shard ?? null)));
+  const log =
+    logDir === null || todo.length === 0
+      ? null
+      : new BranchLog(join(logDir, logFileName(options.shard ?? null)));
   try {
     const ran = await runBranches(todo, options, mine.length - todo.length, (key, branch) => {
       done.set(key, branch);

@@ -12,6 +12,7 @@ import { runScenario } from '../sim/run.js';
 import { branchScenario, faultEvents, faultTimeMs } from '../rehearse/branch.js';
 import { branchTasks, baselineOf, rehearse } from '../rehearse/rehearse.js';
 import { plan } from '../rehearse/preflight.js';
+import { rehearsalHtml } from '../rehearse/html.js';
 import type { Rehearsal } from '../rehearse/types.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
@@ -191,5 +192,49 @@ describe('rehearse and plan: bad input', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
+
+describe('rehearse: shards and resume', () => {
+  it('shards share a folder, a killed run resumes, and the joined rehearsal equals a whole one', async () => {
+    const scenario = load('rehearse-point-of-no-return');
+    const faults = ['abort', 'squeeze'] as const;
+    const dir = path.join(tmp, 'shards');
+    const first = await rehearse(scenario, { faults, logDir: dir, shard: { index: 0, count: 2 } });
+    expect(first.summary.missing).toBe(first.summary.branches / 2);
+    expect(first.branches.map((b) => b.fault)).toEqual(first.branches.map(() => 'abort')); // every other branch
+    // A kill mid-write leaves half a line: it is cut off and that branch runs again.
+    const log0 = path.join(dir, 'branches.0-of-2.ndjson');
+    fs.appendFileSync(log0, '{"key":"5:squeeze","bra');
+    const joined = await rehearse(scenario, { faults, logDir: dir, shard: { index: 1, count: 2 } });
+    expect(joined.summary.missing).toBe(0);
+    expect(fs.readFileSync(log0, 'utf8').endsWith('\n')).toBe(true);
+    const sizes = () => fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).size);
+    const before = sizes();
+    const resumed = await rehearse(scenario, { faults, logDir: dir });
+    expect(sizes()).toEqual(before); // nothing left to run, nothing appended
+    const whole = await rehearse(scenario, { faults });
+    expect(JSON.stringify(resumed)).toBe(JSON.stringify(whole));
+    expect(JSON.stringify(joined)).toBe(JSON.stringify(whole));
+    await expect(rehearse(scenario, { faults: ['abort'], logDir: dir })).rejects.toThrow(
+      /this folder holds a different rehearsal/,
+    );
+  }, 60_000);
+});
+
+describe('rehearsal.html', () => {
+  it('escapes every value and gives each cell its replay command', async () => {
+    const scenario = load('rehearse-point-of-no-return');
+    const r = await rehearse(scenario, {
+      faults: ['abort'],
+      scenarioFile: 'x/<script>alert(1)</script>.yaml',
+    });
+    const html = rehearsalHtml(r);
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect((html.match(/<details><summary>replay<\/summary>/g) ?? []).length).toBe(2 * r.branches.length);
+    expect(r.branches[0]!.replay).toBe(
+      "rollsim rehearse 'x/<script>alert(1)</script>.yaml' --edit 0 --seed 11 --branch 0:abort --out out/rehearse-point-of-no-return-step0-abort",
+    );
   });
 });
