@@ -29,9 +29,9 @@ export function planMarkdown(p: Plan): string {
   );
   lines.push('### GPUs at each state of the rollout (scenario seed ' + String(p.seed) + ')', '');
   lines.push(
-    '| step | at | phase | instances | GPUs held / free per pool | rollback needs | free + freed | rollback restores in |',
+    '| step | at | phase | instances | GPUs needed | GPUs held / free per pool | rollback needs | free + freed | rollback restores in |',
   );
-  lines.push('|---|---|---|---|---|---|---|---|');
+  lines.push('|---|---|---|---|---|---|---|---|---|');
   for (const s of p.steps) {
     const inst = Object.entries(s.instances)
       .map(([rev, c]) => `${rev} ${c.ready}r ${c.starting}s ${c.pending}p ${c.draining}d`)
@@ -45,7 +45,9 @@ export function planMarkdown(p: Plan): string {
         ? '**never**'
         : `${formatDurationMs(rb.restoredMs)}${rb.withinDeadline ? '' : ' (**past deadline**)'}`;
     lines.push(
-      `| ${s.index} | ${formatDurationMs(s.atMs)} | ${s.phase} | ${inst} | ${pools} | ${rb.needsGpus} | ${rb.freeGpus} + ${rb.freedGpus} | ${restores} |`,
+      `| ${s.index} | ${formatDurationMs(s.atMs)} | ${s.phase} | ${inst} | ${Object.entries(s.needsGpus)
+        .map(([t, n]) => `${n} ${cellText(t)}`)
+        .join(', ')} | ${pools} | ${rb.needsGpus} | ${rb.freeGpus} + ${rb.freedGpus} | ${restores} |`,
     );
   }
   lines.push(

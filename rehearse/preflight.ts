@@ -49,6 +49,8 @@ export interface PlanStep {
   readonly phase: string;
   readonly instances: Readonly<Record<string, RevisionCounts>>;
   readonly pools: RehearsalStep['pools'];
+  /** GPUs the deployment's instances at this state need (held or waiting for), per GPU type. */
+  readonly needsGpus: Readonly<Record<string, number>>;
   readonly rollback: {
     /** GPUs (of the prior revision's type) a rollback from here must find for the missing prior instances. */
     readonly needsGpus: number;
@@ -183,6 +185,10 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
       .filter((p) => p.gpu === fromSpec.type)
       .reduce((a, p) => a + (s.pools[p.name]?.free ?? 0), 0);
     const branch = aborts.branches.find((b) => b.step === s.index);
+    const total = (c: RevisionCounts): number => c.pending + c.starting + c.ready + c.draining;
+    const needsGpus: Record<string, number> = {};
+    needsGpus[fromSpec.type] = total(prior) * fromSpec.count;
+    needsGpus[toSpec.type] = (needsGpus[toSpec.type] ?? 0) + total(next) * toSpec.count;
     const restoredMs = branch?.restoredMs ?? null;
     return {
       index: s.index,
@@ -190,6 +196,7 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
       phase: s.phase,
       instances: s.instances,
       pools: s.pools,
+      needsGpus,
       rollback: {
         needsGpus: missing * fromSpec.count,
         freeGpus,

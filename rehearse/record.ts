@@ -128,7 +128,6 @@ export function recordRollout(
       const before = seen[seen.length - 2];
       if (before !== undefined && before.key === key) seen.pop();
     } else if (last === undefined || last.key !== key) seen.push(entry);
-    else last.pools = entry.pools;
   };
   let result: RunResult;
   try {
