@@ -175,6 +175,31 @@ describe('rehearse: the library', () => {
   }, 60_000);
 });
 
+describe('plan: a feasible edit', () => {
+  it('exits 0 with no point of no return, no ratchet and a recommendation meeting the budget', async () => {
+    const r = await cli([
+      'plan',
+      'library/rehearse-clean-swap.yaml',
+      '--seeds',
+      '2',
+      '--workers',
+      '1',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const p = JSON.parse(r.stdout) as Awaited<ReturnType<typeof plan>>;
+    expect(p).toMatchObject({ verdict: 'feasible', pointOfNoReturn: null, ratchet: null, reasons: [] });
+    expect(p.outcomes['completed']).toMatchObject({ count: 2, high: 1 });
+    const chosen = p.recommendation.candidates.find(
+      (c) => c.maxSurge === p.recommended?.maxSurge && c.maxUnavailable === p.recommended.maxUnavailable,
+    );
+    expect(chosen?.meetsBudget).toBe(true);
+    for (const c of p.recommendation.candidates.filter((x) => x.meetsBudget))
+      expect(c.meanGpuHours).toBeGreaterThanOrEqual(chosen!.meanGpuHours);
+    expect(p.steps.every((s) => s.rollback.withinDeadline)).toBe(true);
+  }, 60_000);
+});
+
 describe('rehearse and plan: bad input', () => {
   it.each([
     [['rehearse', 'library/rehearse-clean-swap.yaml', '--faults', 'meteor'], /"meteor" is not a fault kind/],
