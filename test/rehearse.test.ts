@@ -176,7 +176,7 @@ describe('rehearse: the library', () => {
 });
 
 describe('plan: a feasible edit', () => {
-  it('exits 0 with no point of no return, no ratchet and a recommendation meeting the budget', async () => {
+  it('exits 0 with no point of no return, no ratchet and a recommendation meeting the budget, deterministically', async () => {
     const r = await cli([
       'plan',
       'library/rehearse-clean-swap.yaml',
@@ -197,6 +197,9 @@ describe('plan: a feasible edit', () => {
     for (const c of p.recommendation.candidates.filter((x) => x.meetsBudget))
       expect(c.meanGpuHours).toBeGreaterThanOrEqual(chosen!.meanGpuHours);
     expect(p.steps.every((s) => s.rollback.withinDeadline)).toBe(true);
+    // Deterministic: the same inputs in this thread give the pooled command's plan.json byte for byte.
+    const again = await plan(load('rehearse-clean-swap'), { seeds: 2, workers: 0 });
+    expect(`${JSON.stringify(again, null, 2)}\n`).toBe(r.stdout);
   }, 60_000);
 });
 
