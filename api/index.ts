@@ -425,10 +425,41 @@ function finiteAtLeast0(name: string, value: number): void {
     throw new RangeError(`${name} must be a finite number ≥ 0, got ${String(value)}`);
 }
 
-// =========================================================================================================
-// Rehearse and plan (issue 17): not on this branch yet.
-// When rehearse/ lands, export its two entry points here with TSDoc, e.g.
-//   export { rehearse, plan } from '../rehearse/index.js';
-//   export type { RehearseOptions, Rehearsal, PlanOptions, Plan } from '../rehearse/index.js';
-// and add them to the export list that test/api.test.ts pins and to README "Use it from code".
-// =========================================================================================================
+// Rehearse and plan: what a failure at each step of an edit's rollout would cost, before the edit.
+
+/**
+ * `rollsim rehearse` as a function: runs the scenario once, records every distinct state of the edit's
+ * rollout (and the monitoring window), then reruns the same scenario and seed with each fault kind
+ * (`health`, `nodeLoss`, `squeeze`, `abort`) placed at each state. Resolves to the `rehearsal.json` object.
+ * Rejects with {@link RehearsalInputError} on bad options (exit 2 in the CLI) and with
+ * {@link RehearsalBaselineError} when the run without any fault already breaks an invariant.
+ */
+export { rehearse } from '../rehearse/index.js';
+/**
+ * `rollsim plan` as a function: GPUs needed per step and for a rollback from each step, the point of no
+ * return, the autoscaler ratchet, outcome probabilities over a seed sweep and the recommended
+ * maxSurge / maxUnavailable. Resolves to the `plan.json` object.
+ */
+export { plan } from '../rehearse/index.js';
+/** Bad input to {@link rehearse} or {@link plan}; the message says what to change. */
+export { RehearsalInputError } from '../rehearse/index.js';
+/** The scenario's own run, with no fault placed, breaks an invariant. */
+export { RehearsalBaselineError } from '../rehearse/index.js';
+export type {
+  /** Options of {@link rehearse}: edit, faults, seed, workers, log folder, shard, progress stream. */
+  RehearseOptions,
+  /** The `rehearsal.json` object: the edit, the seed, the recorded steps and one result per branch. */
+  Rehearsal,
+  /** One recorded state of the rollout: index, time and instances per revision and state. */
+  RehearsalStep,
+  /** One branch: step, fault, outcome and reason, time to restore, downtime, dropped %, invariants. */
+  BranchResult,
+  /** `health`, `nodeLoss`, `squeeze` or `abort`. */
+  FaultKind,
+  /** Options of {@link plan}: edit, seeds, downtime budget, workers, progress stream. */
+  PlanOptions,
+  /** The `plan.json` object: verdict, point of no return, ratchet, outcomes, recommendation. */
+  Plan,
+  /** `feasible`, `atRisk` or `infeasible`. */
+  Verdict,
+} from '../rehearse/index.js';

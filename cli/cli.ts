@@ -4,12 +4,14 @@ import yargs, { type Argv } from 'yargs';
 import * as check from './commands/check.js';
 import * as conformance from './commands/conformance.js';
 import * as merge from './commands/merge.js';
+import * as plan from './commands/plan.js';
+import * as rehearse from './commands/rehearse.js';
 import * as run from './commands/run.js';
 import * as sweep from './commands/sweep.js';
 import * as validate from './commands/validate.js';
 import { EXIT, packageVersion, processIo, UsageError, type CliIo } from './io.js';
 
-const COMMANDS = ['run', 'validate', 'check', 'sweep', 'merge', 'conformance'] as const;
+const COMMANDS = ['run', 'validate', 'check', 'sweep', 'merge', 'conformance', 'rehearse', 'plan'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 function parser(): Argv {
@@ -24,6 +26,8 @@ function parser(): Argv {
     .command(sweep.command, sweep.describe, sweep.builder)
     .command(merge.command, merge.describe, merge.builder)
     .command(conformance.command, conformance.describe, conformance.builder)
+    .command(rehearse.command, rehearse.describe, rehearse.builder)
+    .command(plan.command, plan.describe, plan.builder)
     .demandCommand(1, 'Say which command to run.')
     .recommendCommands()
     .strict()
@@ -52,6 +56,10 @@ function dispatch(name: CommandName, argv: Record<string, unknown>, io: CliIo): 
       return merge.handler(merge.toMergeOptions(argv), io);
     case 'conformance':
       return conformance.handler(conformance.toConformanceOptions(argv), io);
+    case 'rehearse':
+      return rehearse.handler(rehearse.toRehearseOptions(argv), io);
+    case 'plan':
+      return plan.handler(plan.toPlanOptions(argv), io);
   }
 }
 

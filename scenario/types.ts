@@ -90,7 +90,12 @@ export type FaultSpec =
       readonly slowdown: number;
       readonly crashAfterMs: number;
     }
-  | { readonly kind: 'flakyHealth'; readonly probability: number; readonly forMs: number };
+  | { readonly kind: 'flakyHealth'; readonly probability: number; readonly forMs: number }
+  /**
+   * Not in the file format: placed by `rollsim rehearse`. From now on every instance of this revision
+   * (running or started later) fails its health probes.
+   */
+  | { readonly kind: 'revisionFailsHealth'; readonly revision: number };
 
 export type ScenarioEvent =
   | { readonly atMs: number; readonly action: 'edit'; readonly edit: SpecEdit }

@@ -8,8 +8,14 @@
 // - Other holders (tenants, squeezes) take only free GPUs, packing onto the fullest nodes first (ties
 //   to the highest index) and releasing where a node can become emptiest. They never preempt the
 //   deployment.
-//   They take GPUs when their target rises, after a failure took theirs (their pods reschedule at
-//   once), and when capacity is added (repair, new node) after the deployment's pending instances.
+//   When their target rises (or a failure took theirs: their pods reschedule at once) they take what
+//   is free at that instant; a holder still short WAITS for the rest and takes GPUs as they are freed.
+// - Who gets a freed GPU first (GPUs freed by the deployment, a holder stepping down, a squeeze ending,
+//   a repair or a new node): every waiter in the order it started waiting, first come first served.
+//   Waiters are the deployment's pending instances (waiting since they were asked for) and holders
+//   short of their target (waiting since they first fell short). At the same instant the deployment's
+//   instances go first. An instance that does not fit is passed over (no head-of-line blocking); a
+//   holder takes what it can and keeps waiting for the rest.
 // - Node autoscaling adds a node for pending instances that no node, existing or on its way, can hold,
 //   up to maxNodes; an added node empty for NODE_SCALE_DOWN_IDLE_MS is removed (cluster-autoscaler's
 //   scale-down-unneeded-time default is 10 min).
@@ -48,6 +54,8 @@ export interface Holder {
   target: number;
   held: number;
   readonly perNode: number[];
+  /** Since when the holder has been short of its target, or -1 when it holds all of it. */
+  waitingSinceMs: number;
 }
 
 export interface PoolUsage {
@@ -112,7 +120,7 @@ export class Cluster {
   }
 
   addHolder(name: string, pool: number): number {
-    this.holders.push({ name, pool, target: 0, held: 0, perNode: [] });
+    this.holders.push({ name, pool, target: 0, held: 0, perNode: [], waitingSinceMs: -1 });
     return this.holders.length - 1;
   }
 
@@ -121,11 +129,11 @@ export class Cluster {
     const holder = this.holders[h]!;
     holder.target = target;
     if (holder.held > target) this.holderRelease(holder, holder.held - target, nowMs);
-    return this.topUp(h);
+    return this.topUp(h, nowMs);
   }
 
-  /** Takes free GPUs toward the holder's target; returns the remaining shortfall. */
-  topUp(h: number): number {
+  /** Takes free GPUs toward the holder's target; returns the remaining shortfall (and waits for it). */
+  topUp(h: number, nowMs: number): number {
     const holder = this.holders[h]!;
     let want = holder.target - holder.held;
     while (want > 0) {
@@ -138,7 +146,10 @@ export class Cluster {
       holder.held += take;
       want -= take;
     }
-    return holder.target - holder.held;
+    const short = holder.target - holder.held;
+    if (short <= 0) holder.waitingSinceMs = -1;
+    else if (holder.waitingSinceMs < 0) holder.waitingSinceMs = nowMs;
+    return short;
   }
 
   private fullestWithFree(pool: number): number {

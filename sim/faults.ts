@@ -25,7 +25,10 @@ export function tenantStep(w: World, t: number, s: number): void {
   const short = w.cluster.setHolderTarget(t, target, w.clock.now);
   w.log('world', { type: 'tenant/target', tenant: t, pool: tenant.pool, target, short });
   if (short > 0) {
-    w.mark('fault', `tenant ${t} wants ${target} GPUs in ${tenant.pool} but only ${target - short} are free`);
+    w.mark(
+      'fault',
+      `tenant ${t} wants ${target} GPUs in ${tenant.pool} but only ${target - short} are free; it waits for the rest`,
+    );
   }
   retryPending(w);
 }
@@ -47,6 +50,10 @@ export function applyFault(w: World, fault: FaultSpec): void {
       w.flaky.push({ probability: fault.probability, untilMs: w.clock.now + fault.forMs });
       w.schedule(w.clock.now + fault.forMs, Ev.flakyEnd);
       w.mark('fault', `flaky health probes (p=${fault.probability}) for ${fault.forMs / 1000}s`);
+      return;
+    case 'revisionFailsHealth':
+      w.failingRevisions.add(fault.revision);
+      w.mark('fault', `revision ${fault.revision} starts failing its health checks`);
       return;
   }
 }
@@ -142,15 +149,15 @@ export function onNodeProvisioned(w: World, n: number): void {
   capacityAdded(w, pool);
 }
 
-/** New capacity goes to the deployment's pending instances first, then to holders short of their target. */
-function capacityAdded(w: World, pool: number): void {
+/** New capacity goes to the waiters, first come first served (see sim/cluster.ts). */
+function capacityAdded(w: World, _pool: number): void {
   retryPending(w);
-  topUpHolders(w, pool);
 }
 
+/** Holders that lost GPUs to a failure reschedule at once onto what is free. */
 function topUpHolders(w: World, pool: number): void {
   w.cluster.holders.forEach((holder, h) => {
-    if (holder.pool === pool && holder.held < holder.target) w.cluster.topUp(h);
+    if (holder.pool === pool && holder.held < holder.target) w.cluster.topUp(h, w.clock.now);
   });
 }
 

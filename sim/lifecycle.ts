@@ -43,6 +43,7 @@ export function newInstance(
     passes: 0,
     failures: 0,
     reportedUnschedulable: false,
+    pendingSinceMs: -1,
     bad: null,
   };
   w.instances.push(inst);
@@ -63,6 +64,7 @@ export function createInstance(w: World, id: string, revision: number, template:
   if (!tryPlace(w, inst)) {
     inst.reportedUnschedulable = true;
     w.tell({ type: 'instance/unschedulable', atMs: w.clock.now, instanceId: id });
+    inst.pendingSinceMs = w.clock.now;
     w.pending.push(inst.idx);
     planNodes(w);
   }
@@ -121,15 +123,32 @@ function activeBadVersion(w: World, model: string): WorldInstance['bad'] {
   return found;
 }
 
-/** GPUs freed up: place waiting instances in creation order (no head-of-line blocking). */
+/**
+ * GPUs freed up: serve the waiters first come first served — pending instances (in creation order, no
+ * head-of-line blocking) and holders short of their target, by when they started waiting; at the same
+ * instant the deployment's instances first (the rule is stated in sim/cluster.ts).
+ */
 export function retryPending(w: World): void {
-  if (w.pending.length === 0) return;
+  const holders = w.cluster.holders;
+  const waitingHolders: number[] = [];
+  for (let h = 0; h < holders.length; h++) if (holders[h]!.held < holders[h]!.target) waitingHolders.push(h);
+  if (w.pending.length === 0 && waitingHolders.length === 0) return;
   const still: number[] = [];
+  let k = 0;
+  const serveHoldersUntil = (sinceMs: number): void => {
+    while (k < waitingHolders.length && holders[waitingHolders[k]!]!.waitingSinceMs < sinceMs) {
+      w.cluster.topUp(waitingHolders[k]!, w.clock.now);
+      k++;
+    }
+  };
+  waitingHolders.sort((a, b) => holders[a]!.waitingSinceMs - holders[b]!.waitingSinceMs || a - b);
   for (const idx of w.pending) {
     const inst = w.instances[idx]!;
     if (inst.phase !== 'pending') continue;
+    serveHoldersUntil(inst.pendingSinceMs);
     if (!tryPlace(w, inst)) still.push(idx);
   }
+  serveHoldersUntil(Infinity);
   w.pending = still;
   if (still.length > 0) planNodes(w);
 }
@@ -187,7 +206,7 @@ export function onProbe(w: World, idx: number): void {
 }
 
 function probePasses(w: World, inst: WorldInstance): boolean {
-  if (inst.bad?.mode === 'failHealth') return false;
+  if (inst.bad?.mode === 'failHealth' || w.failingRevisions.has(inst.revision)) return false;
   const now = w.clock.now;
   for (const f of w.flaky) {
     if (now < f.untilMs && w.streams.health() < f.probability) return false;

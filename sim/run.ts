@@ -2,6 +2,8 @@
 // The driver wires the world's parts together and runs the event loop until the scenario's duration.
 import type { EngineEffect, FaultInjection } from '../engine/types.js';
 import type { Scenario } from '../scenario/types.js';
+import type { EngineState } from '../engine/state.js';
+import type { PoolUsage } from './cluster.js';
 import { Autoscaler } from './autoscaler.js';
 import { Ev } from './events.js';
 import {
@@ -53,6 +55,16 @@ export interface RunOptions {
   readonly onStats?: (stats: RunStats) => void;
   /** Test-only: plant a known engine bug (EngineOptions.faultInjection); absent in every real run. */
   readonly faultInjection?: FaultInjection;
+  /** Called after every engine step with the engine's new state and the pools (rehearsals watch this). */
+  readonly observe?: (view: StepView) => void;
+}
+
+/** What an observer sees after an engine step. */
+export interface StepView {
+  readonly atMs: number;
+  readonly engine: EngineState;
+  /** Per pool: GPUs held by the deployment, by other holders, free and down (computed on call). */
+  readonly pools: () => Record<string, PoolUsage>;
 }
 
 export interface RunStats {
@@ -85,7 +97,14 @@ export function runScenario(
       }),
   );
   const recorder = new Recorder(w);
-  w.onStep = (event) => recorder.onStep(event);
+  const observe = options.observe;
+  w.onStep =
+    observe === undefined
+      ? (event) => recorder.onStep(event)
+      : (event) => {
+          recorder.onStep(event);
+          observe({ atMs: w.clock.now, engine: w.engine, pools: () => poolUsage(w) });
+        };
   w.onEffect = (effect) => applyEffect(w, recorder, effect);
   w.onCountsChanged = () => recorder.countsChanged();
   w.arrivals = makeArrivals(scenario.traffic, parsed, w.streams.traffic, scenario.sampleIntervalMs);
@@ -106,6 +125,14 @@ export function runScenario(
   };
   options.onStats?.({ events: w.clock.popped, engineSteps: w.engineSteps });
   return { result, trace: w.traceLog };
+}
+
+function poolUsage(w: World): Record<string, PoolUsage> {
+  const out: Record<string, PoolUsage> = {};
+  w.cluster.pools.forEach((pool, p) => {
+    out[pool.config.name] = w.cluster.usage(p);
+  });
+  return out;
 }
 
 function traceOf(scenario: Scenario): ParsedTrace {

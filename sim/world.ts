@@ -52,6 +52,8 @@ export interface WorldInstance {
   passes: number;
   failures: number;
   reportedUnschedulable: boolean;
+  /** When it started waiting for GPUs (first come first served against other holders), or -1. */
+  pendingSinceMs: number;
   bad: BadVersion | null;
 }
 
@@ -80,6 +82,8 @@ export class World {
   pending: number[] = [];
   readonly badVersions: BadVersion[] = [];
   readonly flaky: { probability: number; untilMs: number }[] = [];
+  /** Revisions whose instances fail every health probe (a rehearsal's `health` fault). */
+  readonly failingRevisions = new Set<number>();
   readonly traceLog: TraceEntry[] | null;
   readonly markers: Marker[] = [];
   deploymentGpus = 0;

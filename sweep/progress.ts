@@ -15,21 +15,25 @@ export class Progress {
     private readonly out: NodeJS.WriteStream | null,
     private readonly total: number,
     alreadyDone: number,
+    /** What is counted, for the bar and the plain lines (a rehearsal counts branches). */
+    private readonly label: { readonly what: string; readonly unit: string } = {
+      what: 'sweep',
+      unit: 'runs',
+    },
   ) {
     this.done = alreadyDone;
     if (out?.isTTY === true) {
       this.bar = new cliProgress.SingleBar(
         {
           stream: out,
-          format:
-            'sweep [{bar}] {value}/{total} runs | {rate} runs/s | ETA {eta_formatted} | errors {errors}',
+          format: `${label.what} [{bar}] {value}/{total} ${label.unit} | {rate} ${label.unit}/s | ETA {eta_formatted} | errors {errors}`,
           hideCursor: true,
         },
         cliProgress.Presets.shades_classic,
       );
       this.bar.start(total, alreadyDone, { rate: '0.0', errors: 0 });
     } else if (out !== null && alreadyDone > 0) {
-      out.write(`sweep: resuming, ${alreadyDone}/${total} runs already done\n`);
+      out.write(`${label.what}: resuming, ${alreadyDone}/${total} ${label.unit} already done\n`);
     }
   }
 
@@ -49,7 +53,7 @@ export class Progress {
       const left = this.total - this.done;
       const etaS = Number(rate) > 0 ? Math.round(left / Number(rate)) : 0;
       this.out.write(
-        `sweep: ${this.done}/${this.total} runs, ${rate} runs/s, ETA ${etaS}s, errors ${this.errors}\n`,
+        `${this.label.what}: ${this.done}/${this.total} ${this.label.unit}, ${rate} ${this.label.unit}/s, ETA ${etaS}s, errors ${this.errors}\n`,
       );
     }
   }

@@ -46,11 +46,15 @@ function load(file: string): Scenario {
 describe('the export list', () => {
   it('is exactly the documented surface', () => {
     expect(Object.keys(api).sort()).toEqual([
+      'RehearsalBaselineError',
+      'RehearsalInputError',
       'checkExpectations',
       'formatScenarioIssue',
       'hpaDesiredReplicas',
       'loadScenarioFile',
       'loadScenarioText',
+      'plan',
+      'rehearse',
       'resolveRollingUpdate',
       'runScenario',
       'sweepScenario',
@@ -267,5 +271,17 @@ describe('hpaDesiredReplicas', () => {
     );
     expect(() => hpaDesiredReplicas({ ...base, ...m, tolerance: -0.1 })).toThrow(RangeError);
     expect(() => hpaDesiredReplicas({ ...base, ...m, nowMs: Number.NaN })).toThrow(/nowMs/);
+  });
+});
+
+describe('rehearse and plan', () => {
+  it('are the commands as functions: the same objects, deterministic', async () => {
+    const scenario = load('library/rehearse-clean-swap.yaml');
+    const first = await api.rehearse(scenario, { faults: ['abort'] });
+    const again = await api.rehearse(scenario, { faults: ['abort'] });
+    expect(JSON.stringify(first)).toBe(JSON.stringify(again));
+    expect(first.branches.length).toBe(first.steps.length);
+    expect(first.branches.every((b) => b.fault === 'abort')).toBe(true);
+    await expect(api.rehearse(scenario, { faults: [] })).rejects.toBeInstanceOf(api.RehearsalInputError);
   });
 });

@@ -34,7 +34,7 @@ describe('Cluster', () => {
     c.setHolderTarget(t, 8, 0);
     c.failNode(1);
     expect(c.usage(0)).toEqual({ deployment: 0, tenants: 0, free: 8, down: 8 });
-    expect(c.topUp(t)).toBe(0); // the tenant reschedules onto the surviving node
+    expect(c.topUp(t, 1000)).toBe(0); // the tenant reschedules onto the surviving node
     c.repairNode(1, 1000);
     expect(c.usage(0)).toEqual({ deployment: 0, tenants: 8, free: 8, down: 0 });
   });

@@ -610,6 +610,7 @@ function fitFault(f: FaultSpec, pool: PoolConfig, editModels: readonly string[],
     case 'capacitySqueeze':
       return { ...f, count: Math.min(f.count, gpus) };
     case 'flakyHealth':
+    case 'revisionFailsHealth':
       return f;
   }
 }

@@ -15,6 +15,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['sim'], // the discrete-event simulator and the one effect driver
   ['reports'], // charts, HTML, Markdown, JUnit
   ['sweep', 'conformance'], // seed sweeps; the Kubernetes vector runner
+  ['rehearse'], // rehearsals (every rollout state × fault) and the pre-flight plan
   ['api'], // the library API: the package entry point, the only public import
   ['cli'], // the command line
 ];

@@ -102,6 +102,8 @@ function faultSection(f: FaultSpec) {
       };
     case 'flakyHealth':
       return { kind: f.kind, probability: f.probability, for: durationText(f.forMs) };
+    case 'revisionFailsHealth':
+      throw new Error('scenarioToYaml: revisionFailsHealth is placed by rehearsals, not written to files');
   }
 }
 

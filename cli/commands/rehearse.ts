@@ -1,0 +1,286 @@
+// `rollsim rehearse SCENARIO`: every intermediate state of an edit's rollout × every fault kind, run
+// before the edit is applied. Exit 1 when a branch breaks an invariant, exceeds the scenario's `expect`
+// limits or does not restore the deployment; 2 on bad input.
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { writeRunReports } from '../../reports/write.js';
+import { writeFileAtomic } from '../../reports/atomic.js';
+import { evaluateExpectations } from '../../result/expect.js';
+import { loadScenarioFile } from '../../scenario/load.js';
+import { runScenario } from '../../sim/run.js';
+import { parseShard, type Shard } from '../../sweep/plan.js';
+import { defaultWorkers } from '../../sweep/run.js';
+import { branchScenario, runBranch } from '../../rehearse/branch.js';
+import { rehearsalHtml } from '../../rehearse/html.js';
+import { rehearsalJunit } from '../../rehearse/junit.js';
+import {
+  baselineOf,
+  branchTasks,
+  parseFaults,
+  rehearse,
+  RehearsalBaselineError,
+  RehearsalInputError,
+  RehearsalInterrupted,
+} from '../../rehearse/rehearse.js';
+import { FAULT_KINDS, type FaultKind, type Rehearsal } from '../../rehearse/types.js';
+import { formatDurationMs } from '../../reports/format.js';
+import { parsePath, parseSeed, single } from '../flags.js';
+import { checkOutputDir, displayPath, EXIT, printIssues, UsageError, type CliIo } from '../io.js';
+
+export const command = 'rehearse <scenario>';
+export const describe =
+  'Rehearse every failure of an edit before applying it: each rollout state × each fault kind';
+
+export interface RehearseCliOptions {
+  readonly scenario: string;
+  readonly edit: number | null;
+  readonly faults: readonly FaultKind[];
+  readonly seed: number | undefined;
+  readonly out: string | undefined;
+  readonly json: boolean;
+  readonly junit: string | undefined;
+  readonly branch: { readonly step: number; readonly fault: FaultKind } | null;
+  readonly workers: number;
+  readonly shard: Shard | null;
+}
+
+export function builder(y: Argv): Argv {
+  return y
+    .positional('scenario', { type: 'string', describe: 'Scenario file (YAML or JSON)' })
+    .option('edit', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Which edit (its index in result.json edits[]); default: the first that rolls out',
+    })
+    .option('faults', {
+      type: 'string',
+      requiresArg: true,
+      describe: `Fault kinds to place, comma-separated (default: ${FAULT_KINDS.join(',')})`,
+    })
+    .option('seed', { type: 'string', requiresArg: true, describe: "Random seed (default: the scenario's)" })
+    .option('out', {
+      type: 'string',
+      requiresArg: true,
+      describe:
+        'Folder for rehearsal.json, rehearsal.html and the branch log (default: out/<name>-rehearsal)',
+    })
+    .option('json', { type: 'boolean', default: false, describe: 'Print rehearsal.json to stdout' })
+    .option('junit', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Also write JUnit XML, one testcase per branch',
+    })
+    .option('branch', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Replay one branch STEP:FAULT and write its full run report to --out',
+    })
+    .option('workers', {
+      type: 'string',
+      requiresArg: true,
+      describe: `Worker threads (default: available cores, here ${defaultWorkers()})`,
+    })
+    .option('shard', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Run only shard I of N (0-based), e.g. 0/4',
+    })
+    .example(
+      '$0 rehearse library/rehearse-clean-swap.yaml',
+      'Every state × every fault; exit 1 if any branch fails',
+    )
+    .example(
+      '$0 rehearse x.yaml --faults health,abort --junit rehearsal.xml',
+      'Only health failures and aborts, as JUnit for CI',
+    )
+    .example('$0 rehearse x.yaml --branch 3:squeeze --out out/b', 'Replay one branch with its full report')
+    .check(check);
+}
+
+export function check(argv: Record<string, unknown>): true {
+  toRehearseOptions(argv);
+  return true;
+}
+
+function wholeNumber(value: unknown, flag: string, min: number, max: number): number | undefined {
+  const raw = single(value, flag);
+  if (raw === undefined) return undefined;
+  const text = (typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw : '').trim();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max)
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
+  return n;
+}
+
+function parseBranch(value: unknown): RehearseCliOptions['branch'] {
+  const raw = single(value, '--branch');
+  if (raw === undefined) return null;
+  const text = typeof raw === 'string' ? raw.trim() : '';
+  const m = /^(\d+):([A-Za-z]+)$/.exec(text);
+  if (m === null || !(FAULT_KINDS as readonly string[]).includes(m[2]!))
+    throw new UsageError(
+      `--branch must be STEP:FAULT with FAULT one of ${FAULT_KINDS.join(', ')}, e.g. 3:health; got "${text}"`,
+    );
+  return { step: Number(m[1]), fault: m[2] as FaultKind };
+}
+
+export function toRehearseOptions(argv: Record<string, unknown>): RehearseCliOptions {
+  const scenario = parsePath(argv.scenario, 'SCENARIO');
+  if (scenario === undefined) throw new UsageError('rehearse needs a SCENARIO file');
+  const faultsRaw = single(argv.faults, '--faults');
+  let faults: readonly FaultKind[] = FAULT_KINDS;
+  if (faultsRaw !== undefined) {
+    try {
+      faults = parseFaults(typeof faultsRaw === 'string' ? faultsRaw : '');
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  const shardRaw = single(argv.shard, '--shard');
+  let shard: Shard | null = null;
+  if (shardRaw !== undefined) {
+    const parsed = parseShard(typeof shardRaw === 'string' ? shardRaw : '');
+    if (!parsed.ok) throw new UsageError(parsed.message);
+    shard = parsed.value;
+  }
+  const json = single(argv.json, '--json') === true;
+  const branch = parseBranch(argv.branch);
+  if (branch !== null && (json || shard !== null))
+    throw new UsageError(
+      '--branch replays one branch and writes its run report; it does not take --json or --shard',
+    );
+  return {
+    scenario,
+    edit: wholeNumber(argv.edit, '--edit', 0, 100_000) ?? null,
+    faults,
+    seed: parseSeed(argv.seed),
+    out: parsePath(argv.out, '--out'),
+    json,
+    junit: parsePath(argv.junit, '--junit'),
+    branch,
+    workers: wholeNumber(argv.workers, '--workers', 1, 256) ?? defaultWorkers(),
+    shard,
+  };
+}
+
+export async function handler(options: RehearseCliOptions, io: CliIo): Promise<number> {
+  const loaded = loadScenarioFile(options.scenario, { cwd: io.cwd });
+  if (!loaded.ok) {
+    printIssues(io, loaded.issues);
+    return EXIT.badInput;
+  }
+  const scenario = loaded.scenario;
+  const seed = options.seed ?? scenario.seed;
+  try {
+    if (options.branch !== null) return await replayBranch(options, io, scenario, seed);
+    const outArg =
+      options.out ?? (options.json ? null : path.join('out', `${scenario.metadata.name}-rehearsal`));
+    const outDir = outArg === null ? null : path.resolve(io.cwd, outArg);
+    if (outDir !== null) checkOutputDir(outDir, '--out');
+    const junit = options.junit === undefined ? null : path.resolve(io.cwd, options.junit);
+    const rehearsal = await rehearse(scenario, {
+      edit: options.edit,
+      faults: options.faults,
+      seed,
+      scenarioFile: options.scenario,
+      workers: options.workers,
+      logDir: outDir,
+      shard: options.shard,
+      progress: options.json ? null : process.stderr,
+    });
+    const json = `${JSON.stringify(rehearsal, null, 2)}\n`;
+    if (outDir !== null) {
+      writeFileAtomic(path.join(outDir, 'rehearsal.json'), json);
+      writeFileAtomic(path.join(outDir, 'rehearsal.html'), rehearsalHtml(rehearsal));
+    }
+    if (junit !== null) writeFileAtomic(junit, rehearsalJunit(rehearsal, options.scenario));
+    if (options.json) io.stdout(json);
+    else io.stdout(summaryText(rehearsal, outDir === null ? null : displayPath(io, outDir)));
+    const failing = rehearsal.branches.filter((b) => !b.pass);
+    for (const b of failing) {
+      const step = rehearsal.steps[b.step];
+      io.stderr(
+        `rehearse: step ${b.step} (at ${formatDurationMs(step?.atMs ?? 0)}, ${step?.phase ?? ''}) × ${b.fault}: ${b.problems.join('; ')}\n  replay: ${b.replay}\n`,
+      );
+    }
+    return failing.length > 0 ? EXIT.failed : EXIT.ok;
+  } catch (error) {
+    if (error instanceof RehearsalInputError) {
+      io.stderr(`rollsim rehearse: ${error.message}\nnothing was run\n`);
+      return EXIT.badInput;
+    }
+    if (error instanceof RehearsalBaselineError) {
+      io.stderr(`rollsim rehearse: ${error.message}\n`);
+      return EXIT.failed;
+    }
+    if (error instanceof RehearsalInterrupted) {
+      io.stderr(`rehearse interrupted (${error.message}); run the same command again to resume\n`);
+      return 130;
+    }
+    throw error;
+  }
+}
+
+function summaryText(r: Rehearsal, outDir: string | null): string {
+  const width = Math.max(...r.faults.map((f) => f.length), 10);
+  const pad = (s: string) => s.padEnd(width + 2);
+  const lines = [
+    `Rehearsal of ${r.scenario}, edit ${r.edit} (rev${r.fromRevision} → rev${r.toRevision}), seed ${r.seed}: ${r.steps.length} states × ${r.faults.length} faults`,
+    '',
+    `${'step'.padEnd(26)}${r.faults.map(pad).join('')}`,
+  ];
+  const byKey = new Map(r.branches.map((b) => [`${b.step}:${b.fault}`, b]));
+  for (const s of r.steps) {
+    const cells = r.faults.map((f) => {
+      const b = byKey.get(`${s.index}:${f}`);
+      if (b === undefined) return pad('-');
+      const mark = b.pass ? 'ok' : 'FAIL';
+      const restore =
+        b.restoredMs !== null ? formatDurationMs(b.restoredMs) : b.recovered === 'new' ? 'done' : 'never';
+      return pad(`${mark} ${restore}`);
+    });
+    lines.push(`${`${s.index} ${formatDurationMs(s.atMs)} ${s.phase}`.padEnd(26)}${cells.join('')}`);
+  }
+  lines.push(
+    '',
+    `Cells: ok/FAIL and the time to restore rev${r.fromRevision} (done: the edit completed despite the fault).`,
+    `${r.summary.passed} of ${r.summary.branches} branches pass, ${r.summary.failed} fail${r.summary.missing > 0 ? `, ${r.summary.missing} not run (shard)` : ''}.`,
+  );
+  if (outDir !== null) lines.push(`Wrote ${outDir}/rehearsal.json and rehearsal.html`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function replayBranch(
+  options: RehearseCliOptions,
+  io: CliIo,
+  scenario: Parameters<typeof baselineOf>[0],
+  seed: number,
+): Promise<number> {
+  const branch = options.branch!;
+  const baseline = baselineOf(scenario, seed, options.edit);
+  const step = baseline.steps[branch.step];
+  if (step === undefined)
+    throw new RehearsalInputError(
+      `--branch ${branch.step}:${branch.fault}: the rollout has steps 0 to ${baseline.steps.length - 1}`,
+    );
+  const task = branchTasks(scenario, baseline, [branch.fault], seed, options.scenario).find(
+    (t) => t.step.index === branch.step,
+  )!;
+  const outArg =
+    options.out ?? path.join('out', `${scenario.metadata.name}-step${branch.step}-${branch.fault}`);
+  const outDir = path.resolve(io.cwd, outArg);
+  checkOutputDir(outDir, '--out');
+  const judged = runBranch(task);
+  const run = runScenario(branchScenario(task), { seed });
+  const result = { ...run.result, expectations: evaluateExpectations(scenario, run.result) };
+  await writeRunReports(outDir, result, {});
+  writeFileAtomic(path.join(outDir, 'branch.json'), `${JSON.stringify(judged, null, 2)}\n`);
+  io.stdout(
+    `Branch step ${branch.step} × ${branch.fault} (fault at ${formatDurationMs(judged.faultAtMs)}): ${judged.outcome}` +
+      `${judged.reason === null ? '' : ` (${judged.reason})`}, downtime ${formatDurationMs(judged.downtimeMs)}, ` +
+      `restored ${judged.restoredMs === null ? 'never' : `after ${formatDurationMs(judged.restoredMs)}`}\n` +
+      (judged.pass ? '' : `Fails: ${judged.problems.join('; ')}\n`) +
+      `Wrote ${displayPath(io, outDir)}/branch.json and the run report (result.json, report.html)\n`,
+  );
+  return judged.pass ? EXIT.ok : EXIT.failed;
+}

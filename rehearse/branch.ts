@@ -1,0 +1,189 @@
+// One branch of a rehearsal: the same scenario and seed with one fault placed at one state of the
+// rollout, run with every engine invariant checked at every step, judged against the prior revision.
+import { runScenario, type StepView } from '../sim/run.js';
+import type { Scenario, ScenarioEvent } from '../scenario/types.js';
+import type { RunResult } from '../result/result.js';
+import { availableOf } from './record.js';
+import type { BranchOutcome, BranchResult, FaultKind, RehearsalStep } from './types.js';
+
+/** Everything a worker needs to run one branch (plain data: it crosses a thread boundary). */
+export interface BranchTask {
+  readonly key: string;
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly edit: number;
+  readonly fromRevision: number;
+  readonly toRevision: number;
+  readonly priorReadyCount: number;
+  readonly step: RehearsalStep;
+  readonly fault: FaultKind;
+  readonly replay: string;
+}
+
+export function branchKey(step: number, fault: FaultKind): string {
+  return `${step}:${fault}`;
+}
+
+/** The fault strikes 1 ms after the state was reached: the state still holds, and every fact of that millisecond is in. */
+export function faultTimeMs(step: RehearsalStep): number {
+  return step.atMs + 1;
+}
+
+/** The scenario events that place `fault` at `atMs` (none for a squeeze when nothing is free). */
+export function faultEvents(
+  scenario: Scenario,
+  step: RehearsalStep,
+  fault: FaultKind,
+  toRevision: number,
+  atMs: number,
+): ScenarioEvent[] {
+  switch (fault) {
+    case 'health':
+      return [{ atMs, action: 'fault', fault: { kind: 'revisionFailsHealth', revision: toRevision } }];
+    case 'abort':
+      return [{ atMs, action: 'rollback' }];
+    case 'nodeLoss': {
+      const pool = mostUsedPool(scenario, step);
+      return [{ atMs, action: 'fault', fault: { kind: 'nodeFailure', pool, count: 1, repairMs: null } }];
+    }
+    case 'squeeze': {
+      const forMs = scenario.durationMs - atMs;
+      if (forMs <= 0) return [];
+      return Object.entries(step.pools)
+        .filter(([, p]) => p.free > 0)
+        .map(([pool, p]) => ({
+          atMs,
+          action: 'fault' as const,
+          fault: { kind: 'capacitySqueeze' as const, pool, count: p.free, forMs },
+        }));
+    }
+  }
+}
+
+/** The pool where the deployment holds the most GPUs at this state (ties: the first listed). */
+function mostUsedPool(scenario: Scenario, step: RehearsalStep): string {
+  let best = scenario.cluster.pools[0]!.name;
+  let most = -1;
+  for (const pool of scenario.cluster.pools) {
+    const held = step.pools[pool.name]?.deployment ?? 0;
+    if (held > most) {
+      best = pool.name;
+      most = held;
+    }
+  }
+  return best;
+}
+
+/** The scenario of a branch: the original events, then the fault's (so everything before it is identical). */
+export function branchScenario(task: Omit<BranchTask, 'key' | 'replay'>): Scenario {
+  const atMs = faultTimeMs(task.step);
+  const extra = faultEvents(task.scenario, task.step, task.fault, task.toRevision, atMs);
+  return { ...task.scenario, events: [...task.scenario.events, ...extra] };
+}
+
+interface Watch {
+  peak: Record<string, number>;
+  restoredAtMs: number | null;
+  recoveredNewAtMs: number | null;
+}
+
+export function runBranch(task: BranchTask): BranchResult {
+  const faultAtMs = faultTimeMs(task.step);
+  const scenario = branchScenario(task);
+  const watch: Watch = { peak: {}, restoredAtMs: null, recoveredNewAtMs: null };
+  for (const pool of scenario.cluster.pools) watch.peak[pool.name] = 0;
+  const observe = (view: StepView): void => {
+    for (const [name, u] of Object.entries(view.pools()))
+      if (u.deployment > (watch.peak[name] ?? 0)) watch.peak[name] = u.deployment;
+    if (view.atMs < faultAtMs) return;
+    const e = view.engine;
+    const settled = e.rollout.phase === 'steady' || e.rollout.actionIndex !== task.edit;
+    if (!settled) return;
+    if (
+      watch.restoredAtMs === null &&
+      e.revision === task.fromRevision &&
+      availableOf(e, task.fromRevision) >= task.priorReadyCount
+    )
+      watch.restoredAtMs = view.atMs;
+    if (
+      watch.recoveredNewAtMs === null &&
+      e.revision === task.toRevision &&
+      availableOf(e, task.toRevision) >= e.desired
+    )
+      watch.recoveredNewAtMs = view.atMs;
+  };
+  let result: RunResult;
+  try {
+    result = runScenario(scenario, { seed: task.seed, checkInvariants: true, observe }).result;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const invariant = message.startsWith('invariant breach');
+    return {
+      step: task.step.index,
+      fault: task.fault,
+      faultAtMs,
+      outcome: 'error',
+      reason: null,
+      restoredMs: null,
+      recovered: null,
+      downtimeMs: 0,
+      droppedPercent: 0,
+      peakGpus: watch.peak,
+      invariantsHeld: !invariant,
+      pass: false,
+      problems: [invariant ? message : `the run failed: ${message}`],
+      replay: task.replay,
+    };
+  }
+  return judge(task, result, watch, faultAtMs);
+}
+
+function judge(task: BranchTask, result: RunResult, watch: Watch, faultAtMs: number): BranchResult {
+  const entry = result.edits.find((e) => e.index === task.edit);
+  const outcome: BranchOutcome = entry?.outcome ?? 'unfinished';
+  const restoredMs =
+    outcome === 'rolledBack' && watch.restoredAtMs !== null ? watch.restoredAtMs - faultAtMs : null;
+  const recovered =
+    restoredMs !== null ? 'prior' : outcome === 'completed' && watch.recoveredNewAtMs !== null ? 'new' : null;
+  const problems: string[] = [];
+  const limits = task.scenario.expect;
+  const { downtimeMs, droppedPercent } = result.metrics;
+  if (limits?.maxDowntimeMs !== undefined && downtimeMs > limits.maxDowntimeMs)
+    problems.push(
+      `downtime ${seconds(downtimeMs)} exceeds expect.maxDowntime ${seconds(limits.maxDowntimeMs)}`,
+    );
+  if (limits?.maxDroppedPercent !== undefined && droppedPercent > limits.maxDroppedPercent)
+    problems.push(`dropped ${droppedPercent}% exceeds expect.maxDroppedPercent ${limits.maxDroppedPercent}%`);
+  if (recovered === null) {
+    const prior = `rev${task.fromRevision}`;
+    if (outcome === 'rolledBack')
+      problems.push(
+        `rolled back (${entry?.reason ?? 'no reason'}), but ${prior} never got back to ${task.priorReadyCount} ready instances`,
+      );
+    else if (outcome === 'completed')
+      problems.push(`completed, but rev${task.toRevision} never reached its desired instance count`);
+    else if (outcome === 'unfinished')
+      problems.push(`the edit had not ended when the run ended; ${prior} was not restored`);
+    else problems.push(`the edit was ${outcome}`);
+  }
+  return {
+    step: task.step.index,
+    fault: task.fault,
+    faultAtMs,
+    outcome,
+    reason: entry?.reason ?? null,
+    restoredMs,
+    recovered,
+    downtimeMs,
+    droppedPercent,
+    peakGpus: watch.peak,
+    invariantsHeld: true,
+    pass: problems.length === 0,
+    problems,
+    replay: task.replay,
+  };
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10}s`;
+}

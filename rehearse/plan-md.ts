@@ -1,0 +1,91 @@
+// plan.md: the pre-flight check as Markdown, ready to paste into a pull request.
+import { formatDurationMs } from '../reports/format.js';
+import type { Plan } from './preflight.js';
+
+const cellText = (text: string): string =>
+  text.replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+
+export function planMarkdown(p: Plan): string {
+  const lines: string[] = [];
+  const verdict = { feasible: '✅ feasible', atRisk: '⚠️ at risk', infeasible: '❌ infeasible' }[p.verdict];
+  lines.push(
+    `## Pre-flight plan: ${cellText(p.scenario)}, edit ${p.edit} (rev${p.fromRevision} → rev${p.toRevision})`,
+    '',
+  );
+  lines.push(`**Verdict: ${verdict}**`, '');
+  for (const r of p.reasons) lines.push(`- ${cellText(r)}`);
+  if (p.reasons.length > 0) lines.push('');
+  lines.push(
+    `**Point of no return:** ${p.pointOfNoReturn === null ? 'none — a rollback from every state restores the prior revision in time' : `step ${p.pointOfNoReturn.step} (at ${formatDurationMs(p.pointOfNoReturn.atMs)})`}`,
+    '',
+  );
+  lines.push(
+    `**Autoscaler ratchet:** ${
+      p.ratchet === null
+        ? 'none'
+        : `at ${formatDurationMs(p.ratchet.atMs)} the autoscaler wants ${p.ratchet.wantedInstances} instances (up to ${p.ratchet.peakWantedInstances}); the pools can hold ${p.ratchet.schedulableInstances}. Per instance: ${p.ratchet.perInstanceRps.before} → ${p.ratchet.perInstanceRps.after} req/s`
+    }`,
+    '',
+  );
+  lines.push('### GPUs at each state of the rollout (scenario seed ' + String(p.seed) + ')', '');
+  lines.push(
+    '| step | at | phase | instances | GPUs needed | GPUs held / free per pool | rollback needs | free + freed | rollback restores in |',
+  );
+  lines.push('|---|---|---|---|---|---|---|---|---|');
+  for (const s of p.steps) {
+    const inst = Object.entries(s.instances)
+      .map(([rev, c]) => `${rev} ${c.ready}r ${c.starting}s ${c.pending}p ${c.draining}d`)
+      .join(', ');
+    const pools = Object.entries(s.pools)
+      .map(([name, u]) => `${cellText(name)} ${u.deployment}/${u.free}`)
+      .join(', ');
+    const rb = s.rollback;
+    const restores =
+      rb.restoredMs === null
+        ? '**never**'
+        : `${formatDurationMs(rb.restoredMs)}${rb.withinDeadline ? '' : ' (**past deadline**)'}`;
+    lines.push(
+      `| ${s.index} | ${formatDurationMs(s.atMs)} | ${s.phase} | ${inst} | ${Object.entries(s.needsGpus)
+        .map(([t, n]) => `${n} ${cellText(t)}`)
+        .join(', ')} | ${pools} | ${rb.needsGpus} | ${rb.freeGpus} + ${rb.freedGpus} | ${restores} |`,
+    );
+  }
+  lines.push(
+    '',
+    `Rollback deadline: ${formatDurationMs(p.rollbackDeadlineMs)} (rollout.progressDeadline).`,
+    '',
+  );
+  if (p.capacityEvents.length > 0) {
+    lines.push('### What changes the free GPUs from the edit on', '');
+    for (const e of p.capacityEvents)
+      lines.push(`- ${formatDurationMs(e.atMs)}, ${cellText(e.pool)}: ${cellText(e.what)}`);
+    lines.push('');
+  }
+  lines.push(`### Over ${p.seeds} seeds`, '', '| outcome | runs | 95 % interval |', '|---|---|---|');
+  for (const [k, v] of Object.entries(p.outcomes))
+    lines.push(`| ${k} | ${v.count} | ${(v.low * 100).toFixed(1)}–${(v.high * 100).toFixed(1)} % |`);
+  lines.push(
+    '',
+    `Rollout duration: ${p.rolloutDurationMs === null ? 'no completed rollout' : `p50 ${formatDurationMs(p.rolloutDurationMs.p50)}, p95 ${formatDurationMs(p.rolloutDurationMs.p95)}`}`,
+    '',
+  );
+  lines.push(
+    `### Recommended rollout settings (downtime budget ${formatDurationMs(p.downtimeBudgetMs)})`,
+    '',
+  );
+  lines.push(
+    p.recommended === null
+      ? 'None of the candidates meets the budget.'
+      : `**maxSurge ${p.recommended.maxSurge}, maxUnavailable ${p.recommended.maxUnavailable}**`,
+    '',
+    `Rule: ${p.recommendation.rule}.`,
+    '',
+    '| maxSurge | maxUnavailable | completed | worst downtime | mean GPU-hours | meets budget |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const c of p.recommendation.candidates)
+    lines.push(
+      `| ${c.maxSurge} | ${c.maxUnavailable} | ${c.completed}/${c.runs} | ${formatDurationMs(c.maxDowntimeMs)} | ${c.meanGpuHours} | ${c.meetsBudget ? 'yes' : 'no'} |`,
+    );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,301 @@
+// `rollsim rehearse`: before applying an edit, run it once, then once more for every intermediate state
+// of its rollout × every fault kind, with the fault placed at that instant. Branches run on the sweep
+// worker pool with its progress bar; each finished branch is logged so a rehearsal resumes and shards.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tinypool } from 'tinypool';
+import { writeFileAtomic } from '../reports/atomic.js';
+import type { Scenario } from '../scenario/types.js';
+import type { Shard } from '../sweep/plan.js';
+import { Progress } from '../sweep/progress.js';
+import { branchKey, runBranch, type BranchTask } from './branch.js';
+import { recordRollout, type Baseline } from './record.js';
+import {
+  BranchLog,
+  logFileName,
+  readBranchLogs,
+  REHEARSAL_PLAN_FILE,
+  type RehearsalPlanFile,
+} from './store.js';
+import { FAULT_KINDS, FAULT_MEANING, type BranchResult, type FaultKind, type Rehearsal } from './types.js';
+
+export interface RehearseOptions {
+  /** Action index of the edit to rehearse (result.json `edits[].index`); default the first that rolls out. */
+  readonly edit?: number | null;
+  readonly faults?: readonly FaultKind[];
+  /** Default: the scenario's seed. */
+  readonly seed?: number;
+  /** The scenario file as the replay commands should name it (default the scenario's source path). */
+  readonly scenarioFile?: string;
+  /** Worker threads; 0 runs the branches in this thread (default 0). */
+  readonly workers?: number;
+  /** A folder for the branch log (resume, shards); null keeps everything in memory. */
+  readonly logDir?: string | null;
+  readonly shard?: Shard | null;
+  /** Where the progress bar goes (stderr); null for none. */
+  readonly progress?: NodeJS.WriteStream | null;
+}
+
+/** Bad input for a rehearsal: exit 2, the message says what to change. */
+export class RehearsalInputError extends Error {
+  override readonly name = 'RehearsalInputError';
+}
+
+/** The run without any fault breaks an invariant: exit 1. */
+export class RehearsalBaselineError extends Error {
+  override readonly name = 'RehearsalBaselineError';
+}
+
+export class RehearsalInterrupted extends Error {
+  override readonly name = 'RehearsalInterrupted';
+}
+
+/** Parses `--faults health,abort`; throws RehearsalInputError naming the allowed kinds. */
+export function parseFaults(text: string): FaultKind[] {
+  const parts = text.split(',').map((p) => p.trim());
+  const out: FaultKind[] = [];
+  for (const p of parts) {
+    if (!(FAULT_KINDS as readonly string[]).includes(p))
+      throw new RehearsalInputError(
+        `--faults: "${p}" is not a fault kind; use a comma-separated list of ${FAULT_KINDS.join(', ')}`,
+      );
+    if (!out.includes(p as FaultKind)) out.push(p as FaultKind);
+  }
+  return FAULT_KINDS.filter((k) => out.includes(k));
+}
+
+/** A shell word for a path or value (single-quoted unless it is plainly safe). */
+export function shellWord(text: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+export function replayCommand(
+  file: string,
+  scenario: string,
+  edit: number,
+  seed: number,
+  key: string,
+): string {
+  const [step, fault] = key.split(':');
+  return [
+    'rollsim rehearse',
+    shellWord(file),
+    `--edit ${edit} --seed ${seed} --branch ${key}`,
+    `--out ${shellWord(`out/${scenario}-step${step}-${fault}`)}`,
+  ].join(' ');
+}
+
+/** The branch tasks of a rehearsal, step-major in fault order. */
+export function branchTasks(
+  scenario: Scenario,
+  baseline: Baseline,
+  faults: readonly FaultKind[],
+  seed: number,
+  file: string,
+): BranchTask[] {
+  const tasks: BranchTask[] = [];
+  for (const step of baseline.steps) {
+    for (const fault of faults) {
+      const key = branchKey(step.index, fault);
+      tasks.push({
+        key,
+        scenario,
+        seed,
+        edit: baseline.edit,
+        fromRevision: baseline.fromRevision,
+        toRevision: baseline.toRevision,
+        priorReadyCount: baseline.priorReadyCount,
+        step,
+        fault,
+        replay: replayCommand(file, scenario.metadata.name, baseline.edit, seed, key),
+      });
+    }
+  }
+  return tasks;
+}
+
+/** Records the rollout; throws RehearsalInputError / RehearsalBaselineError. */
+export function baselineOf(scenario: Scenario, seed: number, edit: number | null): Baseline {
+  const recorded = recordRollout(scenario, seed, edit);
+  if (!recorded.ok) {
+    if (recorded.kind === 'badInput') throw new RehearsalInputError(recorded.message);
+    throw new RehearsalBaselineError(recorded.message);
+  }
+  return recorded.baseline;
+}
+
+/**
+ * Rehearses one edit of a loaded scenario and returns rehearsal.json as an object. The same scenario,
+ * seed, edit and faults always give the same object (no wall clock, every draw seeded).
+ */
+export async function rehearse(scenario: Scenario, options: RehearseOptions = {}): Promise<Rehearsal> {
+  const seed = options.seed ?? scenario.seed;
+  const faults = options.faults ?? FAULT_KINDS;
+  if (faults.length === 0) throw new RehearsalInputError('--faults: give at least one fault kind');
+  const baseline = baselineOf(scenario, seed, options.edit ?? null);
+  const file = options.scenarioFile ?? scenario.sourcePath;
+  const all = branchTasks(scenario, baseline, faults, seed, file);
+  const mine =
+    options.shard === null || options.shard === undefined
+      ? all
+      : all.filter((_, i) => i % options.shard!.count === options.shard!.index);
+  const logDir = options.logDir ?? null;
+  const done = new Map<string, BranchResult>();
+  if (logDir !== null) {
+    preparePlan(logDir, planFile(scenario, baseline, faults, seed));
+    for (const [k, v] of readBranchLogs(logDir)) done.set(k, v);
+  }
+  const todo = mine.filter((t) => !done.has(t.key));
+  const log =
+    logDir === null || todo.length === 0
+      ? null
+      : new BranchLog(join(logDir, logFileName(options.shard ?? null)));
+  try {
+    const ran = await runBranches(todo, options, mine.length - todo.length, (key, branch) => {
+      done.set(key, branch);
+      log?.append({ key, branch });
+    });
+    if (ran.interrupted) throw new RehearsalInterrupted(`${ran.count} more branches ran`);
+  } finally {
+    log?.close();
+  }
+  return assemble(scenario, baseline, faults, seed, all, done);
+}
+
+function planFile(
+  scenario: Scenario,
+  baseline: Baseline,
+  faults: readonly FaultKind[],
+  seed: number,
+): RehearsalPlanFile {
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+  return {
+    version: 1,
+    scenario: scenario.metadata.name,
+    scenarioSha256: sha(JSON.stringify({ ...scenario, sourcePath: '' })),
+    seed,
+    edit: baseline.edit,
+    faults,
+    steps: baseline.steps.length,
+    stepsSha256: sha(JSON.stringify(baseline.steps)),
+  };
+}
+
+function preparePlan(dir: string, plan: RehearsalPlanFile): void {
+  const path = join(dir, REHEARSAL_PLAN_FILE);
+  if (existsSync(path)) {
+    let existing: unknown;
+    try {
+      existing = JSON.parse(readFileSync(path, 'utf8'));
+    } catch {
+      throw new RehearsalInputError(`${path}: not a rehearsal plan; use another --out or delete it`);
+    }
+    if (JSON.stringify(existing) !== JSON.stringify(plan))
+      throw new RehearsalInputError(
+        `${path}: this folder holds a different rehearsal (scenario, seed, --edit or --faults differ); use another --out or delete it`,
+      );
+    return;
+  }
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(path, `${JSON.stringify(plan, null, 2)}\n`);
+}
+
+async function runBranches(
+  todo: readonly BranchTask[],
+  options: RehearseOptions,
+  alreadyDone: number,
+  onDone: (key: string, branch: BranchResult) => void,
+): Promise<{ count: number; interrupted: boolean }> {
+  if (todo.length === 0) return { count: 0, interrupted: false };
+  const progress = new Progress(options.progress ?? null, alreadyDone + todo.length, alreadyDone, {
+    what: 'rehearse',
+    unit: 'branches',
+  });
+  const workers = Math.min(options.workers ?? 0, todo.length);
+  if (workers === 0) {
+    try {
+      for (const task of todo) {
+        const branch = runBranch(task);
+        onDone(task.key, branch);
+        progress.tick(branch.outcome === 'error');
+      }
+    } finally {
+      progress.stop();
+    }
+    return { count: todo.length, interrupted: false };
+  }
+  const fromSource = import.meta.url.endsWith('.ts');
+  const pool = new Tinypool({
+    filename: new URL(fromSource ? './worker-tsx.mjs' : './worker.js', import.meta.url).href,
+    minThreads: workers,
+    maxThreads: workers,
+  });
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let count = 0;
+  let next = 0;
+  const worker = async () => {
+    while (!interrupted && next < todo.length) {
+      const task = todo[next++];
+      if (task === undefined) break;
+      const { key, branch } = (await pool.run(task)) as { key: string; branch: BranchResult };
+      if (interrupted) break;
+      onDone(key, branch);
+      count++;
+      progress.tick(branch.outcome === 'error');
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: workers }, worker));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    progress.stop();
+    await pool.destroy();
+  }
+  return { count, interrupted };
+}
+
+function assemble(
+  scenario: Scenario,
+  baseline: Baseline,
+  faults: readonly FaultKind[],
+  seed: number,
+  all: readonly BranchTask[],
+  done: ReadonlyMap<string, BranchResult>,
+): Rehearsal {
+  const branches = all.flatMap((t) => {
+    const b = done.get(t.key);
+    return b === undefined ? [] : [b];
+  });
+  const passed = branches.filter((b) => b.pass).length;
+  const faultMeaning: Record<string, string> = {};
+  for (const f of faults) faultMeaning[f] = FAULT_MEANING[f];
+  return {
+    scenario: scenario.metadata.name,
+    edit: baseline.edit,
+    seed,
+    fromRevision: baseline.fromRevision,
+    toRevision: baseline.toRevision,
+    priorReadyCount: baseline.priorReadyCount,
+    faults,
+    faultMeaning,
+    limits: {
+      maxDowntimeMs: scenario.expect?.maxDowntimeMs ?? null,
+      maxDroppedPercent: scenario.expect?.maxDroppedPercent ?? null,
+    },
+    steps: baseline.steps,
+    branches,
+    summary: {
+      branches: all.length,
+      passed,
+      failed: branches.length - passed,
+      missing: all.length - branches.length,
+    },
+  };
+}

@@ -1,0 +1,268 @@
+// Proves `rollsim rehearse` and `rollsim plan`: the branches replay the scenario exactly up to the fault,
+// the same inputs give byte-identical JSON (in this thread and on the worker pool), the library's
+// rehearsal scenarios give the verdicts they describe, and bad input exits 2 with nothing run.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../cli/cli.js';
+import { loadScenarioFile } from '../scenario/load.js';
+import type { Scenario } from '../scenario/types.js';
+import { runScenario } from '../sim/run.js';
+import { branchScenario, faultEvents, faultTimeMs } from '../rehearse/branch.js';
+import { branchTasks, baselineOf, rehearse } from '../rehearse/rehearse.js';
+import { plan } from '../rehearse/preflight.js';
+import { rehearsalHtml } from '../rehearse/html.js';
+import type { Rehearsal } from '../rehearse/types.js';
+
+const ROOT = path.join(import.meta.dirname, '..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rollsim-rehearse-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function load(name: string): Scenario {
+  const loaded = loadScenarioFile(path.join(ROOT, 'library', `${name}.yaml`), { cwd: ROOT });
+  if (!loaded.ok) throw new Error(`cannot load ${name}`);
+  return loaded.scenario;
+}
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    cwd: ROOT,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('rehearse: branches', () => {
+  it('runs each branch identically to the scenario up to the fault', () => {
+    const scenario = load('rehearse-point-of-no-return');
+    const baseline = baselineOf(scenario, scenario.seed, null);
+    const plain = runScenario(scenario, { trace: true }).trace!;
+    const tasks = branchTasks(
+      scenario,
+      baseline,
+      ['health', 'nodeLoss', 'squeeze', 'abort'],
+      scenario.seed,
+      'x',
+    );
+    // Step 2: v1 draining; a squeeze finds nothing free there, so it places no event and changes nothing.
+    for (const task of tasks.filter((t) => t.step.index === 2)) {
+      const at = faultTimeMs(task.step);
+      const placed = faultEvents(scenario, task.step, task.fault, task.toRevision, at);
+      const branch = runScenario(branchScenario(task), { trace: true }).trace!;
+      const before = (t: typeof plain) => JSON.stringify(t.filter((e) => e.tMs < at));
+      expect(before(branch), task.key).toBe(before(plain));
+      const after = (t: typeof plain) => JSON.stringify(t.filter((e) => e.tMs >= at));
+      if (placed.length > 0) expect(after(branch), task.key).not.toBe(after(plain));
+      else expect([task.fault, after(branch)]).toEqual(['squeeze', after(plain)]);
+    }
+  });
+
+  it('gives byte-identical JSON for the same inputs, in this thread and on the worker pool', async () => {
+    const scenario = load('rehearse-point-of-no-return');
+    const a = JSON.stringify(await rehearse(scenario, { workers: 0 }));
+    const b = JSON.stringify(await rehearse(scenario, { workers: 0 }));
+    const pooled = JSON.stringify(await rehearse(scenario, { workers: 2 }));
+    expect(b).toBe(a);
+    expect(pooled).toBe(a);
+    const other = JSON.stringify(await rehearse(scenario, { workers: 0, seed: scenario.seed + 1 }));
+    expect(other).not.toBe(a);
+  }, 60_000);
+
+  it('records the distinct states of the rollout, each once, in time order', () => {
+    const scenario = load('rehearse-point-of-no-return');
+    const { steps, fromRevision, toRevision, priorReadyCount } = baselineOf(scenario, scenario.seed, null);
+    expect([fromRevision, toRevision, priorReadyCount]).toEqual([1, 2, 2]);
+    expect(steps[0]!.atMs).toBe(10 * 60_000); // the edit's request
+    for (let i = 1; i < steps.length; i++) {
+      expect(steps[i]!.atMs).toBeGreaterThan(steps[i - 1]!.atMs);
+      if (steps[i]!.phase !== 'monitoring')
+        expect(JSON.stringify(steps[i]!.instances)).not.toBe(JSON.stringify(steps[i - 1]!.instances));
+    }
+    expect(steps.at(-1)!.phase).toBe('monitoring');
+  });
+});
+
+describe('rehearse: the library', () => {
+  it('a healthy edit: every branch restores the deployment with every invariant held, exit 0', async () => {
+    const out = path.join(tmp, 'clean');
+    const junit = path.join(tmp, 'clean.xml');
+    const r = await cli([
+      'rehearse',
+      'library/rehearse-clean-swap.yaml',
+      '--out',
+      out,
+      '--workers',
+      '1',
+      '--junit',
+      junit,
+    ]);
+    expect(r.stderr).not.toContain('FAIL');
+    expect(r.code).toBe(0);
+    const rehearsal = JSON.parse(fs.readFileSync(path.join(out, 'rehearsal.json'), 'utf8')) as Rehearsal;
+    expect(rehearsal.branches).toHaveLength(rehearsal.steps.length * 4);
+    for (const b of rehearsal.branches) {
+      expect(b.invariantsHeld).toBe(true);
+      expect(b.pass).toBe(true);
+      expect(b.recovered).not.toBeNull();
+    }
+    expect(rehearsal.branches.filter((b) => b.fault === 'abort').every((b) => b.recovered === 'prior')).toBe(
+      true,
+    );
+    const html = fs.readFileSync(path.join(out, 'rehearsal.html'), 'utf8');
+    expect(html).toContain('--branch 3:squeeze');
+    expect((fs.readFileSync(junit, 'utf8').match(/<testcase /g) ?? []).length).toBe(
+      rehearsal.branches.length,
+    );
+  }, 60_000);
+
+  it('a point of no return: rehearse exits 1 naming the step, plan reports it', async () => {
+    const r = await cli([
+      'rehearse',
+      'library/rehearse-point-of-no-return.yaml',
+      '--faults',
+      'abort',
+      '--json',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('step 1 (at 10m 53s, rolling) × abort');
+    const rehearsal = JSON.parse(r.stdout) as Rehearsal;
+    expect(rehearsal.branches.map((b) => b.pass)).toEqual([true, false, false, false, false, false]);
+    const p = await plan(load('rehearse-point-of-no-return'), { seeds: 2 });
+    expect(p.pointOfNoReturn).toEqual({ step: 1, atMs: rehearsal.steps[1]!.atMs });
+    expect(p.verdict).toBe('atRisk');
+  }, 60_000);
+
+  it('a rollback that would cause downtime: exit 1, the health branches after v1 is gone', async () => {
+    const r = await cli([
+      'rehearse',
+      'library/rehearse-rollback-downtime.yaml',
+      '--faults',
+      'health,abort',
+      '--json',
+    ]);
+    expect(r.code).toBe(1);
+    const rehearsal = JSON.parse(r.stdout) as Rehearsal;
+    const failing = rehearsal.branches.filter((b) => !b.pass);
+    expect(failing.length).toBeGreaterThan(0);
+    expect(failing.every((b) => b.fault === 'health' && b.downtimeMs > 0)).toBe(true);
+    expect(r.stderr).toMatch(/× health: downtime .* exceeds expect\.maxDowntime 0s/);
+  }, 60_000);
+
+  it('a ratchet: plan reports when the autoscaler wants more instances than the pool holds', async () => {
+    const out = path.join(tmp, 'ratchet');
+    const r = await cli([
+      'plan',
+      'library/rehearse-ratchet.yaml',
+      '--seeds',
+      '2',
+      '--workers',
+      '1',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(1);
+    const p = JSON.parse(fs.readFileSync(path.join(out, 'plan.json'), 'utf8')) as Awaited<
+      ReturnType<typeof plan>
+    >;
+    expect(p.ratchet).toMatchObject({ wantedInstances: 5, schedulableInstances: 4 });
+    expect(p.ratchet!.perInstanceRps.after).toBeCloseTo(p.ratchet!.perInstanceRps.before / 2, 2);
+    expect(fs.readFileSync(path.join(out, 'plan.md'), 'utf8')).toContain('**Autoscaler ratchet:** at ');
+    expect(p.outcomes['completed']).toMatchObject({ count: 0 });
+  }, 60_000);
+});
+
+describe('plan: a feasible edit', () => {
+  it('exits 0 with no point of no return, no ratchet and a recommendation meeting the budget, deterministically', async () => {
+    const r = await cli([
+      'plan',
+      'library/rehearse-clean-swap.yaml',
+      '--seeds',
+      '2',
+      '--workers',
+      '1',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const p = JSON.parse(r.stdout) as Awaited<ReturnType<typeof plan>>;
+    expect(p).toMatchObject({ verdict: 'feasible', pointOfNoReturn: null, ratchet: null, reasons: [] });
+    expect(p.outcomes['completed']).toMatchObject({ count: 2, high: 1 });
+    const chosen = p.recommendation.candidates.find(
+      (c) => c.maxSurge === p.recommended?.maxSurge && c.maxUnavailable === p.recommended.maxUnavailable,
+    );
+    expect(chosen?.meetsBudget).toBe(true);
+    for (const c of p.recommendation.candidates.filter((x) => x.meetsBudget))
+      expect(c.meanGpuHours).toBeGreaterThanOrEqual(chosen!.meanGpuHours);
+    expect(p.steps.every((s) => s.rollback.withinDeadline)).toBe(true);
+    // Deterministic: the same inputs in this thread give the pooled command's plan.json byte for byte.
+    const again = await plan(load('rehearse-clean-swap'), { seeds: 2, workers: 0 });
+    expect(`${JSON.stringify(again, null, 2)}\n`).toBe(r.stdout);
+  }, 60_000);
+});
+
+describe('rehearse and plan: bad input', () => {
+  it.each([
+    [['rehearse', 'library/rehearse-clean-swap.yaml', '--faults', 'meteor'], /"meteor" is not a fault kind/],
+    [
+      ['rehearse', 'library/rehearse-clean-swap.yaml', '--edit', '7'],
+      /action 7 \(--edit 7\) rolls out instances/,
+    ],
+    [['rehearse', 'library/reject-unknown-model.yaml'], /no edit in the scenario rolls out/],
+    [['rehearse', 'library/rehearse-clean-swap.yaml', '--branch', '99:health'], /the rollout has steps 0 to/],
+    [['rehearse', 'no-such-file.yaml'], /no-such-file\.yaml/],
+    [['plan', 'library/rehearse-clean-swap.yaml', '--seeds', '0'], /--seeds must be a whole number from 1/],
+    [['plan', 'library/rehearse-clean-swap.yaml', '--budget', 'soon'], /--budget must be a duration/],
+  ])('%j exits 2', async (args, message) => {
+    const r = await cli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
+
+describe('rehearse: shards and resume', () => {
+  it('shards share a folder, a killed run resumes, and the joined rehearsal equals a whole one', async () => {
+    const scenario = load('rehearse-point-of-no-return');
+    const faults = ['abort', 'squeeze'] as const;
+    const dir = path.join(tmp, 'shards');
+    const first = await rehearse(scenario, { faults, logDir: dir, shard: { index: 0, count: 2 } });
+    expect(first.summary.missing).toBe(first.summary.branches / 2);
+    expect(first.branches.map((b) => b.fault)).toEqual(first.branches.map(() => 'abort')); // every other branch
+    // A kill mid-write leaves half a line: it is cut off and that branch runs again.
+    const log0 = path.join(dir, 'branches.0-of-2.ndjson');
+    fs.appendFileSync(log0, '{"key":"5:squeeze","bra');
+    const joined = await rehearse(scenario, { faults, logDir: dir, shard: { index: 1, count: 2 } });
+    expect(joined.summary.missing).toBe(0);
+    expect(fs.readFileSync(log0, 'utf8').endsWith('\n')).toBe(true);
+    const sizes = () => fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).size);
+    const before = sizes();
+    const resumed = await rehearse(scenario, { faults, logDir: dir });
+    expect(sizes()).toEqual(before); // nothing left to run, nothing appended
+    const whole = await rehearse(scenario, { faults });
+    expect(JSON.stringify(resumed)).toBe(JSON.stringify(whole));
+    expect(JSON.stringify(joined)).toBe(JSON.stringify(whole));
+    await expect(rehearse(scenario, { faults: ['abort'], logDir: dir })).rejects.toThrow(
+      /this folder holds a different rehearsal/,
+    );
+  }, 60_000);
+});
+
+describe('rehearsal.html', () => {
+  it('escapes every value and gives each cell its replay command', async () => {
+    const scenario = load('rehearse-point-of-no-return');
+    const r = await rehearse(scenario, {
+      faults: ['abort'],
+      scenarioFile: 'x/<script>alert(1)</script>.yaml',
+    });
+    const html = rehearsalHtml(r);
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect((html.match(/<details><summary>replay<\/summary>/g) ?? []).length).toBe(2 * r.branches.length);
+    expect(r.branches[0]!.replay).toBe(
+      "rollsim rehearse 'x/<script>alert(1)</script>.yaml' --edit 0 --seed 11 --branch 0:abort --out out/rehearse-point-of-no-return-step0-abort",
+    );
+  });
+});
