@@ -7,11 +7,14 @@ import { EventQueue } from '../sim/kernel.js';
 import { runScenario } from '../sim/run.js';
 import { Serving, type InstancePerf } from '../sim/serving.js';
 
-const perf = (slots: number, serviceMsMean = 1000): InstancePerf => ({
+/** A fixed-batch instance whose batches take `serviceMs` whatever their size (sharedFraction 1). */
+const perf = (slots: number, serviceMs = 1000): InstancePerf => ({
   slots,
-  serviceMsMean,
-  decodeTokPerSec: 0,
-  prefillTokPerSec: 0,
+  capacityRps: (slots * 1000) / serviceMs,
+  serving: {
+    kind: 'batch',
+    perf: { kind: 'batch', singleMs: serviceMs, sharedFraction: 1, maxBatch: slots },
+  },
 });
 
 function setup(async: boolean, timeoutMs = 5000) {
