@@ -4,12 +4,13 @@ import yargs, { type Argv } from 'yargs';
 import * as check from './commands/check.js';
 import * as conformance from './commands/conformance.js';
 import * as merge from './commands/merge.js';
+import * as perf from './commands/perf.js';
 import * as run from './commands/run.js';
 import * as sweep from './commands/sweep.js';
 import * as validate from './commands/validate.js';
 import { EXIT, packageVersion, processIo, UsageError, type CliIo } from './io.js';
 
-const COMMANDS = ['run', 'validate', 'check', 'sweep', 'merge', 'conformance'] as const;
+const COMMANDS = ['run', 'validate', 'check', 'sweep', 'merge', 'conformance', 'perf'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 function parser(): Argv {
@@ -24,6 +25,7 @@ function parser(): Argv {
     .command(sweep.command, sweep.describe, sweep.builder)
     .command(merge.command, merge.describe, merge.builder)
     .command(conformance.command, conformance.describe, conformance.builder)
+    .command(perf.command, perf.describe, perf.builder)
     .demandCommand(1, 'Say which command to run.')
     .recommendCommands()
     .strict()
@@ -52,6 +54,8 @@ function dispatch(name: CommandName, argv: Record<string, unknown>, io: CliIo): 
       return merge.handler(merge.toMergeOptions(argv), io);
     case 'conformance':
       return conformance.handler(conformance.toConformanceOptions(argv), io);
+    case 'perf':
+      return perf.handler(perf.toPerfOptions(argv), io);
   }
 }
 
