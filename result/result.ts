@@ -54,6 +54,8 @@ export interface TimelineSample {
   >;
   readonly p50Ms: number;
   readonly p95Ms: number;
+  /** p95 time to first token of the token-aware requests served in the interval; null when none (absent in older results). */
+  readonly ttftP95Ms?: number | null;
   readonly queue: number;
 }
 

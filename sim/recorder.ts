@@ -18,7 +18,10 @@ interface Tracker {
   totalMs: number;
 }
 
-type Snapshot = Omit<TimelineSample, 'offeredRps' | 'servedRps' | 'droppedRps' | 'p50Ms' | 'p95Ms'>;
+type Snapshot = Omit<
+  TimelineSample,
+  'offeredRps' | 'servedRps' | 'droppedRps' | 'p50Ms' | 'p95Ms' | 'ttftP95Ms'
+>;
 
 export class Recorder {
   readonly timeline: TimelineSample[] = [];
@@ -173,6 +176,7 @@ export class Recorder {
         pools: snap.pools,
         p50Ms: round3(win.latency.quantile(0.5)),
         p95Ms: round3(win.latency.quantile(0.95)),
+        ttftP95Ms: win.ttft.total > 0 ? round3(win.ttft.quantile(0.95)) : null,
         queue: snap.queue,
       });
     }
@@ -180,6 +184,7 @@ export class Recorder {
     w.serving.window.served = 0;
     w.serving.window.failed = 0;
     w.serving.window.latency.reset();
+    w.serving.window.ttft.reset();
     this.snapshot = open ? this.takeSnapshot() : null;
   }
 

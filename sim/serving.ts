@@ -51,6 +51,7 @@ export class WindowCounts {
   served = 0;
   failed = 0;
   readonly latency = new LatencyHistogram();
+  readonly ttft = new LatencyHistogram();
 }
 
 export class Serving {
@@ -283,7 +284,9 @@ export class Serving {
     const out = this.outTok[r]!;
     if (out > 0) {
       const first = this.firstAt[r]!;
-      m.ttft.add(first - this.arrival[r]!);
+      const ttftBucket = bucketOfLatency(first - this.arrival[r]!);
+      m.ttft.addBucket(ttftBucket);
+      this.window.ttft.addBucket(ttftBucket);
       if (out > 1) m.itl.add((atMs - first) / (out - 1));
     }
     this.window.served++;
