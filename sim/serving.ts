@@ -64,10 +64,19 @@ export class Serving {
   private bucketOf = new Int32Array(16);
   private bPrev = new Int32Array(16);
   private bNext = new Int32Array(16);
-  /** The instance's pending kernel event: its time and a token (stale events carry an older one). */
+  /**
+   * Instances with a batch event ahead, in a min-heap by its exact time (evAt), so one kernel event (at the
+   * ceiling of the earliest) serves them all: no stale per-instance events, and events of one
+   * millisecond coalesce.
+   */
   private evAt = new Float64Array(16);
-  private evToken = new Int32Array(16);
-  private evPending = new Uint8Array(16);
+  private heapPos = new Int32Array(16).fill(-1);
+  private evHeap = new Int32Array(16);
+  private evCount = 0;
+  private kernelAt = -1;
+  private kernelToken = 0;
+  /** Inside the sweep of due instances: the kernel event is armed once at its end. */
+  private sweeping = false;
   private tokenBatch: (TokenBatch | null)[] = [];
   private fixedBatch: (FixedBatch | null)[] = [];
   private typicalInput = new Float64Array(16);
@@ -133,8 +142,7 @@ export class Serving {
     this.draining[i] = 0;
     this.capRps[i] = perf.capacityRps;
     this.bucketOf[i] = -1;
-    this.evPending[i] = 0;
-    this.evToken[i] = 0;
+    this.heapPos[i] = -1;
     const m = perf.serving;
     this.tokenBatch[i] = m.kind === 'llm' ? new TokenBatch(m.perf) : null;
     this.fixedBatch[i] = m.kind === 'batch' ? new FixedBatch(m.perf) : null;
@@ -175,6 +183,7 @@ export class Serving {
   /** Stops routing to it; returns true when it has nothing in flight (it can terminate now). */
   startDrain(i: number): boolean {
     this.advanceInstance(i);
+    this.reschedule(i);
     this.setRoutable(i, false);
     this.draining[i] = 1;
     if (this.freed) this.dispatch();
@@ -214,12 +223,19 @@ export class Serving {
     this.touch();
   }
 
-  /** An instance's batch event (first tokens, completions); stale ones are ignored. */
-  complete(i: number, token: number): void {
-    if (this.evPending[i] !== 1 || this.evToken[i] !== token) return;
-    this.evPending[i] = 0;
-    this.advanceInstance(i);
-    this.reschedule(i);
+  /** The batch events due by now, on every instance (first tokens, completions); stale calls are ignored. */
+  complete(_unused: number, token: number): void {
+    if (token !== this.kernelToken || this.kernelAt < 0) return;
+    this.kernelAt = -1;
+    const now = this.clock.now;
+    this.sweeping = true;
+    while (this.evCount > 0 && this.evAt[this.evHeap[0]!]! <= now) {
+      const i = this.evHeap[0]!;
+      this.advanceInstance(i);
+      this.reschedule(i);
+    }
+    this.sweeping = false;
+    this.armKernel();
     if (this.freed) this.dispatch();
     this.touch();
   }
@@ -247,30 +263,92 @@ export class Serving {
   }
 
   private abortInstance(i: number): number[] {
-    this.evPending[i] = 0;
-    this.evToken[i]!++;
+    if (this.heapPos[i]! >= 0) this.heapRemove(i);
     const t = this.tokenBatch[i];
     if (t) return t.abortAll();
     return this.fixedBatch[i]?.abortAll() ?? [];
   }
 
-  /** Keeps one kernel event at the ceiling of the batch's next event. */
+  /** Puts the instance's next batch event in the heap (or takes it out when idle). */
   private reschedule(i: number): void {
     const t = this.tokenBatch[i];
     const next = t ? t.nextEventMs() : (this.fixedBatch[i]?.nextEventMs() ?? Infinity);
+    const pos = this.heapPos[i]!;
     if (!Number.isFinite(next)) {
-      if (this.evPending[i] === 1) {
-        this.evPending[i] = 0;
-        this.evToken[i]!++;
-      }
-      return;
+      if (pos >= 0) this.heapRemove(i);
+    } else if (pos < 0) {
+      this.evAt[i] = next;
+      const at = this.evCount++;
+      if (at === this.evHeap.length) this.evHeap = growInt32(this.evHeap, at * 2);
+      this.evHeap[at] = i;
+      this.heapPos[i] = at;
+      this.siftUp(at);
+    } else {
+      const old = this.evAt[i]!;
+      this.evAt[i] = next;
+      if (next < old) this.siftUp(pos);
+      else if (next > old) this.siftDown(pos);
     }
-    const at = Math.max(this.clock.now, Math.ceil(next));
-    if (this.evPending[i] === 1 && this.evAt[i] === at) return;
-    const token = ++this.evToken[i]!;
-    this.evPending[i] = 1;
-    this.evAt[i] = at;
-    this.clock.push(at, PRIORITY_COMPLETE, EV_COMPLETE, i, token);
+    this.armKernel();
+  }
+
+  /** One kernel event at the ceiling of the earliest batch event (an earlier pending one just re-arms). */
+  private armKernel(): void {
+    if (this.evCount === 0 || this.sweeping) return;
+    const at = Math.max(this.clock.now, Math.ceil(this.evAt[this.evHeap[0]!]!));
+    if (this.kernelAt >= 0 && this.kernelAt <= at) return;
+    this.kernelAt = at;
+    this.clock.push(at, PRIORITY_COMPLETE, EV_COMPLETE, 0, ++this.kernelToken);
+  }
+
+  private heapLess(a: number, b: number): boolean {
+    const x = this.evAt[a]!;
+    const y = this.evAt[b]!;
+    return x < y || (x === y && a < b);
+  }
+
+  private siftUp(pos: number): void {
+    const h = this.evHeap;
+    const i = h[pos]!;
+    while (pos > 0) {
+      const parent = (pos - 1) >> 1;
+      const p = h[parent]!;
+      if (!this.heapLess(i, p)) break;
+      h[pos] = p;
+      this.heapPos[p] = pos;
+      pos = parent;
+    }
+    h[pos] = i;
+    this.heapPos[i] = pos;
+  }
+
+  private siftDown(pos: number): void {
+    const h = this.evHeap;
+    const n = this.evCount;
+    const i = h[pos]!;
+    for (;;) {
+      const l = 2 * pos + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && this.heapLess(h[r]!, h[l]!) ? r : l;
+      if (!this.heapLess(h[c]!, i)) break;
+      h[pos] = h[c]!;
+      this.heapPos[h[pos]!] = pos;
+      pos = c;
+    }
+    h[pos] = i;
+    this.heapPos[i] = pos;
+  }
+
+  private heapRemove(i: number): void {
+    const pos = this.heapPos[i]!;
+    this.heapPos[i] = -1;
+    const last = this.evHeap[--this.evCount]!;
+    if (last === i) return;
+    this.evHeap[pos] = last;
+    this.heapPos[last] = pos;
+    this.siftUp(pos);
+    this.siftDown(this.heapPos[last]!);
   }
 
   /** A request ends inside instance `reqInst[r]` at `atMs` (≤ now). */
@@ -468,10 +546,11 @@ export class Serving {
     };
     this.routable = grow8(this.routable);
     this.draining = grow8(this.draining);
-    this.evPending = grow8(this.evPending);
     this.capRps = growFloat64(this.capRps, cap);
     this.evAt = growFloat64(this.evAt, cap);
-    this.evToken = growInt32(this.evToken, cap);
+    const pos = new Int32Array(cap).fill(-1);
+    pos.set(this.heapPos);
+    this.heapPos = pos;
     this.typicalInput = growFloat64(this.typicalInput, cap);
     this.typicalOutput = growFloat64(this.typicalOutput, cap);
     this.bucketOf = growInt32(this.bucketOf, cap);
