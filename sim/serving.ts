@@ -348,7 +348,7 @@ export class Serving {
     this.evHeap[pos] = last;
     this.heapPos[last] = pos;
     this.siftUp(pos);
-    this.siftDown(this.heapPos[last]!);
+    this.siftDown(this.heapPos[last]);
   }
 
   /** A request ends inside instance `reqInst[r]` at `atMs` (≤ now). */
@@ -398,7 +398,7 @@ export class Serving {
       const row = this.row[r]!;
       const fromTrace = row >= 0 && this.opts.outputTokens !== null;
       const input = fromTrace && this.opts.inputTokens ? this.opts.inputTokens[row]! : this.typicalInput[i]!;
-      const output = fromTrace ? this.opts.outputTokens![row]! : this.typicalOutput[i]! * this.work[r]!;
+      const output = fromTrace ? this.opts.outputTokens[row]! : this.typicalOutput[i]! * this.work[r]!;
       const out = Math.max(1, Math.round(output));
       this.outTok[r] = out;
       t.admit(now, r, input, out, this.sink);
