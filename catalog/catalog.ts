@@ -36,6 +36,11 @@ export interface ModelRecord {
   readonly throughputTokPerSec?: number;
   /** Prompt tokens per second per instance (prefill) on the reference accelerator (LLMs). */
   readonly prefillTokPerSec?: number;
+  /**
+   * LLMs: the transformer shape (an id of physics/hardware.ts LLM_ARCH) when it differs from `id`, e.g. a
+   * fine-tune of llama-3.1-8b. Built-in LLMs use their own id.
+   */
+  readonly architecture?: string;
   /** The accelerator the service and load figures were measured or derived on. */
   readonly reference: { readonly gpu: string; readonly count: number };
   readonly source: string;

@@ -4,6 +4,7 @@ import yargs, { type Argv } from 'yargs';
 import * as check from './commands/check.js';
 import * as conformance from './commands/conformance.js';
 import * as merge from './commands/merge.js';
+import * as perf from './commands/perf.js';
 import * as plan from './commands/plan.js';
 import * as rehearse from './commands/rehearse.js';
 import * as run from './commands/run.js';
@@ -11,7 +12,17 @@ import * as sweep from './commands/sweep.js';
 import * as validate from './commands/validate.js';
 import { EXIT, packageVersion, processIo, UsageError, type CliIo } from './io.js';
 
-const COMMANDS = ['run', 'validate', 'check', 'sweep', 'merge', 'conformance', 'rehearse', 'plan'] as const;
+const COMMANDS = [
+  'run',
+  'validate',
+  'check',
+  'sweep',
+  'merge',
+  'conformance',
+  'rehearse',
+  'plan',
+  'perf',
+] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 function parser(): Argv {
@@ -28,6 +39,7 @@ function parser(): Argv {
     .command(conformance.command, conformance.describe, conformance.builder)
     .command(rehearse.command, rehearse.describe, rehearse.builder)
     .command(plan.command, plan.describe, plan.builder)
+    .command(perf.command, perf.describe, perf.builder)
     .demandCommand(1, 'Say which command to run.')
     .recommendCommands()
     .strict()
@@ -60,6 +72,8 @@ function dispatch(name: CommandName, argv: Record<string, unknown>, io: CliIo): 
       return rehearse.handler(rehearse.toRehearseOptions(argv), io);
     case 'plan':
       return plan.handler(plan.toPlanOptions(argv), io);
+    case 'perf':
+      return perf.handler(perf.toPerfOptions(argv), io);
   }
 }
 

@@ -28,10 +28,10 @@ export interface BatchSink {
 }
 
 interface Seq {
-  readonly id: number;
-  readonly order: number;
-  readonly input: number;
-  readonly output: number;
+  id: number;
+  order: number;
+  input: number;
+  output: number;
   prefilled: number;
   /** Decode counter value when it joined the decoders; it ends when the counter reaches `endAt`. */
   joinAt: number;
@@ -90,8 +90,11 @@ class EndHeap {
     let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      const hi = h[i]!;
+      const hp = h[p]!;
+      if (!this.less(hi, hp)) break;
+      h[i] = hp;
+      h[p] = hi;
       i = p;
     }
   }
@@ -109,7 +112,9 @@ class EndHeap {
         if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
         if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
         if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
+        const hi = h[i]!;
+        h[i] = h[m]!;
+        h[m] = hi;
         i = m;
       }
     }
@@ -121,6 +126,7 @@ export class TokenBatch {
   private readonly waiting = new Fifo();
   private readonly prefilling = new Fifo();
   private readonly decoding = new EndHeap();
+  private readonly spare: Seq[] = [];
   /** Decode steps taken so far (each decoder gains one token per step). */
   private decodeSteps = 0;
   /** KV tokens held by decoders (prompt + generated so far). */
@@ -130,6 +136,8 @@ export class TokenBatch {
   // The current segment: `steps` steps from `segStartMs`; step j costs
   // overhead + max(mem0 + mem1 × j, cmp0 + cmp1 × j).
   private segActive = false;
+  /** End of the current segment (cached: asked for on every event and admission). */
+  private segEndMs = Infinity;
   private segKind = SegKind.Uniform;
   private segStartMs = 0;
   private steps = 0;
@@ -157,7 +165,7 @@ export class TokenBatch {
 
   /** When the next first token or completion happens (Infinity when idle). */
   nextEventMs(): number {
-    return this.segActive ? this.segStartMs + this.elapsed(this.steps) : Infinity;
+    return this.segActive ? this.segEndMs : Infinity;
   }
 
   /** Time of the segment's first k steps. */
@@ -177,7 +185,7 @@ export class TokenBatch {
   /** Processes everything that happens up to and including `toMs`. */
   advance(toMs: number, sink: BatchSink): void {
     while (this.segActive) {
-      const end = this.segStartMs + this.elapsed(this.steps);
+      const end = this.segEndMs;
       if (end > toMs) return;
       this.applySteps(this.steps);
       this.finishEvents(end, sink);
@@ -190,20 +198,32 @@ export class TokenBatch {
     this.advance(nowMs, sink);
     const input = Math.max(1, Math.round(inputTokens));
     const output = Math.max(1, Math.round(outputTokens));
-    this.waiting.push({ id, order: this.order++, input, output, prefilled: 0, joinAt: 0, endAt: 0 });
+    // Finished sequences are reused: millions of requests allocate a handful of objects.
+    const spare = this.spare.pop();
+    if (spare === undefined) {
+      this.waiting.push({ id, order: this.order++, input, output, prefilled: 0, joinAt: 0, endAt: 0 });
+    } else {
+      spare.id = id;
+      spare.order = this.order++;
+      spare.input = input;
+      spare.output = output;
+      spare.prefilled = 0;
+      spare.joinAt = 0;
+      spare.endAt = 0;
+      this.waiting.push(spare);
+    }
     if (!this.segActive) {
       this.plan(nowMs);
       return;
     }
     if (this.waiting.length > 1 || !this.fits(this.waiting.at(0))) return;
-    // The first step boundary at or after now (binary search: boundary times grow with k).
-    let lo = 0;
-    let hi = this.steps;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.segStartMs + this.elapsed(mid) >= nowMs) hi = mid;
-      else lo = mid + 1;
-    }
+    // The first step boundary at or after now. Boundary times grow with k and steps in a segment differ
+    // only linearly, so interpolating between the segment's ends lands within a step or two; walk from there.
+    const span = this.segEndMs - this.segStartMs;
+    const into = nowMs - this.segStartMs;
+    let lo = span > 0 ? Math.min(this.steps, Math.max(0, Math.floor((this.steps * into) / span))) : 0;
+    while (lo < this.steps && this.elapsed(lo) < into) lo++;
+    while (lo > 0 && this.elapsed(lo - 1) >= into) lo--;
     if (lo >= this.steps) return; // the segment's own end is the next boundary: admitted there
     const boundary = this.segStartMs + this.elapsed(lo);
     if (lo > 0) this.applySteps(lo);
@@ -228,6 +248,11 @@ export class TokenBatch {
   }
 
   private plan(t: number): void {
+    this.planSegment(t);
+    this.segEndMs = this.segActive ? this.segStartMs + this.elapsed(this.steps) : Infinity;
+  }
+
+  private planSegment(t: number): void {
     while (this.waiting.length > 0 && this.fits(this.waiting.at(0))) {
       const s = this.waiting.shift();
       this.reservedKv += s.input + s.output;
@@ -318,6 +343,7 @@ export class TokenBatch {
       const s = this.decoding.pop();
       this.decodeKv -= s.input + (this.decodeSteps - s.joinAt);
       this.reservedKv -= s.input + s.output;
+      this.spare.push(s);
       sink.complete(s.id, atMs);
     }
     while (this.prefilling.length > 0 && this.prefilling.at(0).prefilled >= this.prefilling.at(0).input) {
@@ -325,6 +351,7 @@ export class TokenBatch {
       sink.firstToken(s.id, atMs);
       if (s.output <= 1) {
         this.reservedKv -= s.input + s.output;
+        this.spare.push(s);
         sink.complete(s.id, atMs);
         continue;
       }

@@ -6,7 +6,7 @@
 import { BUILTIN_CATALOG, extendCatalog } from '../catalog/catalog.js';
 import { round3 } from '../result/metrics.js';
 import { formatDurationMs } from '../reports/format.js';
-import { capacityRpsOf, performanceOf } from '../sim/performance.js';
+import { performanceOf } from '../sim/performance.js';
 import type { StepView } from '../sim/run.js';
 import type { Scenario } from '../scenario/types.js';
 import { percentile, wilsonInterval } from '../sweep/aggregate.js';
@@ -318,7 +318,7 @@ function findRatchet(
     const ref = model === undefined ? undefined : catalog.gpus[model.reference.gpu];
     if (model === undefined || gpu === undefined || ref === undefined) return 0;
     const perf = performanceOf(model, gpu, s.count, ref);
-    return round3(capacityRpsOf(perf.slots, perf.serviceMsMean));
+    return round3(perf.capacityRps);
   };
   const perInstanceRps = { before: rps(before), after: rps(after) };
   const relevant = views.filter((v) => v.active || v.revision === toRevision);

@@ -36,6 +36,7 @@ const COLOR = {
   dropped: '#e15759',
   p50: '#4e79a7',
   p95: '#e15759',
+  ttft: '#59a14f',
   deployment: '#4e79a7',
   tenants: '#8c8c8c',
   down: '#e15759',
@@ -268,7 +269,21 @@ function latencyChart(result: RunResult): ReportChart {
       fill: false,
     },
   ];
-  const title = 'Latency p50 / p95';
+  // Token-aware (LLM) runs: time to first token, what a chat user waits for before text appears.
+  const hasTtft = result.timeline.some((s) => typeof s.ttftP95Ms === 'number');
+  if (hasTtft) {
+    datasets.push({
+      label: 'time to first token p95',
+      data: series(result.timeline, (s) =>
+        typeof s.ttftP95Ms === 'number' && s.servedRps > 0 ? s.ttftP95Ms * scale : null,
+      ),
+      borderColor: COLOR.ttft,
+      borderWidth: 1.5,
+      borderDash: [4, 3],
+      fill: false,
+    });
+  }
+  const title = hasTtft ? 'Latency p50 / p95, time to first token p95' : 'Latency p50 / p95';
   const options = timeOptions(result, {
     title,
     y: inSeconds ? 'latency (s)' : 'latency (ms)',
@@ -278,7 +293,7 @@ function latencyChart(result: RunResult): ReportChart {
     name: 'latency',
     title,
     caption:
-      'Request latency percentiles per sampling interval; gaps are intervals in which nothing was served.',
+      'Request latency percentiles per sampling interval (and, for LLMs, the p95 time to first token); gaps are intervals in which nothing was served.',
     config: { type: 'line', data: { datasets }, options },
   };
 }

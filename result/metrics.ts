@@ -141,6 +141,12 @@ export function ratePerSecond(count: number, windowMs: number): number {
   return windowMs > 0 ? round3((count * 1000) / windowMs) : 0;
 }
 
+/** p50 / p95 / p99 of a histogram, or null when it is empty. */
+export function quantiles(h: LatencyHistogram): { p50: number; p95: number; p99: number } | null {
+  if (h.total === 0) return null;
+  return { p50: round3(h.quantile(0.5)), p95: round3(h.quantile(0.95)), p99: round3(h.quantile(0.99)) };
+}
+
 /** Everything RunMetrics is made of, accumulated over a run. */
 export class RunMetricsAccumulator {
   offered = 0;
@@ -150,6 +156,9 @@ export class RunMetricsAccumulator {
   peakGpus = 0;
   peakBacklog = 0;
   readonly latency = new LatencyHistogram();
+  /** Token-aware requests (LLMs): time to first token and mean inter-token latency per request. */
+  readonly ttft = new LatencyHistogram();
+  readonly itl = new LatencyHistogram();
   readonly gpus = new TimeIntegral();
   readonly down = new ConditionTimer();
   readonly degraded = new ConditionTimer();
@@ -181,6 +190,8 @@ export class RunMetricsAccumulator {
         p95: round3(this.latency.quantile(0.95)),
         p99: round3(this.latency.quantile(0.99)),
       },
+      ttftMs: quantiles(this.ttft),
+      itlMs: quantiles(this.itl),
       gpuHours: gpuHours(this.gpuMs),
       peakGpus: this.peakGpus,
       peakBacklog: this.peakBacklog,

@@ -23,6 +23,17 @@ export interface EditResult {
   readonly peakInstances: number;
   /** Fewest ready instances at once between request and end. */
   readonly minReadyInstances: number;
+  /** Mean cold start per phase of the instances that started loading during the edit; null when none did. */
+  readonly loadMs: EditLoadTimes | null;
+}
+
+export interface EditLoadTimes {
+  /** Instances that started loading between the edit's start and end. */
+  readonly instances: number;
+  readonly imagePullMs: number;
+  readonly weightsMs: number;
+  readonly engineStartMs: number;
+  readonly totalMs: number;
 }
 
 export interface TimelineSample {
@@ -43,6 +54,8 @@ export interface TimelineSample {
   >;
   readonly p50Ms: number;
   readonly p95Ms: number;
+  /** p95 time to first token of the token-aware requests served in the interval; null when none (absent in older results). */
+  readonly ttftP95Ms?: number | null;
   readonly queue: number;
 }
 
@@ -57,6 +70,10 @@ export interface RunMetrics {
   };
   readonly droppedPercent: number;
   readonly latencyMs: { readonly p50: number; readonly p95: number; readonly p99: number };
+  /** Time to first token of token-aware (LLM) requests served; null when there were none. */
+  readonly ttftMs: { readonly p50: number; readonly p95: number; readonly p99: number } | null;
+  /** Mean inter-token latency per token-aware request ((end − first token) ÷ (output − 1)); null when none. */
+  readonly itlMs: { readonly p50: number; readonly p95: number; readonly p99: number } | null;
   readonly gpuHours: number;
   readonly peakGpus: number;
   /** Async deployments: the largest backlog seen. */

@@ -3,10 +3,13 @@ import path from 'node:path';
 import { BUILTIN_GPUS, modelFits, TENSOR_PARALLEL_SIZES, type ModelRecord } from '../catalog/catalog.js';
 import type { DeploymentSpec, SpecEdit } from '../catalog/spec.js';
 import { DEFAULT_ROLLOUT_OPTIONS, type IntOrPercent, type RolloutOptions } from '../engine/types.js';
+import { DEFAULT_IMAGE_SOURCE, DEFAULT_WEIGHT_STORAGE } from '../physics/cold-start.js';
+import type { ImageSource, WeightStorage } from '../physics/cold-start.js';
 import type { ScenarioFile } from './schema.js';
 import type {
   AutoscalerConfig,
   ClusterConfig,
+  ColdStartSettings,
   Expectations,
   FaultSpec,
   Scenario,
@@ -29,6 +32,14 @@ export const SCENARIO_DEFAULTS = {
   badVersionCrashAfterMs: 5 * 60_000,
   imageGB: { llm: 20, other: 10 },
   referenceGpu: 'H100',
+  coldStart: {
+    storage: DEFAULT_WEIGHT_STORAGE,
+    weightsGBps: null,
+    imageSource: DEFAULT_IMAGE_SOURCE,
+    imageGBps: null,
+    imageCached: false,
+    compileCacheWarm: false,
+  } satisfies ColdStartSettings,
 } as const;
 
 type Section<K extends keyof ScenarioFile> = NonNullable<ScenarioFile[K]>;
@@ -63,6 +74,25 @@ export function toScenario(file: ScenarioFile, sourcePath: string): Scenario {
   };
 }
 
+type ColdStartFields = NonNullable<Section<'cluster'>['coldStart']>;
+
+/** Defaults, then the cluster's fields, then the pool's. */
+function toColdStart(...layers: (ColdStartFields | undefined)[]): ColdStartSettings {
+  let out: ColdStartSettings = SCENARIO_DEFAULTS.coldStart;
+  for (const l of layers) {
+    if (l === undefined) continue;
+    out = {
+      storage: (l.storage as WeightStorage | undefined) ?? out.storage,
+      weightsGBps: l.weightsGBps ?? out.weightsGBps,
+      imageSource: (l.imageSource as ImageSource | undefined) ?? out.imageSource,
+      imageGBps: l.imageGBps ?? out.imageGBps,
+      imageCached: l.imageCached ?? out.imageCached,
+      compileCacheWarm: l.compileCacheWarm ?? out.compileCacheWarm,
+    };
+  }
+  return out;
+}
+
 function toCluster(cluster: Section<'cluster'>): ClusterConfig {
   return {
     cloud: cluster.cloud,
@@ -74,6 +104,7 @@ function toCluster(cluster: Section<'cluster'>): ClusterConfig {
       nodes: p.nodes,
       maxNodes: p.maxNodes ?? p.nodes,
       nodeProvisioningMs: p.nodeProvisioning ?? SCENARIO_DEFAULTS.nodeProvisioningMs,
+      coldStart: toColdStart(cluster.coldStart, p.coldStart),
     })),
     tenants: (cluster.tenants ?? []).map((t) => ({
       pool: t.pool,
@@ -196,6 +227,7 @@ function toModel(m: Section<'models'>[number], sourcePath: string): ModelRecord 
     concurrencyPerInstance: m.concurrencyPerInstance,
     throughputTokPerSec: m.throughputTokPerSec,
     prefillTokPerSec: m.prefillTokPerSec,
+    architecture: m.architecture,
     reference: m.reference ?? defaultReference(m.memoryGB),
     source: m.source ?? `scenario file ${path.basename(sourcePath)}`,
   });

@@ -5,6 +5,8 @@ import { BUILTIN_GPUS } from '../catalog/catalog.js';
 import { DEPLOYMENT_STATUSES, METRIC_NAMES, MODEL_TYPES, PROCESSING_TYPES } from '../catalog/spec.js';
 import { DEFAULT_PLATFORM_LIMITS } from '../catalog/spec.js';
 import { ERROR_CODES, FAILURE_REASONS } from '../engine/types.js';
+import { IMAGE_SOURCE, WEIGHT_STORAGE } from '../physics/cold-start.js';
+import { LLM_ARCH } from '../physics/hardware.js';
 
 /** Limits on everything a scenario file can ask for (a file is untrusted input). */
 export const SCENARIO_LIMITS = {
@@ -152,6 +154,42 @@ const Metadata = z.strictObject({
   description: z.string().max(SCENARIO_LIMITS.descriptionLengthMax).optional(),
 });
 
+const WEIGHT_STORAGE_KINDS = Object.keys(WEIGHT_STORAGE) as [string, ...string[]];
+const IMAGE_SOURCES = Object.keys(IMAGE_SOURCE) as [string, ...string[]];
+
+const ColdStart = z
+  .strictObject({
+    storage: z
+      .enum(WEIGHT_STORAGE_KINDS)
+      .optional()
+      .describe(
+        'Where weights load from: node-local, network-volume (default), object-store, object-store-streamer or model-hub (download first).',
+      ),
+    weightsGBps: positiveNum(1000)
+      .optional()
+      .describe("Weight-load bandwidth in GB/s, overriding the storage kind's published rate."),
+    imageSource: z
+      .enum(IMAGE_SOURCES)
+      .optional()
+      .describe(
+        'Container image source: registry (default, pull + extract) or lazy-registry (lazy pulling).',
+      ),
+    imageGBps: positiveNum(1000)
+      .optional()
+      .describe("Image pull bandwidth in GB/s, overriding the image source's rate."),
+    imageCached: z
+      .boolean()
+      .optional()
+      .describe(
+        'Every node starts with the images (default false). A node that pulled an image during the run keeps it either way.',
+      ),
+    compileCacheWarm: z
+      .boolean()
+      .optional()
+      .describe('A warm torch.compile cache shortens engine start (default false).'),
+  })
+  .describe('Cold-start settings: image pull, weight load, engine start.');
+
 const Pool = z.strictObject({
   name: text(63),
   gpu: GpuId.describe('A GPU from the catalog.'),
@@ -159,6 +197,9 @@ const Pool = z.strictObject({
   nodes: int(0, SCENARIO_LIMITS.nodesMax),
   maxNodes: int(0, SCENARIO_LIMITS.nodesMax).optional().describe('Node autoscaling up to this many nodes.'),
   nodeProvisioning: PositiveDuration.optional().describe('Time for a new node to join (default 4m).'),
+  coldStart: ColdStart.optional().describe(
+    "Overrides the cluster's cold-start settings for this pool, field by field.",
+  ),
 });
 
 const Tenant = z.strictObject({
@@ -174,6 +215,7 @@ const Cluster = z.strictObject({
   cloud: text(63),
   name: text(63),
   pools: z.array(Pool).min(1).max(SCENARIO_LIMITS.poolsMax),
+  coldStart: ColdStart.optional(),
   tenants: z
     .array(Tenant)
     .max(SCENARIO_LIMITS.poolsMax * 4)
@@ -278,6 +320,12 @@ const Model = z.strictObject({
   kvKiBPerToken: positiveNum(1e6).optional(),
   throughputTokPerSec: positiveNum(1e9).optional(),
   prefillTokPerSec: positiveNum(1e9).optional(),
+  architecture: z
+    .enum(Object.keys(LLM_ARCH) as [string, ...string[]])
+    .optional()
+    .describe(
+      'LLMs: the transformer shape and precision it shares (e.g. llama-3.1-8b for a fine-tune), so it is served by the continuous-batching token model. Without it (and for other types) it serves in fixed batches from serviceSeconds and concurrencyPerInstance.',
+    ),
   reference: z
     .strictObject({ gpu: GpuId, count: int(1, SCENARIO_LIMITS.gpusPerInstanceMax) })
     .optional()

@@ -3,6 +3,20 @@
 import type { ModelRecord } from '../catalog/catalog.js';
 import type { DeploymentSpec, MetricName, SpecEdit } from '../catalog/spec.js';
 import type { RolloutOptions, ErrorCode, RollbackReason, EditOutcome } from '../engine/types.js';
+import type { ImageSource, WeightStorage } from '../physics/cold-start.js';
+
+/** Cold-start settings of a pool (cluster fields with the pool's overrides and the defaults applied). */
+export interface ColdStartSettings {
+  readonly storage: WeightStorage;
+  /** Overrides the storage kind's load bandwidth, GB/s (null: the kind's published rate). */
+  readonly weightsGBps: number | null;
+  readonly imageSource: ImageSource;
+  /** Overrides the image source's bandwidth, GB/s (null: the source's rate). */
+  readonly imageGBps: number | null;
+  /** Every node starts with the images already pulled. */
+  readonly imageCached: boolean;
+  readonly compileCacheWarm: boolean;
+}
 
 export interface PoolConfig {
   readonly name: string;
@@ -12,6 +26,7 @@ export interface PoolConfig {
   /** Node autoscaling up to this many nodes (equal to `nodes` when off). */
   readonly maxNodes: number;
   readonly nodeProvisioningMs: number;
+  readonly coldStart: ColdStartSettings;
 }
 
 export interface TenantConfig {

@@ -3,7 +3,7 @@
 // the engine cares about is reported to it as an event.
 import type { InstanceTemplate } from '../engine/types.js';
 import { Ev } from './events.js';
-import { LOAD_SIGMA, performanceOf, tokenServiceMs } from './performance.js';
+import { coldStartOf, LOAD_SIGMA, performanceOf } from './performance.js';
 import { exponential, lognormalFactor } from './random.js';
 import type { World, WorldInstance } from './world.js';
 
@@ -24,11 +24,8 @@ export function newInstance(
   const refGpu = w.catalog.gpus[model.reference.gpu];
   if (refGpu === undefined)
     throw new Error(`model ${model.id}: unknown reference GPU ${model.reference.gpu}`);
-  const base = performanceOf(model, gpu, template.accelerator.count, refGpu);
-  // Replayed token counts set each request's service time, so capacity follows the trace's mean request.
-  const tokens = w.traceTokenMeans;
-  const tokenMeanMs = tokens === null ? null : tokenServiceMs(base, tokens.input, tokens.output);
-  const perf = tokenMeanMs === null ? base : { ...base, serviceMsMean: tokenMeanMs };
+  // A replayed trace's mean token counts replace the typical lengths for slots and capacity.
+  const perf = performanceOf(model, gpu, template.accelerator.count, refGpu, w.traceTokenMeans);
   const inst: WorldInstance = {
     id,
     idx: w.instances.length,
@@ -51,9 +48,8 @@ export function newInstance(
   w.alive.add(inst.idx);
   w.serving.addInstance(inst.idx, {
     slots: perf.slots,
-    serviceMsMean: perf.serviceMsMean,
-    decodeTokPerSec: perf.decodeTokPerSecPerRequest ?? 0,
-    prefillTokPerSec: perf.prefillTokPerSecPerRequest ?? 0,
+    capacityRps: perf.capacityRps,
+    serving: perf.serving,
   });
   return inst;
 }
@@ -87,6 +83,7 @@ export function placeInitial(w: World): void {
       continue;
     }
     hold(w, inst, node);
+    w.noteImage(node, inst.perf.imageKey);
     inst.phase = 'ready';
     inst.passes = w.scenario.rollout.healthCheck.successThreshold;
     setRoutable(w, inst, true);
@@ -112,8 +109,19 @@ function tryPlace(w: World, inst: WorldInstance): boolean {
   inst.bad = activeBadVersion(w, inst.model);
   w.tell({ type: 'instance/scheduled', atMs: w.clock.now, instanceId: inst.id });
   const slow = inst.bad?.mode === 'slowLoad' ? inst.bad.slowdown : 1;
-  const loadMs = inst.perf.loadMsMean * lognormalFactor(w.streams.loads, LOAD_SIGMA) * slow;
-  w.schedule(w.clock.now + Math.max(1, Math.round(loadMs)), Ev.loadDone, inst.idx);
+  const pool = w.cluster.pools[w.cluster.nodes[node]!.pool]!.config;
+  const phases = coldStartOf(inst.perf, pool.coldStart, w.hasImage(node, inst.perf.imageKey));
+  // One jitter factor for the whole start (one draw per load, as before), applied to every phase.
+  const f = lognormalFactor(w.streams.loads, LOAD_SIGMA) * slow;
+  const load = {
+    imagePullMs: Math.round(phases.imagePullMs * f),
+    weightsMs: Math.round(phases.weightsMs * f),
+    engineStartMs: Math.round(phases.engineStartMs * f),
+  };
+  const totalMs = Math.max(1, load.imagePullMs + load.weightsMs + load.engineStartMs);
+  w.log('world', { type: 'instance/loading', instance: inst.id, node, ...load, totalMs });
+  w.onLoadStarted({ ...load, totalMs });
+  w.schedule(w.clock.now + totalMs, Ev.loadDone, inst.idx);
   return true;
 }
 
@@ -166,6 +174,8 @@ function planNodes(w: World): void {
 export function onLoadDone(w: World, idx: number): void {
   const inst = w.instances[idx]!;
   if (inst.phase !== 'loading') return;
+  // The image is on the node once the instance has loaded (even one that then crashes pulled it).
+  if (inst.node >= 0) w.noteImage(inst.node, inst.perf.imageKey);
   if (inst.bad?.mode === 'crashOnLoad') {
     crash(w, inst, 'crashOnLoad');
     return;

@@ -1,34 +1,155 @@
-// How fast a model loads and serves on a given accelerator, from the catalog's reference figures.
+// How a model serves and loads on a given accelerator: the simulator's bridge to physics/.
 //
-// Serving speed. LLM decode is memory-bandwidth bound, so a GPU type is scaled by its memory bandwidth
-// relative to the reference GPU (CATALOG-SOURCES §2.5 derives its non-measured GPUs the same way).
-// More GPUs per instance (tensor parallelism) help far less than linearly at saturation: Lambda's vLLM
-// benchmark shows 8B going 1→2×H100 at +8 % and 70B-FP8 2→4→8×H100 at +30 %, +15 %. We use the square
-// root of the GPU-count ratio: between ideal roofline scaling (linear) and those measurements.
+// Serving. An LLM whose transformer shape physics/ knows (physics/hardware.ts LLM_ARCH) runs as a continuous
+// batch (physics/batch.ts TokenBatch): prefill and decode steps priced from memory bandwidth and dense FLOPS,
+// concurrency bounded by KV-cache capacity and the engine's max sequences. Every other model (speech, image,
+// embeddings, and scenario-defined models without a known shape) runs in fixed batches (FixedBatch) whose
+// single-request time is the catalog's figure scaled by dense 16-bit FLOPS. The same objects back
+// `rollsim perf`, so what it prints is what scenarios use.
 //
-// Cold start. Image pull and engine init do not depend on the accelerator; weight loading is sharded
-// over the instance's GPUs. We take half of the reference cold start as the weight part (ServerlessLLM
-// and the vLLM startup profiler put weights at 20–60 % of the cold start) and scale it by the GPU count.
+// Cold start. Image pull, weight load and engine start from sizes and bandwidths (physics/cold-start.ts);
+// the settings come from the scenario's cluster, per pool, with documented defaults (scenario/normalize.ts).
 import type { GpuRecord, ModelRecord } from '../catalog/catalog.js';
+import type { ColdStartSettings } from '../scenario/types.js';
+import { closedLoopLlm } from '../physics/closed-loop.js';
+import {
+  coldStart,
+  VLLM_ENGINE_START,
+  type ColdStart,
+  type EngineStartProfile,
+} from '../physics/cold-start.js';
+import { GPU_PHYSICS, LLM_ARCH, type GpuPhysics } from '../physics/hardware.js';
+import {
+  batchPerf,
+  ENGINES,
+  llmPerf,
+  maxConcurrency,
+  type BatchPerf,
+  type LlmPerf,
+} from '../physics/perf.js';
 
-export const TENSOR_PARALLEL_EXPONENT = 0.5;
-export const WEIGHT_SHARE_OF_COLD_START = 0.5;
-/** Spread of one request's service time around the mean (log-normal sigma, CV ≈ 0.53). */
+/** Spread of one request's work around the mean (log-normal sigma, CV ≈ 0.53). */
 export const SERVICE_SIGMA = 0.5;
 /** Spread of cold-start times (log-normal sigma): CATALOG-SOURCES §2.3 p50→p90 spreads of ±30 %. */
 export const LOAD_SIGMA = 0.15;
 
+/**
+ * Typical request of an LLM without token counts: the means of the Azure LLM inference trace 2023,
+ * conversation service (../shared/data/AzureLLMInferenceTrace_conv.csv, 19,366 requests: 1,154.7 prompt
+ * and 211.1 generated tokens on average).
+ */
+export const TYPICAL_INPUT_TOKENS = 1155;
+export const TYPICAL_OUTPUT_TOKENS = 211;
+
+/**
+ * The serving engine's container image without weights: BentoML's breakdown of its 20.2 GB vLLM image
+ * (the catalog's `imageGB`) is ~15 GB of baked-in Llama weights plus ~5.2 GB of engine (P100, BentoML
+ * "cold start" post). rollsim loads weights separately, so an LLM pulls only this engine image, and every
+ * LLM shares it: a node that pulled it for one LLM does not pull it again for another.
+ */
+export const LLM_ENGINE_IMAGE_GB = 5.2;
+export const LLM_ENGINE_IMAGE_KEY = 'vllm-engine';
+
+/**
+ * Engine start of a model served without the LLM engine (speech, image, embeddings): process start and model
+ * init only, no torch.compile and no CUDA-graph capture: the 10 s bootstrap of the vllm-startup-profiler
+ * (A100) [assumed for these servers, not measured].
+ */
+export const PLAIN_ENGINE_START: EngineStartProfile = {
+  processMs: 10_000,
+  compileColdMs: 0,
+  compileWarmMs: 0,
+  cudaGraphMs: 0,
+  kvProfileMs: 0,
+  source: 'process bootstrap 10 s (vllm-startup-profiler, A100); no compile or CUDA graphs [assumed]',
+};
+
+export type ServingModel =
+  | {
+      readonly kind: 'llm';
+      readonly perf: LlmPerf;
+      readonly typicalInput: number;
+      readonly typicalOutput: number;
+    }
+  | { readonly kind: 'batch'; readonly perf: BatchPerf };
+
 export interface Performance {
-  /** Serving speed relative to the model's reference accelerator (1 = reference). */
-  readonly speed: number;
-  /** Mean service time of a request (no token counts), in ms. */
-  readonly serviceMsMean: number;
-  /** Mean cold start (pull + weights + init) before jitter, in ms. */
-  readonly loadMsMean: number;
+  readonly serving: ServingModel;
+  /** Requests routed to one instance at once: the KV/sequence bound at typical lengths, or the batch size. */
   readonly slots: number;
-  /** Per-request decode and prefill rates (tokens/s) when the model has throughput figures. */
-  readonly decodeTokPerSecPerRequest: number | null;
-  readonly prefillTokPerSecPerRequest: number | null;
+  /** Requests/s one instance sustains at full load (for capacity and degraded time). */
+  readonly capacityRps: number;
+  readonly imageGB: number;
+  /** Images are cached on nodes by this key. */
+  readonly imageKey: string;
+  readonly weightsGB: number;
+  readonly engineStart: EngineStartProfile;
+}
+
+function gpuPhysics(gpu: GpuRecord): GpuPhysics {
+  const known = GPU_PHYSICS[gpu.id];
+  if (known !== undefined) return known;
+  throw new Error(`GPU ${gpu.id}: no compute figures in physics/hardware.ts`);
+}
+
+const capacityCache = new Map<string, number>();
+
+/** Saturated requests/s of an LLM instance: a closed loop of `slots` clients at the typical lengths. */
+function llmCapacityRps(key: string, perf: LlmPerf, slots: number, input: number, output: number): number {
+  const hit = capacityCache.get(key);
+  if (hit !== undefined) return hit;
+  const row = closedLoopLlm(perf, {
+    concurrency: slots,
+    inputTokens: input,
+    outputTokens: output,
+    rounds: 4,
+  });
+  capacityCache.set(key, row.requestsPerSec);
+  return row.requestsPerSec;
+}
+
+/**
+ * The serving figures of one instance. `tokens` replaces the typical lengths (a replayed trace's means).
+ * Returns a reason instead when physics says an LLM does not fit the accelerator.
+ */
+export function servingOf(
+  model: ModelRecord,
+  gpu: GpuRecord,
+  count: number,
+  refGpu: GpuRecord,
+  tokens: { readonly input: number; readonly output: number } | null = null,
+): { ok: true; serving: ServingModel; slots: number; capacityRps: number } | { ok: false; reason: string } {
+  const arch = model.type === 'llm' ? LLM_ARCH[model.architecture ?? model.id] : undefined;
+  if (arch !== undefined) {
+    const r = llmPerf({ arch, gpu: gpuPhysics(gpu), gpuCount: count, engine: ENGINES.vllm });
+    if (!r.ok) return r;
+    const input = Math.max(1, Math.round(tokens?.input ?? TYPICAL_INPUT_TOKENS));
+    const output = Math.max(1, Math.round(tokens?.output ?? TYPICAL_OUTPUT_TOKENS));
+    const slots = maxConcurrency(r.perf, input, output);
+    const key = `${model.id}|${gpu.id}|${count}|${input}|${output}`;
+    return {
+      ok: true,
+      serving: { kind: 'llm', perf: r.perf, typicalInput: input, typicalOutput: output },
+      slots,
+      capacityRps: llmCapacityRps(key, r.perf, slots, input, output),
+    };
+  }
+  const perf = batchPerf({
+    referenceMs: model.serviceSeconds * 1000,
+    referenceGpu: gpuPhysics(refGpu),
+    referenceCount: model.reference.count,
+    gpu: gpuPhysics(gpu),
+    gpuCount: count,
+    maxBatch: model.concurrencyPerInstance,
+  });
+  const f = perf.sharedFraction;
+  const batchMs = perf.singleMs * (f + (1 - f) * perf.maxBatch);
+  return {
+    ok: true,
+    serving: { kind: 'batch', perf },
+    slots: perf.maxBatch,
+    capacityRps: (perf.maxBatch * 1000) / batchMs,
+  };
 }
 
 export function performanceOf(
@@ -36,39 +157,38 @@ export function performanceOf(
   gpu: GpuRecord,
   count: number,
   refGpu: GpuRecord,
+  tokens: { readonly input: number; readonly output: number } | null = null,
 ): Performance {
-  const speed =
-    (gpu.memBandwidthGBps / refGpu.memBandwidthGBps) *
-    Math.pow(count / model.reference.count, TENSOR_PARALLEL_EXPONENT);
-  const weightScale = model.reference.count / count;
-  const loadMsMean =
-    model.loadSeconds * 1000 * (1 - WEIGHT_SHARE_OF_COLD_START + WEIGHT_SHARE_OF_COLD_START * weightScale);
-  const slots = model.concurrencyPerInstance;
-  const perRequest = (tokPerSec: number | undefined): number | null =>
-    tokPerSec === undefined ? null : (tokPerSec * speed) / slots;
+  let s = servingOf(model, gpu, count, refGpu, tokens);
+  if (!s.ok) {
+    // The validator's memory check (catalog figures) admitted it but physics' finer KV arithmetic does not:
+    // serve it in fixed batches from the catalog figures rather than refuse a validated scenario.
+    s = servingOf({ ...model, type: 'tts' }, gpu, count, refGpu, tokens);
+    if (!s.ok) throw new Error(s.reason);
+  }
+  const isEngineImage = s.serving.kind === 'llm';
   return {
-    speed,
-    serviceMsMean: (model.serviceSeconds * 1000) / speed,
-    loadMsMean,
-    slots,
-    decodeTokPerSecPerRequest: perRequest(model.throughputTokPerSec),
-    prefillTokPerSecPerRequest: perRequest(model.prefillTokPerSec),
+    serving: s.serving,
+    slots: s.slots,
+    capacityRps: s.capacityRps,
+    imageGB: isEngineImage ? LLM_ENGINE_IMAGE_GB : model.imageGB,
+    imageKey: isEngineImage ? LLM_ENGINE_IMAGE_KEY : `model:${model.id}`,
+    weightsGB: model.weightsGB,
+    engineStart: isEngineImage ? VLLM_ENGINE_START : PLAIN_ENGINE_START,
   };
 }
 
-/**
- * Service time of a request with known token counts: prefill of the prompt plus decode of the output,
- * each at the instance's rate shared over its batch slots. Null when the model has no token figures.
- */
-export function tokenServiceMs(perf: Performance, inputTokens: number, outputTokens: number): number | null {
-  const decode = perf.decodeTokPerSecPerRequest;
-  if (decode === null) return null;
-  const prefill = perf.prefillTokPerSecPerRequest;
-  const prefillMs = prefill === null ? 0 : (inputTokens / prefill) * 1000;
-  return prefillMs + (outputTokens / decode) * 1000;
-}
-
-/** Requests per second one instance can sustain at full batch, given its mean service time. */
-export function capacityRpsOf(slots: number, serviceMsMean: number): number {
-  return serviceMsMean > 0 ? (slots * 1000) / serviceMsMean : 0;
+/** Cold start of one instance on a node with these settings (image cached: the node already holds it). */
+export function coldStartOf(perf: Performance, settings: ColdStartSettings, imageCached: boolean): ColdStart {
+  return coldStart({
+    imageGB: perf.imageGB,
+    weightsGB: perf.weightsGB,
+    imageCached: imageCached || settings.imageCached,
+    imageSource: settings.imageSource,
+    storage: settings.storage,
+    compileCacheWarm: settings.compileCacheWarm,
+    engine: perf.engineStart,
+    ...(settings.weightsGBps === null ? {} : { weightsGBps: settings.weightsGBps }),
+    ...(settings.imageGBps === null ? {} : { imageGBps: settings.imageGBps }),
+  });
 }

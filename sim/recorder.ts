@@ -3,16 +3,25 @@
 import type { EngineEffect, EngineEvent } from '../engine/types.js';
 import { isDegraded, isDown, ratePerSecond, round3 } from '../result/metrics.js';
 import type { EditResult, TimelineSample } from '../result/result.js';
-import type { World } from './world.js';
+import type { LoadPhases, World } from './world.js';
 
 interface Tracker {
   readonly requestedAtMs: number;
   readonly startedAtMs: number;
   peakInstances: number;
   minReadyInstances: number;
+  /** Sums of the cold starts begun during the edit. */
+  loads: number;
+  imagePullMs: number;
+  weightsMs: number;
+  engineStartMs: number;
+  totalMs: number;
 }
 
-type Snapshot = Omit<TimelineSample, 'offeredRps' | 'servedRps' | 'droppedRps' | 'p50Ms' | 'p95Ms'>;
+type Snapshot = Omit<
+  TimelineSample,
+  'offeredRps' | 'servedRps' | 'droppedRps' | 'p50Ms' | 'p95Ms' | 'ttftP95Ms'
+>;
 
 export class Recorder {
   readonly timeline: TimelineSample[] = [];
@@ -36,6 +45,17 @@ export class Recorder {
     for (const t of this.trackers.values()) {
       if (alive > t.peakInstances) t.peakInstances = alive;
       if (ready < t.minReadyInstances) t.minReadyInstances = ready;
+    }
+  }
+
+  /** An instance started loading: it counts towards every open edit's mean load times. */
+  loadStarted(load: LoadPhases): void {
+    for (const t of this.trackers.values()) {
+      t.loads++;
+      t.imagePullMs += load.imagePullMs;
+      t.weightsMs += load.weightsMs;
+      t.engineStartMs += load.engineStartMs;
+      t.totalMs += load.totalMs;
     }
   }
 
@@ -83,6 +103,11 @@ export class Recorder {
         startedAtMs: now,
         peakInstances: this.w.alive.size,
         minReadyInstances: this.w.serving.routableCount,
+        loads: 0,
+        imagePullMs: 0,
+        weightsMs: 0,
+        engineStartMs: 0,
+        totalMs: 0,
       };
       this.trackers.set(actionIndex, t);
     }
@@ -109,6 +134,16 @@ export class Recorder {
       toRevision: e.toRevision,
       peakInstances: t.peakInstances,
       minReadyInstances: t.minReadyInstances,
+      loadMs:
+        t.loads === 0
+          ? null
+          : {
+              instances: t.loads,
+              imagePullMs: round3(t.imagePullMs / t.loads),
+              weightsMs: round3(t.weightsMs / t.loads),
+              engineStartMs: round3(t.engineStartMs / t.loads),
+              totalMs: round3(t.totalMs / t.loads),
+            },
     });
     this.edits.sort((a, b) => a.index - b.index);
     const what = e.kind === 'rollback' ? 'rollback' : 'edit';
@@ -141,6 +176,7 @@ export class Recorder {
         pools: snap.pools,
         p50Ms: round3(win.latency.quantile(0.5)),
         p95Ms: round3(win.latency.quantile(0.95)),
+        ttftP95Ms: win.ttft.total > 0 ? round3(win.ttft.quantile(0.95)) : null,
         queue: snap.queue,
       });
     }
@@ -148,6 +184,7 @@ export class Recorder {
     w.serving.window.served = 0;
     w.serving.window.failed = 0;
     w.serving.window.latency.reset();
+    w.serving.window.ttft.reset();
     this.snapshot = open ? this.takeSnapshot() : null;
   }
 

@@ -107,6 +107,7 @@ export function runScenario(
         };
   w.onEffect = (effect) => applyEffect(w, recorder, effect);
   w.onCountsChanged = () => recorder.countsChanged();
+  w.onLoadStarted = (load) => recorder.loadStarted(load);
   w.arrivals = makeArrivals(scenario.traffic, parsed, w.streams.traffic, scenario.sampleIntervalMs);
   w.traceTokenMeans = parsed === null ? null : tokenMeans(parsed);
   start(w, recorder);

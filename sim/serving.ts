@@ -1,8 +1,12 @@
 // Requests and the router: who serves what, who waits, who is dropped.
 //
 // - Requests live in typed arrays (a slot pool), so millions of them allocate no objects.
+// - Each instance is a physics/ batch: an LLM a continuous batch (TokenBatch: chunked prefill and decode
+//   sharing steps, KV-bounded), other models fixed batches (FixedBatch). An instance keeps one pending
+//   kernel event at the ceiling of its batch's next event; TTFT, ITL and latency use the batch's exact
+//   float times. What an instance cannot run yet (KV cache or sequence limit full) waits in its own queue.
 // - The router sends a request to the routable instance (ready, passed readiness, not draining) with the
-//   fewest outstanding requests and a free batch slot. Instances sit in buckets by outstanding count
+//   fewest outstanding requests below its slot count (the KV/sequence bound at typical lengths). Instances sit in buckets by outstanding count
 //   (intrusive linked lists), so routing is O(1) whatever the fleet size; ties go to the instance that
 //   has waited longest at that count.
 // - When every slot is busy requests wait in one FIFO queue. Sync: a request arriving with no routable
@@ -15,8 +19,10 @@ import {
   TimeIntegral,
   type RunMetricsAccumulator,
 } from '../result/metrics.js';
+import { FixedBatch, TokenBatch, type BatchSink } from '../physics/batch.js';
 import { Ev, priorityOf } from './events.js';
 import { growFloat64, growInt32, type EventQueue } from './kernel.js';
+import type { ServingModel } from './performance.js';
 
 const EV_COMPLETE = Ev.complete;
 const EV_QUEUE_EXPIRY = Ev.queueExpiry;
@@ -26,10 +32,8 @@ const bucketOfLatency = latencyBucket;
 
 export interface InstancePerf {
   readonly slots: number;
-  readonly serviceMsMean: number;
-  /** Per-request decode / prefill rates in tokens/s, or 0 when the model has no token figures. */
-  readonly decodeTokPerSec: number;
-  readonly prefillTokPerSec: number;
+  readonly capacityRps: number;
+  readonly serving: ServingModel;
 }
 
 export interface ServingOptions {
@@ -47,6 +51,7 @@ export class WindowCounts {
   served = 0;
   failed = 0;
   readonly latency = new LatencyHistogram();
+  readonly ttft = new LatencyHistogram();
 }
 
 export class Serving {
@@ -55,13 +60,27 @@ export class Serving {
   inFlight = new Int32Array(16);
   private routable = new Uint8Array(16);
   private draining = new Uint8Array(16);
-  private serviceMean = new Float64Array(16);
-  private decodeRate = new Float64Array(16);
-  private prefillRate = new Float64Array(16);
+  private capRps = new Float64Array(16);
   private bucketOf = new Int32Array(16);
   private bPrev = new Int32Array(16);
   private bNext = new Int32Array(16);
-  private reqHead = new Int32Array(16);
+  /**
+   * Instances with a batch event ahead, in a min-heap by its exact time (evAt), so one kernel event (at the
+   * ceiling of the earliest) serves them all: no stale per-instance events, and events of one
+   * millisecond coalesce.
+   */
+  private evAt = new Float64Array(16);
+  private heapPos = new Int32Array(16).fill(-1);
+  private evHeap = new Int32Array(16);
+  private evCount = 0;
+  private kernelAt = -1;
+  private kernelToken = 0;
+  /** Inside the sweep of due instances: the kernel event is armed once at its end. */
+  private sweeping = false;
+  private tokenBatch: (TokenBatch | null)[] = [];
+  private fixedBatch: (FixedBatch | null)[] = [];
+  private typicalInput = new Float64Array(16);
+  private typicalOutput = new Float64Array(16);
   private instCap = 16;
   private bucketHead = new Int32Array(1).fill(-1);
   private bucketTail = new Int32Array(1).fill(-1);
@@ -72,19 +91,21 @@ export class Serving {
   private work = new Float64Array(1024);
   private row = new Int32Array(1024);
   private reqInst = new Int32Array(1024);
-  private token = new Float64Array(1024);
-  private rPrev = new Int32Array(1024);
-  private rNext = new Int32Array(1024);
+  /** Time of the first token (token-aware requests). */
+  private firstAt = new Float64Array(1024);
+  /** Output tokens (token-aware requests), else 0. */
+  private outTok = new Float64Array(1024);
   private freeReq = new Int32Array(1024);
   private freeCount = 0;
   private reqCap = 0;
-  private nextToken = 1;
 
   // The FIFO queue (a ring buffer of request slots).
   private ring = new Int32Array(1024);
   private ringHead = 0;
   queueLength = 0;
   private expiryPending = false;
+  /** A request finished on a routable instance: queued requests may start. */
+  private freed = false;
 
   routableCount = 0;
   routableSlots = 0;
@@ -96,6 +117,7 @@ export class Serving {
   readonly queueInt = new TimeIntegral();
   readonly window = new WindowCounts();
   readonly scrape = new WindowCounts();
+  private readonly sink: BatchSink;
 
   constructor(
     private readonly clock: EventQueue,
@@ -103,6 +125,12 @@ export class Serving {
     private readonly opts: ServingOptions,
   ) {
     this.growRequests(1024);
+    this.sink = {
+      firstToken: (id, atMs) => {
+        this.firstAt[id] = atMs;
+      },
+      complete: (id, atMs) => this.finish(id, atMs),
+    };
   }
 
   /** Registers an instance (index chosen by the caller, dense from 0). */
@@ -112,11 +140,14 @@ export class Serving {
     this.inFlight[i] = 0;
     this.routable[i] = 0;
     this.draining[i] = 0;
-    this.serviceMean[i] = perf.serviceMsMean;
-    this.decodeRate[i] = perf.decodeTokPerSec;
-    this.prefillRate[i] = perf.prefillTokPerSec;
+    this.capRps[i] = perf.capacityRps;
     this.bucketOf[i] = -1;
-    this.reqHead[i] = -1;
+    this.heapPos[i] = -1;
+    const m = perf.serving;
+    this.tokenBatch[i] = m.kind === 'llm' ? new TokenBatch(m.perf) : null;
+    this.fixedBatch[i] = m.kind === 'batch' ? new FixedBatch(m.perf) : null;
+    this.typicalInput[i] = m.kind === 'llm' ? m.typicalInput : 0;
+    this.typicalOutput[i] = m.kind === 'llm' ? m.typicalOutput : 0;
     if (perf.slots >= this.bucketHead.length) {
       const n = perf.slots + 1;
       const head = new Int32Array(n).fill(-1);
@@ -133,7 +164,7 @@ export class Serving {
   }
 
   capacityRpsOf(i: number): number {
-    return (this.slots[i]! * 1000) / this.serviceMean[i]!;
+    return this.capRps[i]!;
   }
 
   setRoutable(i: number, on: boolean): void {
@@ -151,33 +182,34 @@ export class Serving {
 
   /** Stops routing to it; returns true when it has nothing in flight (it can terminate now). */
   startDrain(i: number): boolean {
+    this.advanceInstance(i);
+    this.reschedule(i);
     this.setRoutable(i, false);
     this.draining[i] = 1;
+    if (this.freed) this.dispatch();
     return this.inFlight[i] === 0;
   }
 
-  /** Kills an instance's in-flight requests (sync: dropped; async: back to the queue head). */
+  /** Kills an instance's requests, running or in its queue (sync: dropped; async: back to the queue head). */
   kill(i: number): void {
-    this.setRoutable(i, false);
+    // Not draining any more: what finishes before now is served, without reporting the instance drained.
     this.draining[i] = 0;
-    const victims: number[] = [];
-    for (let r = this.reqHead[i]!; r >= 0; r = this.rNext[r]!) victims.push(r);
-    this.reqHead[i] = -1;
+    this.advanceInstance(i);
+    this.setRoutable(i, false);
+    const victims = this.abortInstance(i);
     this.inFlight[i] = 0;
     if (this.opts.async) {
       victims.sort((a, b) => this.arrival[b]! - this.arrival[a]! || b - a);
-      for (const r of victims) {
-        this.token[r] = 0;
-        this.pushFront(r);
-      }
+      for (const r of victims) this.pushFront(r);
       this.dispatch();
     } else {
       for (const r of victims) this.fail(r, 'dropped');
+      if (this.freed) this.dispatch();
     }
     this.touch();
   }
 
-  /** A new request. `work` scales the mean service time; `row` indexes the trace's token columns or -1. */
+  /** A new request. `work` scales its size; `row` indexes the trace's token columns or -1. */
   arrive(work: number, row: number): void {
     this.metrics.offered++;
     this.window.offered++;
@@ -187,32 +219,24 @@ export class Serving {
     if (i >= 0) this.start(r, i);
     else if (this.routableCount === 0 && !this.opts.async) this.fail(r, 'dropped');
     else this.enqueue(r);
+    if (this.freed) this.dispatch();
     this.touch();
   }
 
-  /** A completion event; stale ones (their instance was killed) are ignored. */
-  complete(r: number, token: number): void {
-    if (this.token[r] !== token) return;
-    const i = this.reqInst[r]!;
-    this.unlink(r, i);
-    this.inFlight[i]!--;
-    const bucket = bucketOfLatency(this.clock.now - this.arrival[r]!);
-    this.metrics.served++;
-    this.metrics.latency.addBucket(bucket);
-    this.window.served++;
-    this.window.latency.addBucket(bucket);
-    this.scrape.served++;
-    this.scrape.latency.addBucket(bucket);
-    this.freeRequest(r);
-    if (this.routable[i] === 1) {
-      this.routableInFlight--;
-      if (this.bucketOf[i]! >= 0) this.bucketRemove(i);
-      this.bucketInsert(i);
-      this.dispatch();
-    } else if (this.draining[i] === 1 && this.inFlight[i] === 0) {
-      this.draining[i] = 0;
-      this.opts.onDrained(i);
+  /** The batch events due by now, on every instance (first tokens, completions); stale calls are ignored. */
+  complete(_unused: number, token: number): void {
+    if (token !== this.kernelToken || this.kernelAt < 0) return;
+    this.kernelAt = -1;
+    const now = this.clock.now;
+    this.sweeping = true;
+    while (this.evCount > 0 && this.evAt[this.evHeap[0]!]! <= now) {
+      const i = this.evHeap[0]!;
+      this.advanceInstance(i);
+      this.reschedule(i);
     }
+    this.sweeping = false;
+    this.armKernel();
+    if (this.freed) this.dispatch();
     this.touch();
   }
 
@@ -230,42 +254,170 @@ export class Serving {
     this.touch();
   }
 
-  private start(r: number, i: number): void {
-    const row = this.row[r]!;
-    let serviceMs: number;
-    if (row >= 0 && this.decodeRate[i]! > 0 && this.opts.outputTokens) {
-      const prefill = this.prefillRate[i]!;
-      const input = this.opts.inputTokens ? this.opts.inputTokens[row]! : 0;
-      serviceMs = (this.opts.outputTokens[row]! / this.decodeRate[i]!) * 1000;
-      if (prefill > 0) serviceMs += (input / prefill) * 1000;
+  /** Everything the instance's batch did up to now (first tokens, completions). */
+  private advanceInstance(i: number): void {
+    const now = this.clock.now;
+    const t = this.tokenBatch[i];
+    if (t) t.advance(now, this.sink);
+    else this.fixedBatch[i]?.advance(now, this.sink);
+  }
+
+  private abortInstance(i: number): number[] {
+    if (this.heapPos[i]! >= 0) this.heapRemove(i);
+    const t = this.tokenBatch[i];
+    if (t) return t.abortAll();
+    return this.fixedBatch[i]?.abortAll() ?? [];
+  }
+
+  /** Puts the instance's next batch event in the heap (or takes it out when idle). */
+  private reschedule(i: number): void {
+    const t = this.tokenBatch[i];
+    const next = t ? t.nextEventMs() : (this.fixedBatch[i]?.nextEventMs() ?? Infinity);
+    const pos = this.heapPos[i]!;
+    if (!Number.isFinite(next)) {
+      if (pos >= 0) this.heapRemove(i);
+    } else if (pos < 0) {
+      this.evAt[i] = next;
+      const at = this.evCount++;
+      if (at === this.evHeap.length) this.evHeap = growInt32(this.evHeap, at * 2);
+      this.evHeap[at] = i;
+      this.heapPos[i] = at;
+      this.siftUp(at);
     } else {
-      serviceMs = this.work[r]! * this.serviceMean[i]!;
+      const old = this.evAt[i]!;
+      this.evAt[i] = next;
+      if (next < old) this.siftUp(pos);
+      else if (next > old) this.siftDown(pos);
     }
-    const token = this.nextToken++;
-    this.token[r] = token;
+    this.armKernel();
+  }
+
+  /** One kernel event at the ceiling of the earliest batch event (an earlier pending one just re-arms). */
+  private armKernel(): void {
+    if (this.evCount === 0 || this.sweeping) return;
+    const at = Math.max(this.clock.now, Math.ceil(this.evAt[this.evHeap[0]!]!));
+    if (this.kernelAt >= 0 && this.kernelAt <= at) return;
+    this.kernelAt = at;
+    this.clock.push(at, PRIORITY_COMPLETE, EV_COMPLETE, 0, ++this.kernelToken);
+  }
+
+  private heapLess(a: number, b: number): boolean {
+    const x = this.evAt[a]!;
+    const y = this.evAt[b]!;
+    return x < y || (x === y && a < b);
+  }
+
+  private siftUp(pos: number): void {
+    const h = this.evHeap;
+    const i = h[pos]!;
+    while (pos > 0) {
+      const parent = (pos - 1) >> 1;
+      const p = h[parent]!;
+      if (!this.heapLess(i, p)) break;
+      h[pos] = p;
+      this.heapPos[p] = pos;
+      pos = parent;
+    }
+    h[pos] = i;
+    this.heapPos[i] = pos;
+  }
+
+  private siftDown(pos: number): void {
+    const h = this.evHeap;
+    const n = this.evCount;
+    const i = h[pos]!;
+    for (;;) {
+      const l = 2 * pos + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && this.heapLess(h[r]!, h[l]!) ? r : l;
+      if (!this.heapLess(h[c]!, i)) break;
+      h[pos] = h[c]!;
+      this.heapPos[h[pos]!] = pos;
+      pos = c;
+    }
+    h[pos] = i;
+    this.heapPos[i] = pos;
+  }
+
+  private heapRemove(i: number): void {
+    const pos = this.heapPos[i]!;
+    this.heapPos[i] = -1;
+    const last = this.evHeap[--this.evCount]!;
+    if (last === i) return;
+    this.evHeap[pos] = last;
+    this.heapPos[last] = pos;
+    this.siftUp(pos);
+    this.siftDown(this.heapPos[last]);
+  }
+
+  /** A request ends inside instance `reqInst[r]` at `atMs` (≤ now). */
+  private finish(r: number, atMs: number): void {
+    const i = this.reqInst[r]!;
+    this.inFlight[i]!--;
+    const bucket = bucketOfLatency(atMs - this.arrival[r]!);
+    const m = this.metrics;
+    m.served++;
+    m.latency.addBucket(bucket);
+    const out = this.outTok[r]!;
+    if (out > 0) {
+      const first = this.firstAt[r]!;
+      const ttftBucket = bucketOfLatency(first - this.arrival[r]!);
+      m.ttft.addBucket(ttftBucket);
+      this.window.ttft.addBucket(ttftBucket);
+      if (out > 1) m.itl.add((atMs - first) / (out - 1));
+    }
+    this.window.served++;
+    this.window.latency.addBucket(bucket);
+    this.scrape.served++;
+    this.scrape.latency.addBucket(bucket);
+    this.freeRequest(r);
+    if (this.routable[i] === 1) {
+      this.routableInFlight--;
+      if (this.bucketOf[i]! >= 0) this.bucketRemove(i);
+      this.bucketInsert(i);
+      this.freed = true;
+    } else if (this.draining[i] === 1 && this.inFlight[i] === 0) {
+      this.draining[i] = 0;
+      this.opts.onDrained(i);
+    }
+  }
+
+  private start(r: number, i: number): void {
+    const now = this.clock.now;
+    this.advanceInstance(i);
     this.reqInst[r] = i;
-    this.rPrev[r] = -1;
-    const head = this.reqHead[i]!;
-    this.rNext[r] = head;
-    if (head >= 0) this.rPrev[head] = r;
-    this.reqHead[i] = r;
     if (this.bucketOf[i]! >= 0) this.bucketRemove(i);
     this.inFlight[i]!++;
     if (this.routable[i] === 1) {
       this.routableInFlight++;
       if (this.inFlight[i]! < this.slots[i]!) this.bucketInsert(i);
     }
-    const at = this.clock.now + Math.max(1, Math.round(serviceMs));
-    this.clock.push(at, PRIORITY_COMPLETE, EV_COMPLETE, r, token);
+    const t = this.tokenBatch[i];
+    if (t) {
+      const row = this.row[r]!;
+      const fromTrace = row >= 0 && this.opts.outputTokens !== null;
+      const input = fromTrace && this.opts.inputTokens ? this.opts.inputTokens[row]! : this.typicalInput[i]!;
+      const output = fromTrace ? this.opts.outputTokens[row]! : this.typicalOutput[i]! * this.work[r]!;
+      const out = Math.max(1, Math.round(output));
+      this.outTok[r] = out;
+      t.admit(now, r, input, out, this.sink);
+    } else {
+      this.outTok[r] = 0;
+      this.fixedBatch[i]!.admit(now, r, this.work[r]!, this.sink);
+    }
+    this.reschedule(i);
   }
 
   /** Starts queued requests on free slots, fewest outstanding first. */
   private dispatch(): void {
+    this.freed = false;
     while (this.queueLength > 0) {
       const i = this.pickInstance();
-      if (i < 0) return;
+      if (i < 0) break;
       this.start(this.popFront(), i);
     }
+    this.freed = false;
   }
 
   private fail(r: number, how: 'dropped' | 'timedOut'): void {
@@ -347,26 +499,16 @@ export class Serving {
     this.bucketOf[i] = -1;
   }
 
-  private unlink(r: number, i: number): void {
-    const p = this.rPrev[r]!;
-    const n = this.rNext[r]!;
-    if (p >= 0) this.rNext[p] = n;
-    else this.reqHead[i] = n;
-    if (n >= 0) this.rPrev[n] = p;
-  }
-
   private allocRequest(work: number, row: number): number {
     if (this.freeCount === 0) this.growRequests(this.reqCap * 2);
     const r = this.freeReq[--this.freeCount]!;
     this.arrival[r] = this.clock.now;
     this.work[r] = work;
     this.row[r] = row;
-    this.token[r] = 0;
     return r;
   }
 
   private freeRequest(r: number): void {
-    this.token[r] = 0;
     this.freeReq[this.freeCount++] = r;
   }
 
@@ -377,9 +519,8 @@ export class Serving {
       this.work = growFloat64(this.work, cap);
       this.row = growInt32(this.row, cap);
       this.reqInst = growInt32(this.reqInst, cap);
-      this.token = growFloat64(this.token, cap);
-      this.rPrev = growInt32(this.rPrev, cap);
-      this.rNext = growInt32(this.rNext, cap);
+      this.firstAt = growFloat64(this.firstAt, cap);
+      this.outTok = growFloat64(this.outTok, cap);
       this.freeReq = growInt32(this.freeReq, cap);
     }
     for (let r = cap - 1; r >= old; r--) this.freeReq[this.freeCount++] = r;
@@ -405,13 +546,16 @@ export class Serving {
     };
     this.routable = grow8(this.routable);
     this.draining = grow8(this.draining);
-    this.serviceMean = growFloat64(this.serviceMean, cap);
-    this.decodeRate = growFloat64(this.decodeRate, cap);
-    this.prefillRate = growFloat64(this.prefillRate, cap);
+    this.capRps = growFloat64(this.capRps, cap);
+    this.evAt = growFloat64(this.evAt, cap);
+    const pos = new Int32Array(cap).fill(-1);
+    pos.set(this.heapPos);
+    this.heapPos = pos;
+    this.typicalInput = growFloat64(this.typicalInput, cap);
+    this.typicalOutput = growFloat64(this.typicalOutput, cap);
     this.bucketOf = growInt32(this.bucketOf, cap);
     this.bPrev = growInt32(this.bPrev, cap);
     this.bNext = growInt32(this.bNext, cap);
-    this.reqHead = growInt32(this.reqHead, cap);
     this.instCap = cap;
   }
 }

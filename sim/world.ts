@@ -57,6 +57,13 @@ export interface WorldInstance {
   bad: BadVersion | null;
 }
 
+export interface LoadPhases {
+  readonly imagePullMs: number;
+  readonly weightsMs: number;
+  readonly engineStartMs: number;
+  readonly totalMs: number;
+}
+
 export interface RunFlags {
   readonly seed: number;
   readonly trace: boolean;
@@ -100,6 +107,20 @@ export class World {
   onStep: (event: EngineEvent) => void = () => {};
   /** Called when the number of live or routable instances, or the offered rate, may have changed. */
   onCountsChanged: () => void = () => {};
+  /** Called when an instance starts loading, with its cold start by phase (for the edits' load times). */
+  onLoadStarted: (load: LoadPhases) => void = () => {};
+  /** Images each node holds (pulled during the run or there at t = 0), by node index. */
+  private readonly nodeImages = new Map<number, Set<string>>();
+
+  noteImage(node: number, key: string): void {
+    let set = this.nodeImages.get(node);
+    if (set === undefined) this.nodeImages.set(node, (set = new Set()));
+    set.add(key);
+  }
+
+  hasImage(node: number, key: string): boolean {
+    return this.nodeImages.get(node)?.has(key) ?? false;
+  }
 
   constructor(
     readonly scenario: Scenario,

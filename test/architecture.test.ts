@@ -37,7 +37,17 @@ function productionFiles(): SourceFile[] {
 describe('architecture', () => {
   it('every production folder is in the layer order', () => {
     const known = new Set(LAYERS.flat());
-    const notProduction = new Set(['test', 'bench', 'tools', 'docs', 'library', 'node_modules', 'dist']);
+    const notProduction = new Set([
+      'test',
+      'bench',
+      'tools',
+      'docs',
+      'library',
+      'node_modules',
+      'dist',
+      'out',
+      'reports-out',
+    ]);
     for (const name of readdirSync(root)) {
       if (name.startsWith('.') || notProduction.has(name) || !statSync(join(root, name)).isDirectory())
         continue;

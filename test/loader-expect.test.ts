@@ -37,6 +37,7 @@ function edit(overrides: Partial<EditResult>): EditResult {
     toRevision: 2,
     peakInstances: 3,
     minReadyInstances: 2,
+    loadMs: null,
     ...overrides,
   };
 }
@@ -54,6 +55,8 @@ function result(edits: EditResult[], downtimeMs = 0, droppedPercent = 0): RunRes
       requests: { offered: 1000, served: 1000, dropped: 0, timedOut: 0 },
       droppedPercent,
       latencyMs: { p50: 1, p95: 2, p99: 3 },
+      ttftMs: null,
+      itlMs: null,
       gpuHours: 1,
       peakGpus: 10,
       peakBacklog: 0,

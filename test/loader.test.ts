@@ -110,6 +110,14 @@ describe('a minimal scenario', () => {
       nodes: 2,
       maxNodes: 2,
       nodeProvisioningMs: 240_000,
+      coldStart: {
+        storage: 'network-volume',
+        weightsGBps: null,
+        imageSource: 'registry',
+        imageGBps: null,
+        imageCached: false,
+        compileCacheWarm: false,
+      },
     });
     expect(s.cluster.tenants).toEqual([]);
     expect(s.deployment).toMatchObject({
@@ -341,5 +349,50 @@ describe('library/schema.json', () => {
     ]);
     expect(schema.additionalProperties).toBe(false);
     expect(JSON.stringify(schema.properties.duration)).toContain('(?:ms|s|m|h)');
+  });
+});
+
+describe('cold-start settings', () => {
+  it('layers defaults, the cluster fields and each pool override, field by field', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rollsim-cs-')), 's.yaml');
+    fs.writeFileSync(
+      file,
+      [
+        'apiVersion: rollsim/v1',
+        'kind: Scenario',
+        'metadata: { name: cs }',
+        'duration: 1h',
+        'cluster:',
+        '  cloud: aws',
+        '  name: c',
+        '  coldStart: { storage: object-store-streamer, compileCacheWarm: true }',
+        '  pools:',
+        '    - { name: a, gpu: H100, gpusPerNode: 8, nodes: 2 }',
+        '    - { name: b, gpu: H100, gpusPerNode: 8, nodes: 2, coldStart: { storage: node-local, weightsGBps: 4, imageCached: true } }',
+        'deployment:',
+        '  { name: d, cloud: aws, cluster: c, model: llama-3.1-8b, accelerator: { type: H100, count: 1 },',
+        '    scaling: { minInstances: 1, maxInstances: 1 } }',
+        'traffic: { profile: constant, rps: 1 }',
+        '',
+      ].join('\n'),
+    );
+    const loaded = loadScenarioFile(file);
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+    const [a, b] = loaded.scenario.cluster.pools;
+    expect(a!.coldStart).toMatchObject({
+      storage: 'object-store-streamer',
+      compileCacheWarm: true,
+      imageCached: false,
+    });
+    expect(b!.coldStart).toMatchObject({
+      storage: 'node-local',
+      weightsGBps: 4,
+      imageCached: true,
+      compileCacheWarm: true,
+    });
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('object-store-streamer', 'floppy'));
+    const bad = loadScenarioFile(file);
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.issues.map((i) => i.message).join('\n')).toMatch(/node-local/);
   });
 });

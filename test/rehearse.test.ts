@@ -128,7 +128,7 @@ describe('rehearse: the library', () => {
       '--json',
     ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('step 1 (at 10m 53s, rolling) × abort');
+    expect(r.stderr).toContain('step 1 (at 11m, rolling) × abort');
     const rehearsal = JSON.parse(r.stdout) as Rehearsal;
     expect(rehearsal.branches.map((b) => b.pass)).toEqual([true, false, false, false, false, false]);
     const p = await plan(load('rehearse-point-of-no-return'), { seeds: 2 });
@@ -168,7 +168,7 @@ describe('rehearse: the library', () => {
     const p = JSON.parse(fs.readFileSync(path.join(out, 'plan.json'), 'utf8')) as Awaited<
       ReturnType<typeof plan>
     >;
-    expect(p.ratchet).toMatchObject({ wantedInstances: 5, schedulableInstances: 4 });
+    expect(p.ratchet).toMatchObject({ wantedInstances: 6, schedulableInstances: 4 });
     expect(p.ratchet!.perInstanceRps.after).toBeCloseTo(p.ratchet!.perInstanceRps.before / 2, 2);
     expect(fs.readFileSync(path.join(out, 'plan.md'), 'utf8')).toContain('**Autoscaler ratchet:** at ');
     expect(p.outcomes['completed']).toMatchObject({ count: 0 });

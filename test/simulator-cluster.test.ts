@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Cluster } from '../sim/cluster.js';
 import { makePool, makeScenario } from './support/fixtures.js';
 import { makeStream } from '../sim/random.js';
+import { SCENARIO_DEFAULTS } from '../scenario/normalize.js';
 import { runScenario } from '../sim/run.js';
 import type { BadVersionMode, ScenarioEvent } from '../scenario/types.js';
 
@@ -61,6 +62,13 @@ describe('Cluster', () => {
   });
 });
 
+const WARM = {
+  ...SCENARIO_DEFAULTS.coldStart,
+  storage: 'node-local' as const,
+  imageCached: true,
+  compileCacheWarm: true,
+};
+
 const swap: ScenarioEvent = {
   atMs: 10 * 60_000,
   action: 'edit',
@@ -116,6 +124,9 @@ describe('faults and capacity in full runs', () => {
     (mode, reason) => {
       const scenario = makeScenario({
         durationMs: 90 * 60_000,
+        // Warm nodes (cached image, local NVMe, warm compile cache): 70B loads in ~2.5 min, so a bad
+        // version shows itself before the rollout has replaced every old instance.
+        cluster: { cloud: 'aws', name: 'us-east-1-gpu', pools: [makePool({ coldStart: WARM })], tenants: [] },
         events: [
           {
             atMs: 0,

@@ -6,12 +6,19 @@ import { makePool, makeScenario } from './support/fixtures.js';
 import { EventQueue } from '../sim/kernel.js';
 import { runScenario } from '../sim/run.js';
 import { Serving, type InstancePerf } from '../sim/serving.js';
+import { BUILTIN_CATALOG } from '../catalog/catalog.js';
+import { SCENARIO_DEFAULTS } from '../scenario/normalize.js';
+import type { ColdStartSettings } from '../scenario/types.js';
+import { servingOf } from '../sim/performance.js';
 
-const perf = (slots: number, serviceMsMean = 1000): InstancePerf => ({
+/** A fixed-batch instance whose batches take `serviceMs` whatever their size (sharedFraction 1). */
+const perf = (slots: number, serviceMs = 1000): InstancePerf => ({
   slots,
-  serviceMsMean,
-  decodeTokPerSec: 0,
-  prefillTokPerSec: 0,
+  capacityRps: (slots * 1000) / serviceMs,
+  serving: {
+    kind: 'batch',
+    perf: { kind: 'batch', singleMs: serviceMs, sharedFraction: 1, maxBatch: slots },
+  },
 });
 
 function setup(async: boolean, timeoutMs = 5000) {
@@ -136,5 +143,85 @@ describe('async queue', () => {
     expect(r.served).toBeGreaterThan(r.offered - 100); // the backlog drains after the repair
     const sync = runScenario({ ...scenario, deployment: { ...scenario.deployment, processingType: 'sync' } });
     expect(sync.result.metrics.requests.dropped).toBeGreaterThan(1000);
+  });
+});
+
+describe('token-aware instances (continuous batching)', () => {
+  const c = BUILTIN_CATALOG;
+  const llm = servingOf(c.models['llama-3.1-8b']!, c.gpus.H100!, 1, c.gpus.H100!);
+  if (!llm.ok || llm.serving.kind !== 'llm') throw new Error('expected a token model');
+  const serving8b = llm.serving;
+
+  it('records TTFT and ITL per request, and queues in the instance when the KV cache is full', () => {
+    const { serving, metrics, runUntil } = setup(false, 600_000);
+    // A KV cache that holds two typical requests (1,155 + 211 tokens each), with 8 router slots.
+    const perf = { ...serving8b.perf, kvCapacityTokens: 2 * 1366 };
+    serving.addInstance(0, { slots: 8, capacityRps: 1, serving: { ...serving8b, perf } });
+    serving.setRoutable(0, true);
+    for (let k = 0; k < 4; k++) serving.arrive(1, -1);
+    expect(serving.inFlight[0]).toBe(4); // routed: two run, two wait inside the instance
+    expect(serving.queueLength).toBe(0);
+    runUntil(600_000);
+    expect(metrics.served).toBe(4);
+    expect(metrics.ttft.total).toBe(4);
+    expect(metrics.itl.total).toBe(4);
+    // The two that waited for KV space get their first token after a whole request's time.
+    const e2eAlone = metrics.latency.quantile(0.25);
+    expect(metrics.ttft.quantile(1)).toBeGreaterThan(e2eAlone * 0.9);
+    expect(metrics.ttft.quantile(0.25)).toBeLessThan(200);
+    expect(metrics.itl.quantile(0.5)).toBeGreaterThan(5);
+    expect(metrics.itl.quantile(0.5)).toBeLessThan(20);
+  });
+
+  it('gives slots from the KV cache: more on an H200 than on an L4', () => {
+    const l4 = servingOf(c.models['llama-3.1-8b']!, c.gpus.L4!, 1, c.gpus.H100!);
+    const h200 = servingOf(c.models['llama-3.1-8b']!, c.gpus.H200!, 1, c.gpus.H100!);
+    if (!l4.ok || !h200.ok) throw new Error('8B fits both');
+    expect(h200.slots).toBeGreaterThan(10 * l4.slots);
+  });
+});
+
+describe('cold start by phase', () => {
+  const edited = (coldStart: Partial<ColdStartSettings>) =>
+    runScenario(
+      makeScenario({
+        durationMs: 40 * 60_000,
+        cluster: {
+          cloud: 'aws',
+          name: 'us-east-1-gpu',
+          pools: [makePool({ coldStart: { ...SCENARIO_DEFAULTS.coldStart, ...coldStart } })],
+          tenants: [],
+        },
+        events: [
+          {
+            atMs: 5 * 60_000,
+            action: 'edit',
+            edit: { model: 'llama-3.1-70b-fp8', accelerator: { type: 'H100', count: 2 } },
+          },
+        ],
+      }),
+    ).result.edits[0]!;
+
+  it('reports mean load time per phase per edit, following sizes, bandwidths and warm settings', () => {
+    const cold = edited({});
+    const warm = edited({ storage: 'node-local', imageCached: true, compileCacheWarm: true });
+    expect(cold.outcome).toBe('completed');
+    const a = cold.loadMs!;
+    const b = warm.loadMs!;
+    expect(a.instances).toBeGreaterThan(0);
+    expect(a.totalMs).toBeCloseTo(a.imagePullMs + a.weightsMs + a.engineStartMs, 0);
+    // 70.6 GB from a network volume (0.5 GB/s) vs local NVMe (1.5 GB/s): about 3× (same jitter draws).
+    expect(a.weightsMs / b.weightsMs).toBeGreaterThan(2.5);
+    expect(a.weightsMs / b.weightsMs).toBeLessThan(3.5);
+    expect(b.imagePullMs).toBe(0);
+    expect(a.imagePullMs).toBeGreaterThan(0);
+    expect(b.engineStartMs).toBeLessThan(a.engineStartMs);
+    expect(warm.rolloutDurationMs!).toBeLessThan(cold.rolloutDurationMs!);
+  });
+
+  it('skips the pull on a node that already holds the engine image', () => {
+    // The 8B instances at t=0 ran on these nodes: their vLLM engine image is there for 70B too.
+    const e = edited({});
+    expect(e.loadMs!.imagePullMs).toBeLessThan((5.2 / 0.037) * 1000 * 0.9);
   });
 });

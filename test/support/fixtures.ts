@@ -3,6 +3,7 @@
 // 10 req/s constant for one hour, the platform's default rollout settings, no events.
 import type { DeploymentSpec } from '../../catalog/spec.js';
 import { DEFAULT_ROLLOUT_OPTIONS, type RolloutOptions } from '../../engine/types.js';
+import { SCENARIO_DEFAULTS } from '../../scenario/normalize.js';
 import type { PoolConfig, Scenario } from '../../scenario/types.js';
 
 export type ScenarioOverrides = Partial<Omit<Scenario, 'deployment' | 'rollout'>> & {
@@ -19,6 +20,7 @@ export function makePool(overrides: Partial<PoolConfig> = {}): PoolConfig {
     nodes,
     maxNodes: overrides.maxNodes ?? nodes,
     nodeProvisioningMs: 7 * 60_000,
+    coldStart: SCENARIO_DEFAULTS.coldStart,
     ...overrides,
   };
 }
