@@ -1,7 +1,7 @@
 // The eight invariants of DESIGN.md as named predicates over one step: (prev, event, next, effects)
 // -> null when it holds, else a reason. The engine's tests, the simulator (in test builds) and the
 // property tests all use these same functions.
-import { step } from './engine.js';
+import { step } from './step.js';
 import { maxSurge, minAvailable } from '../k8s/deployment.js';
 import { LOCKED_FIELDS, type DeploymentSpec } from '../catalog/spec.js';
 import type { EngineState } from './state.js';
@@ -81,7 +81,7 @@ export const rolloutWithinBudget: InvariantPredicate = (prev, event, next, effec
     const budget = D + maxSurge(strategy, D);
     if (total > budget) return `created instances up to ${total}, above desired ${D} + surge = ${budget}`;
   }
-  const forced = event.type === 'timer/fired' && event.key === 'rollbackDeadline';
+  const forced = event.type === 'timer/fired' && event.key.kind === 'rollbackDeadline';
   if (!forced && prev.desired === D && effects.some((e) => e.type === 'instance/drain')) {
     const floor = Math.min(availableInstances(prev), minAvailable(strategy, D));
     const after = availableInstances(next);

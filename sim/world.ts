@@ -2,7 +2,7 @@
 // effects into world actions and world facts into engine events. The pieces of the world live in
 // lifecycle.ts (instances), faults.ts (failures, tenants), autoscaler.ts and recorder.ts (results).
 import { BUILTIN_CATALOG, extendCatalog, type Catalog } from '../catalog/catalog.js';
-import { step } from '../engine/engine.js';
+import { step } from '../engine/step.js';
 import { checkInvariants } from '../engine/invariants.js';
 import type { EngineState } from '../engine/state.js';
 import {
@@ -11,7 +11,7 @@ import {
   type EngineEvent,
   type FaultInjection,
 } from '../engine/index.js';
-import { initialState } from '../engine/engine.js';
+import { initialState } from '../engine/step.js';
 import { RunMetricsAccumulator } from '../result/metrics.js';
 import type { BadVersionMode, Scenario } from '../scenario/types.js';
 import { Cluster } from './cluster.js';

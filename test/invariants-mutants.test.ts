@@ -1,6 +1,6 @@
 // Proves the invariant predicates look at exactly the right thing: only a rejection counts as one, only the rollback deadline excuses a drain, and instance sets are compared as sets.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { initialState, step, type StepResult } from '../engine/engine.js';
+import { initialState, step, type StepResult } from '../engine/step.js';
 import {
   crossTypeSwapRejected,
   noManualRollbackAfterSuccess,
@@ -14,6 +14,7 @@ import {
   type EngineEvent,
   type EngineState,
   type ErrorCode,
+  type TimerKey,
 } from '../engine/index.js';
 import { baseSpec, engineOptions } from './support/engine-world.js';
 
@@ -93,11 +94,15 @@ describe('rolloutWithinBudget', () => {
     };
     const drain: EngineEffect[] = [{ type: 'instance/drain', instanceId: 'r1-0' }];
     const breach = 'drained down to 1 available, below 2 (desired 2 − maxUnavailable)';
-    for (const key of ['progress', 'monitor', 'minReady:r1-0']) {
+    for (const key of [
+      { kind: 'progress' },
+      { kind: 'monitor' },
+      { kind: 'minReady', instanceId: 'r1-0' },
+    ] satisfies TimerKey[]) {
       const timer: EngineEvent = { type: 'timer/fired', atMs: at, key };
       expect(rolloutWithinBudget(s0, timer, draining, drain)).toBe(breach);
     }
-    const deadline: EngineEvent = { type: 'timer/fired', atMs: at, key: 'rollbackDeadline' };
+    const deadline: EngineEvent = { type: 'timer/fired', atMs: at, key: { kind: 'rollbackDeadline' } };
     expect(rolloutWithinBudget(s0, deadline, draining, drain)).toBeNull();
   });
 });

@@ -25,7 +25,7 @@ import {
 import {
   ChaosWorld,
   PropertyViolation,
-  type CrashCause,
+  type WorldCrashCause,
   type FaultMode,
   type StepCheck,
 } from './support/chaos-world.js';
@@ -346,7 +346,7 @@ class ScaleCommand implements fc.Command<Model, Real> {
 class CrashCommand implements fc.Command<Model, Real> {
   constructor(
     readonly pick: number,
-    readonly cause: CrashCause,
+    readonly cause: WorldCrashCause,
   ) {}
   check(): boolean {
     return true;
@@ -426,7 +426,7 @@ const commandArbs = [
   fc
     .record({
       pick: pickArb,
-      cause: fc.constantFrom<CrashCause>('crashUnderLoad', 'nodeFailure', 'gpuFailure'),
+      cause: fc.constantFrom<WorldCrashCause>('crashUnderLoad', 'nodeFailure', 'gpuFailure'),
     })
     .map(({ pick, cause }) => new CrashCommand(pick, cause)),
   fc

@@ -3,7 +3,7 @@
 // rejection message says what to do, for every error code the validator can produce.
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { initialState, step, type StepResult } from '../engine/engine.js';
+import { initialState, step, type StepResult } from '../engine/step.js';
 import {
   checkInvariants,
   crossTypeSwapRejected,
@@ -107,7 +107,7 @@ describe('each invariant predicate detects a hand-made breach', () => {
 
   it('3. failedRolloutRestoresPrior: no edit in progress, spec, revision, or instances left', () => {
     const prev = rolling.state;
-    const event: EngineEvent = { type: 'timer/fired', atMs: at, key: 'x' };
+    const event: EngineEvent = { type: 'timer/fired', atMs: at, key: { kind: 'progress' } };
     const good = restored(prev);
     expect(failedRolloutRestoresPrior(prev, event, good, [rolledBack])).toBeNull();
     expect(failedRolloutRestoresPrior(s0, event, good, [rolledBack])).toMatch(/without an edit in progress/);
@@ -140,7 +140,9 @@ describe('each invariant predicate detects a hand-made breach', () => {
     );
     // During a rollout a rollback is an abort, not this rule's business.
     expect(noManualRollbackAfterSuccess(rolling.state, event, rolling.state, [])).toBeNull();
-    expect(noManualRollbackAfterSuccess(s0, { type: 'timer/fired', atMs: at, key: 'x' }, s0, [])).toBeNull();
+    expect(
+      noManualRollbackAfterSuccess(s0, { type: 'timer/fired', atMs: at, key: { kind: 'progress' } }, s0, []),
+    ).toBeNull();
   });
 
   it('5. rolloutWithinBudget: a create past desired + surge, a drain below the floor', () => {
@@ -174,7 +176,7 @@ describe('each invariant predicate detects a hand-made breach', () => {
     const drain: EngineEffect[] = [{ type: 'instance/drain', instanceId: 'r1-0' }];
     expect(rolloutWithinBudget(s0, event, draining, drain)).toMatch(/drained down to 1 available, below 2/);
     // A forced rollback at its deadline, or a smaller desired count, may drain.
-    const forced: EngineEvent = { type: 'timer/fired', atMs: at, key: 'rollbackDeadline' };
+    const forced: EngineEvent = { type: 'timer/fired', atMs: at, key: { kind: 'rollbackDeadline' } };
     expect(rolloutWithinBudget(s0, forced, draining, drain)).toBeNull();
     expect(rolloutWithinBudget(s0, event, { ...draining, desired: 1 }, drain)).toBeNull();
     // A drain among other effects still counts; a smaller desired count may drain, even to nothing.
@@ -212,7 +214,7 @@ describe('each invariant predicate detects a hand-made breach', () => {
     const r = rolling.state.rollout;
     if (r.phase !== 'rolling') throw new Error('expected a rolling edit');
     const deadline = r.lastProgressAtMs + opts.rollout.progressDeadlineMs + 1;
-    const event: EngineEvent = { type: 'timer/fired', atMs: deadline, key: 'x' };
+    const event: EngineEvent = { type: 'timer/fired', atMs: deadline, key: { kind: 'progress' } };
     const still = (nowMs: number, rollout: EngineState['rollout']) => ({ ...rolling.state, nowMs, rollout });
     expect(rolloutTerminates(s0, event, still(deadline, r), [])).toBeNull();
     expect(rolloutTerminates(s0, event, still(deadline + 1, r), [])).toMatch(/still rolling at/);

@@ -4,10 +4,10 @@
 // engine schedules fires at its time. `settle()` then heals the world (unlimited GPUs, healthy
 // instances) until nothing is left to happen: the phase in which every rollout must end.
 import fc from 'fast-check';
-import { initialState, step } from '../../engine/engine.js';
+import { initialState, step } from '../../engine/step.js';
 import type { DeploymentSpec, SpecEdit } from '../../catalog/spec.js';
 import type { EngineState } from '../../engine/state.js';
-import type { EngineEffect, EngineEvent, EngineOptions } from '../../engine/types.js';
+import type { CrashCause, EngineEffect, EngineEvent, EngineOptions, TimerKey } from '../../engine/types.js';
 
 /** How a bad version misbehaves in `settle`: the faults whose rollback reason the model predicts. */
 export type FaultMode = 'failHealth' | 'crashOnLoad' | 'unschedulable' | 'slowLoad' | 'unstable';
@@ -17,7 +17,11 @@ export interface WorldFault {
   readonly mode: FaultMode;
 }
 
-export type CrashCause = 'crashOnLoad' | 'crashUnderLoad' | 'nodeFailure' | 'gpuFailure';
+/** The crash causes the world of these tests produces (the engine itself adds 'loadTimeout'). */
+export type WorldCrashCause = Extract<
+  CrashCause,
+  'crashOnLoad' | 'crashUnderLoad' | 'nodeFailure' | 'gpuFailure'
+>;
 
 /** One thing the world does, `delayMs` after the previous one; `pick` chooses among the eligible instances. */
 export type Move =
@@ -25,7 +29,12 @@ export type Move =
   | { readonly kind: 'unschedulable'; readonly pick: number; readonly delayMs: number }
   | { readonly kind: 'ready'; readonly pick: number; readonly delayMs: number }
   | { readonly kind: 'probe'; readonly pick: number; readonly pass: boolean; readonly delayMs: number }
-  | { readonly kind: 'crash'; readonly pick: number; readonly cause: CrashCause; readonly delayMs: number }
+  | {
+      readonly kind: 'crash';
+      readonly pick: number;
+      readonly cause: WorldCrashCause;
+      readonly delayMs: number;
+    }
   | { readonly kind: 'terminated'; readonly pick: number; readonly delayMs: number }
   | { readonly kind: 'autoscale'; readonly desired: number; readonly delayMs: number }
   | { readonly kind: 'edit'; readonly edit: SpecEdit; readonly delayMs: number }
@@ -62,7 +71,7 @@ export function moveArb(edits: fc.Arbitrary<SpecEdit>, maxDesired: number): fc.A
       arbitrary: fc.record({
         kind: fc.constant('crash' as const),
         pick,
-        cause: fc.constantFrom<CrashCause>('crashOnLoad', 'crashUnderLoad', 'nodeFailure', 'gpuFailure'),
+        cause: fc.constantFrom<WorldCrashCause>('crashOnLoad', 'crashUnderLoad', 'nodeFailure', 'gpuFailure'),
         delayMs: d,
       }),
     },
@@ -98,7 +107,7 @@ interface WorldInstance {
 
 interface Timer {
   readonly atMs: number;
-  readonly key: string;
+  readonly key: TimerKey;
   readonly seq: number;
 }
 
@@ -130,8 +139,10 @@ export class PropertyViolation extends Error {
 }
 
 const HEAL_STEP_MS = 1_000;
-/** A timer key the engine does not know: stepping it only runs the engine's reconciliation. */
-export const NUDGE_KEY = 'nudge';
+/** An event the engine ignores (an unschedulable report about no instance): stepping it only runs the engine's reconciliation. */
+export function nudge(atMs: number): EngineEvent {
+  return { type: 'instance/unschedulable', atMs, instanceId: '(nudge)' };
+}
 const NUDGES_MAX = 20;
 const SETTLE_STEPS_MAX = 20_000;
 
@@ -150,7 +161,7 @@ export class ChaosWorld implements WorldView {
   /**
    * Known engine bug F1 (see engine-properties.ts): a step can end before reconciliation settles, so
    * the next unrelated event acts on it. When set, the world nudges the engine to rest after each step
-   * with a no-op timer, so the other properties can still be checked; `nudges` counts how often.
+   * with a no-op event, so the other properties can still be checked; `nudges` counts how often.
    */
   nudgeToRest = false;
   nudges = 0;
@@ -210,11 +221,11 @@ export class ChaosWorld implements WorldView {
   }
 
   /**
-   * Whether a no-op event (an unknown timer) at the current time would make the engine act: the engine
+   * Whether a no-op event (see `nudge`) at the current time would make the engine act: the engine
    * should leave every step at rest, with nothing left for the next unrelated event to trigger.
    */
   pendingWork(): readonly EngineEffect[] {
-    return step(this.state, { type: 'timer/fired', atMs: this.state.nowMs, key: NUDGE_KEY }).effects;
+    return step(this.state, nudge(this.state.nowMs)).effects;
   }
 
   apply(event: EngineEvent): void {
@@ -222,7 +233,7 @@ export class ChaosWorld implements WorldView {
     if (!this.nudgeToRest) return;
     for (let i = 0; i < NUDGES_MAX && this.pendingWork().length > 0; i++) {
       this.nudges++;
-      this.applyOne({ type: 'timer/fired', atMs: this.state.nowMs, key: NUDGE_KEY });
+      this.applyOne(nudge(this.state.nowMs));
     }
   }
 
@@ -434,6 +445,6 @@ function formatEffect(e: EngineEffect): string {
     case 'deployment/healthy':
       return `healthy ${e.ready}`;
     case 'timer/schedule':
-      return `timer ${e.key}@${e.atMs}`;
+      return `timer ${JSON.stringify(e.key)}@${e.atMs}`;
   }
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { extendCatalog, BUILTIN_CATALOG } from '../../catalog/catalog.js';
-import { initialState, step } from '../../engine/engine.js';
+import { initialState, step } from '../../engine/step.js';
 import {
   DEFAULT_PLATFORM_LIMITS,
   type EngineEffect,

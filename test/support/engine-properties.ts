@@ -14,16 +14,9 @@ import {
   type SpecEdit,
 } from '../../engine/index.js';
 import { deployableSpecArb, engineEditArb, rolloutOptionsArb } from './arbitraries.js';
-import { step } from '../../engine/engine.js';
+import { step } from '../../engine/step.js';
 import type { EngineState } from '../../engine/state.js';
-import {
-  ChaosWorld,
-  moveArb,
-  NUDGE_KEY,
-  PropertyViolation,
-  type Move,
-  type StepCheck,
-} from './chaos-world.js';
+import { ChaosWorld, moveArb, nudge, PropertyViolation, type Move, type StepCheck } from './chaos-world.js';
 
 /**
  * Known engine bugs, reported to the lead (docs/dev/mutation-section.md lists them too):
@@ -93,7 +86,7 @@ export const everyInvariant: StepCheck = ({ prev, event, next, effects }) => {
 
 /** Whether the engine had work left over from its previous step (known bug F1): a no-op event acts. */
 export function notAtRest(state: EngineState): boolean {
-  return step(state, { type: 'timer/fired', atMs: state.nowMs, key: NUDGE_KEY }).effects.length > 0;
+  return step(state, nudge(state.nowMs)).effects.length > 0;
 }
 
 /**

@@ -2,7 +2,7 @@
 // and terminate on request, per revision behaviour. Invariants are checked after every step.
 import { BUILTIN_CATALOG, DEFAULT_PLATFORM_LIMITS, DEFAULT_ROLLOUT_OPTIONS } from '../../engine/index.js';
 import { checkInvariants } from '../../engine/invariants.js';
-import { initialState, step } from '../../engine/engine.js';
+import { initialState, step } from '../../engine/step.js';
 import type { DeploymentSpec } from '../../catalog/spec.js';
 import type { ValidationContext } from '../../engine/validate.js';
 import type { EngineState } from '../../engine/state.js';
