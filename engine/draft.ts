@@ -42,6 +42,7 @@ export class Draft {
   private counts: Census | null = null;
 
   constructor(
+    readonly options: EngineOptions,
     readonly prev: EngineState,
     readonly nowMs: number,
   ) {
@@ -57,10 +58,6 @@ export class Draft {
     this.nextInstanceSeq = prev.nextInstanceSeq;
     this.degraded = prev.degraded;
     this.lastRejection = prev.lastRejection;
-  }
-
-  get options(): EngineOptions {
-    return this.prev.options;
   }
 
   get strategy(): RollingStrategy {
@@ -191,7 +188,6 @@ export class Draft {
     const revisions: Record<number, RevisionState> = {};
     for (const [k, v] of [...this.revisions.entries()].sort((a, b) => a[0] - b[0])) revisions[k] = v;
     return {
-      options: this.prev.options,
       spec: this.spec,
       revision: this.revision,
       revisions,

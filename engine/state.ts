@@ -1,5 +1,5 @@
 // The engine's state: revisions (like ReplicaSets), instances (like pods) and the rollout phase.
-import type { EditIssue, EngineOptions, InstanceId, RollbackReason } from './types.js';
+import type { EditIssue, InstanceId, RollbackReason } from './types.js';
 import type { DeploymentSpec } from '../catalog/spec.js';
 
 export type InstancePhase =
@@ -90,8 +90,8 @@ export interface StatusCounts {
 
 export type LastOutcome = 'none' | 'completed' | 'rolledBack' | 'rejected';
 
+/** One snapshot of the engine. The options it runs under are passed to every step, not kept here. */
 export interface EngineState {
-  readonly options: EngineOptions;
   /** The deployment's current spec (the one users see). */
   readonly spec: DeploymentSpec;
   /** The revision of `spec`. */

@@ -1,4 +1,5 @@
-// The rolling-update state machine: step(state, event) -> { state, effects }. Pure: no clock,
+// The rolling-update state machine: step(options, state, event) -> { state, effects } (the shape of
+// XState's transition(logic, snapshot, event): the options stay outside the state). Pure: no clock,
 // no randomness, no I/O. Each step applies the event, then settles: reconciles instance counts the way
 // the Kubernetes Deployment controller does (rolling.ts over k8s/deployment.ts) and checks the rollout's
 // phase (progress.ts) until nothing more happens. Failures go through rollback.ts, timers through timers.ts.
@@ -53,7 +54,6 @@ export function initialState(
     startupCrashes: 0,
   };
   return {
-    options,
     spec,
     revision: 1,
     revisions: { 1: revision },
@@ -70,9 +70,9 @@ export function initialState(
   };
 }
 
-export function step(state: EngineState, event: EngineEvent): StepResult {
+export function step(options: EngineOptions, state: EngineState, event: EngineEvent): StepResult {
   if (isNoopProbe(state, event)) return { state, effects: [] };
-  const d = new Draft(state, event.atMs);
+  const d = new Draft(options, state, event.atMs);
   applyEvent(d, event);
   settle(d);
   reportHealth(d);

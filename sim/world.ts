@@ -9,6 +9,7 @@ import {
   DEFAULT_PLATFORM_LIMITS,
   type EngineEffect,
   type EngineEvent,
+  type EngineOptions,
   type FaultInjection,
 } from '../engine/index.js';
 import { initialState } from '../engine/step.js';
@@ -71,6 +72,8 @@ export class World {
   readonly cluster: Cluster;
   readonly metrics = new RunMetricsAccumulator();
   readonly serving: Serving;
+  /** The options the engine runs under (passed to every step, not part of its state). */
+  readonly engineOptions: EngineOptions;
   engine: EngineState;
   readonly instances: WorldInstance[] = [];
   readonly byId = new Map<string, number>();
@@ -106,16 +109,13 @@ export class World {
     this.catalog = extendCatalog(BUILTIN_CATALOG, scenario.models);
     this.cluster = new Cluster(scenario.cluster.pools);
     this.traceLog = flags.trace ? [] : null;
-    this.engine = initialState(
-      scenario.deployment,
-      {
-        rollout: scenario.rollout,
-        catalog: this.catalog,
-        limits: DEFAULT_PLATFORM_LIMITS,
-        ...(flags.faultInjection === undefined ? {} : { faultInjection: flags.faultInjection }),
-      },
-      { nowMs: 0 },
-    );
+    this.engineOptions = {
+      rollout: scenario.rollout,
+      catalog: this.catalog,
+      limits: DEFAULT_PLATFORM_LIMITS,
+      ...(flags.faultInjection === undefined ? {} : { faultInjection: flags.faultInjection }),
+    };
+    this.engine = initialState(scenario.deployment, this.engineOptions, { nowMs: 0 });
     this.serving = serving(this);
   }
 
@@ -144,10 +144,10 @@ export class World {
     if (event === undefined) throw new Error(`World.deliver: no engine event ${id}`);
     this.engineEvents.delete(id);
     const prev = this.engine;
-    const { state, effects } = step(prev, event);
+    const { state, effects } = step(this.engineOptions, prev, event);
     this.engineSteps++;
     if (this.flags.checkInvariants) {
-      const broken = checkInvariants(prev, event, state, effects);
+      const broken = checkInvariants(this.engineOptions, prev, event, state, effects);
       if (broken.length > 0) {
         throw new Error(
           `invariant breach (seed ${this.flags.seed}) at ${this.clock.now} ms after ${JSON.stringify(event)}: ${broken.join('; ')}`,

@@ -6,7 +6,14 @@ import { initialState, step } from '../engine/step.js';
 import { checkInvariants } from '../engine/invariants.js';
 import type { DeploymentSpec, SpecEdit } from '../catalog/spec.js';
 import type { EngineState, InstanceState } from '../engine/state.js';
-import type { CrashCause, EngineEffect, EngineEvent, RolloutOptions, TimerKey } from '../engine/types.js';
+import type {
+  CrashCause,
+  EngineEffect,
+  EngineEvent,
+  EngineOptions,
+  RolloutOptions,
+  TimerKey,
+} from '../engine/types.js';
 import { baseSpec, engineOptions } from './support/engine-world.js';
 
 const edit70b: SpecEdit = { model: 'llama-3.1-70b', accelerator: { type: 'H100', count: 4 } };
@@ -17,17 +24,19 @@ const MONITOR_MS = 10 * 60_000;
 
 /** Steps the engine one event at a time, checking every invariant after each step. */
 class Drive {
+  readonly options: EngineOptions;
   state: EngineState;
   effects: readonly EngineEffect[] = [];
 
   constructor(rollout: Partial<RolloutOptions> = {}, spec: DeploymentSpec = baseSpec) {
-    this.state = initialState(spec, engineOptions(rollout));
+    this.options = engineOptions(rollout);
+    this.state = initialState(spec, this.options);
   }
 
   send(event: EngineEvent): readonly EngineEffect[] {
     const prev = this.state;
-    const r = step(prev, event);
-    const broken = checkInvariants(prev, event, r.state, r.effects);
+    const r = step(this.options, prev, event);
+    const broken = checkInvariants(this.options, prev, event, r.state, r.effects);
     if (broken.length > 0) throw new Error(`${event.type}@${event.atMs}: ${broken.join('; ')}`);
     this.state = r.state;
     this.effects = r.effects;

@@ -21,11 +21,12 @@ import { baseSpec, engineOptions } from './support/engine-world.js';
 const at = 1_000;
 const edit70b = { model: 'llama-3.1-70b', accelerator: { type: 'H100', count: 4 } };
 // Built in beforeEach, not at import: StrykerJS switches a mutant on only after import.
+const opts = engineOptions();
 let s0: EngineState;
 let rolling: StepResult;
 beforeEach(() => {
-  s0 = initialState(baseSpec, engineOptions());
-  rolling = step(s0, { type: 'edit/requested', atMs: at, edit: edit70b });
+  s0 = initialState(baseSpec, opts);
+  rolling = step(opts, s0, { type: 'edit/requested', atMs: at, edit: edit70b });
 });
 
 function ended(outcome: EditOutcome, kind: 'edit' | 'rollback', codes: readonly ErrorCode[]): EngineEffect {
@@ -51,20 +52,19 @@ describe('crossTypeSwapRejected', () => {
       ...BUILTIN_CATALOG,
       models: { ...BUILTIN_CATALOG.models, undefined: { ...whisper, id: 'undefined' } },
     };
-    const prev: EngineState = { ...s0, options: { ...s0.options, catalog } };
     const event: EngineEvent = { type: 'edit/requested', atMs: at, edit: { tags: { a: 'b' } } };
-    expect(crossTypeSwapRejected(prev, event, prev, [])).toBeNull();
+    expect(crossTypeSwapRejected({ ...opts, catalog }, s0, event, s0, [])).toBeNull();
   });
 
   it('only a rejection counts: a completed or rolled-back action naming MODEL_TYPE_MISMATCH is a breach', () => {
     const event: EngineEvent = { type: 'edit/requested', atMs: at, edit: { model: 'whisper-large-v3' } };
     for (const outcome of ['completed', 'rolledBack'] as const) {
-      expect(crossTypeSwapRejected(s0, event, s0, [ended(outcome, 'edit', ['MODEL_TYPE_MISMATCH'])])).toBe(
-        'cross-type swap llm → stt was not rejected with MODEL_TYPE_MISMATCH',
-      );
+      expect(
+        crossTypeSwapRejected(opts, s0, event, s0, [ended(outcome, 'edit', ['MODEL_TYPE_MISMATCH'])]),
+      ).toBe('cross-type swap llm → stt was not rejected with MODEL_TYPE_MISMATCH');
     }
     expect(
-      crossTypeSwapRejected(s0, event, s0, [ended('rejected', 'edit', ['MODEL_TYPE_MISMATCH'])]),
+      crossTypeSwapRejected(opts, s0, event, s0, [ended('rejected', 'edit', ['MODEL_TYPE_MISMATCH'])]),
     ).toBeNull();
   });
 });
@@ -75,13 +75,15 @@ describe('noManualRollbackAfterSuccess', () => {
 
   it('only a rejection counts: a completed action naming MANUAL_ROLLBACK_UNSUPPORTED is a breach', () => {
     const completed = ended('completed', 'rollback', ['MANUAL_ROLLBACK_UNSUPPORTED']);
-    expect(noManualRollbackAfterSuccess(s0, rollback, s0, [completed])).toBe(breach);
+    expect(noManualRollbackAfterSuccess(opts, s0, rollback, s0, [completed])).toBe(breach);
   });
 
   it('the rejection must name MANUAL_ROLLBACK_UNSUPPORTED among its errors, not be empty', () => {
-    expect(noManualRollbackAfterSuccess(s0, rollback, s0, [ended('rejected', 'rollback', [])])).toBe(breach);
+    expect(noManualRollbackAfterSuccess(opts, s0, rollback, s0, [ended('rejected', 'rollback', [])])).toBe(
+      breach,
+    );
     const alongside = ended('rejected', 'rollback', ['EDIT_IN_PROGRESS', 'MANUAL_ROLLBACK_UNSUPPORTED']);
-    expect(noManualRollbackAfterSuccess(s0, rollback, s0, [alongside])).toBeNull();
+    expect(noManualRollbackAfterSuccess(opts, s0, rollback, s0, [alongside])).toBeNull();
   });
 });
 
@@ -100,10 +102,10 @@ describe('rolloutWithinBudget', () => {
       { kind: 'minReady', instanceId: 'r1-0' },
     ] satisfies TimerKey[]) {
       const timer: EngineEvent = { type: 'timer/fired', atMs: at, key };
-      expect(rolloutWithinBudget(s0, timer, draining, drain)).toBe(breach);
+      expect(rolloutWithinBudget(opts, s0, timer, draining, drain)).toBe(breach);
     }
     const deadline: EngineEvent = { type: 'timer/fired', atMs: at, key: { kind: 'rollbackDeadline' } };
-    expect(rolloutWithinBudget(s0, deadline, draining, drain)).toBeNull();
+    expect(rolloutWithinBudget(opts, s0, deadline, draining, drain)).toBeNull();
   });
 });
 
@@ -117,7 +119,7 @@ describe('rejectedEditChangesNothing', () => {
       instances: Object.fromEntries(Object.entries(s0.instances).reverse()),
     };
     expect(Object.keys(reordered.instances)).not.toEqual(Object.keys(s0.instances));
-    expect(rejectedEditChangesNothing(s0, event, reordered, rejected())).toBeNull();
+    expect(rejectedEditChangesNothing(opts, s0, event, reordered, rejected())).toBeNull();
   });
 
   it('instances are compared one by one: two instances are not the same as one whose id runs them together', () => {
@@ -128,7 +130,7 @@ describe('rejectedEditChangesNothing', () => {
       ...s0,
       instances: { [mergedId]: { ...s0.instances['r1-0']!, id: mergedId, revision: 1 } },
     };
-    expect(rejectedEditChangesNothing(s0, event, merged, rejected())).toBe(
+    expect(rejectedEditChangesNothing(opts, s0, event, merged, rejected())).toBe(
       'a rejected request changed the instances',
     );
   });

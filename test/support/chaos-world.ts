@@ -112,6 +112,7 @@ interface Timer {
 }
 
 export interface StepRecord {
+  readonly options: EngineOptions;
   readonly prev: EngineState;
   readonly event: EngineEvent;
   readonly next: EngineState;
@@ -225,7 +226,7 @@ export class ChaosWorld implements WorldView {
    * should leave every step at rest, with nothing left for the next unrelated event to trigger.
    */
   pendingWork(): readonly EngineEffect[] {
-    return step(this.state, nudge(this.state.nowMs)).effects;
+    return step(this.options, this.state, nudge(this.state.nowMs)).effects;
   }
 
   apply(event: EngineEvent): void {
@@ -239,7 +240,7 @@ export class ChaosWorld implements WorldView {
 
   private applyOne(event: EngineEvent): void {
     const prev = this.state;
-    const { state: next, effects } = step(prev, event);
+    const { state: next, effects } = step(this.options, prev, event);
     this.state = next;
     this.steps++;
     this.log.push(formatStep(event, effects));
@@ -247,7 +248,7 @@ export class ChaosWorld implements WorldView {
     for (const effect of effects) this.interpret(effect);
     if (next.rollout.phase === 'steady' && prev.rollout.phase !== 'steady') this.steadySinceMs = event.atMs;
     for (const check of this.checks) {
-      const reason = check({ prev, event, next, effects }, this);
+      const reason = check({ options: this.options, prev, event, next, effects }, this);
       if (reason !== null) throw new PropertyViolation(reason, this.log);
     }
   }

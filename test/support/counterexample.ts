@@ -214,7 +214,8 @@ export function replayTrace(
   checks: readonly StepCheck[],
   faultInjection?: FaultInjection,
 ): string | null {
-  let state = initialState(s.deployment, engineOptionsOf(s, faultInjection), { nowMs: 0 });
+  const options = engineOptionsOf(s, faultInjection);
+  let state = initialState(s.deployment, options, { nowMs: 0 });
   const live = new Map<string, number>(Object.values(state.instances).map((i) => [i.id, i.revision]));
   const view: WorldView = { initialSpec: s.deployment, worldRevisions: () => [...live.values()] };
   const log: string[] = [];
@@ -226,7 +227,7 @@ export function replayTrace(
     for (let j = i + 1; j < trace.length && trace[j]?.kind !== 'event'; j++)
       if (trace[j]?.kind === 'effect') logged.push(trace[j]?.data as EngineEffect);
     const prev = state;
-    const { state: next, effects } = step(prev, event);
+    const { state: next, effects } = step(options, prev, event);
     log.push(formatStep(event, effects));
     if (JSON.stringify(effects) !== JSON.stringify(logged))
       return `stepIsDeterministic: replaying ${event.type} at ${event.atMs} ms gave other effects than the simulator logged`;
@@ -234,7 +235,7 @@ export function replayTrace(
     for (const e of effects) if (e.type === 'instance/create') live.set(e.instanceId, e.revision);
     state = next;
     for (const check of checks) {
-      const reason = check({ prev, event, next, effects }, view);
+      const reason = check({ options, prev, event, next, effects }, view);
       if (reason !== null) return `${reason}\n--- events (t in ms) ---\n${log.slice(-30).join('\n')}`;
     }
   }

@@ -45,6 +45,7 @@ interface Queued {
 }
 
 export class EngineWorld {
+  readonly options: EngineOptions;
   state: EngineState;
   readonly log: { event: EngineEvent; effects: readonly EngineEffect[] }[] = [];
   readonly broken: string[] = [];
@@ -64,7 +65,8 @@ export class EngineWorld {
     rollout: Partial<RolloutOptions> = {},
   ) {
     const spec = initialSpec;
-    this.state = initialState(spec, engineOptions(rollout));
+    this.options = engineOptions(rollout);
+    this.state = initialState(spec, this.options);
     for (const id of Object.keys(this.state.instances)) this.placed.add(id);
     this.initialCount = this.placed.size;
   }
@@ -93,8 +95,8 @@ export class EngineWorld {
 
   apply(event: EngineEvent): void {
     const prev = this.state;
-    const { state, effects } = step(prev, event);
-    for (const b of checkInvariants(prev, event, state, effects))
+    const { state, effects } = step(this.options, prev, event);
+    for (const b of checkInvariants(this.options, prev, event, state, effects))
       this.broken.push(`${event.type}@${event.atMs}: ${b}`);
     this.state = state;
     if (event.type === 'instance/terminated') this.placed.delete(event.instanceId);
