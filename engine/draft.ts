@@ -10,6 +10,7 @@ import type {
   EngineEffect,
   EngineOptions,
   FaultInjectionRule,
+  InstanceId,
   TimerKey,
 } from './types.js';
 
@@ -28,7 +29,6 @@ export class Draft {
   spec: DeploymentSpec;
   revision: number;
   readonly revisions: Map<number, RevisionState>;
-  readonly instances: Map<string, InstanceState>;
   desired: number;
   recommended: number;
   rollout: RolloutPhase;
@@ -38,7 +38,8 @@ export class Draft {
   degraded: boolean;
   lastRejection: readonly EditIssue[];
   readonly effects: EngineEffect[] = [];
-  private instancesChanged = false;
+  /** This step's own copy of the instances, made at the first change (copy on write); null until then. */
+  private written: Map<InstanceId, InstanceState> | null = null;
   private counts: Census | null = null;
 
   constructor(
@@ -49,7 +50,6 @@ export class Draft {
     this.spec = prev.spec;
     this.revision = prev.revision;
     this.revisions = new Map(Object.values(prev.revisions).map((r) => [r.revision, r]));
-    this.instances = new Map(Object.entries(prev.instances));
     this.desired = prev.desired;
     this.recommended = prev.recommended;
     this.rollout = prev.rollout;
@@ -87,20 +87,29 @@ export class Draft {
     }
   }
 
+  /** The instances as they are now in this step (the previous state's until the first change). */
+  get instances(): ReadonlyMap<InstanceId, InstanceState> {
+    return this.written ?? this.prev.instances;
+  }
+
+  private writable(): Map<InstanceId, InstanceState> {
+    this.written ??= new Map(this.prev.instances);
+    return this.written;
+  }
+
   updateInstance(id: string, patch: Partial<InstanceState>): void {
     const inst = this.instances.get(id);
     if (inst !== undefined) this.putInstance({ ...inst, ...patch });
   }
 
   putInstance(inst: InstanceState): void {
-    this.instances.set(inst.id, inst);
-    this.instancesChanged = true;
+    this.writable().set(inst.id, inst);
     this.counts = null;
   }
 
   deleteInstance(id: string): void {
-    if (this.instances.delete(id)) {
-      this.instancesChanged = true;
+    if (this.instances.has(id)) {
+      this.writable().delete(id);
       this.counts = null;
     }
   }
@@ -191,7 +200,7 @@ export class Draft {
       spec: this.spec,
       revision: this.revision,
       revisions,
-      instances: this.instancesChanged ? Object.fromEntries(this.instances) : this.prev.instances,
+      instances: this.written ?? this.prev.instances,
       desired: this.desired,
       recommended: this.recommended,
       rollout: this.rollout,

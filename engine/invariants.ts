@@ -49,7 +49,7 @@ export const failedRolloutRestoresPrior: InvariantPredicate = (_options, prev, _
   if (!sameSpec(next.spec, r.priorSpec)) return 'rolled back, but the spec is not the prior spec';
   if (next.revision !== r.fromRevision)
     return `rolled back to revision ${next.revision}, not ${r.fromRevision}`;
-  const left = Object.values(next.instances).filter((i) => i.revision === r.toRevision);
+  const left = [...next.instances.values()].filter((i) => i.revision === r.toRevision);
   return left.length === 0
     ? null
     : `rolled back with ${left.length} instance(s) of failed revision ${r.toRevision} left`;
@@ -110,9 +110,7 @@ export const stepIsDeterministic: InvariantPredicate = (options, prev, event, ne
   const again = step(options, prev, event);
   if (JSON.stringify(again.effects) !== JSON.stringify(effects))
     return 'the same step produced different effects';
-  return JSON.stringify(again.state) === JSON.stringify(next)
-    ? null
-    : 'the same step produced a different state';
+  return serialise(again.state) === serialise(next) ? null : 'the same step produced a different state';
 };
 
 /** 8. A rejected request changes nothing: spec, revision and instances are untouched. */
@@ -129,7 +127,7 @@ export const rejectedEditChangesNothing: InvariantPredicate = (_options, prev, _
   );
   if (acting !== undefined) return `a rejected request caused ${acting.type}`;
   const ids = (s: EngineState) =>
-    Object.values(s.instances)
+    [...s.instances.values()]
       .map((i) => `${i.id}@${i.revision}`)
       .sort()
       .join(',');
@@ -163,6 +161,13 @@ export function checkInvariants(
   return broken;
 }
 
+/** A state as JSON, maps (the instances) as objects in their iteration order. */
+function serialise(state: EngineState): string {
+  return JSON.stringify(state, (_k, v: unknown): unknown =>
+    v instanceof Map ? Object.fromEntries(v as Map<string, unknown>) : v,
+  );
+}
+
 export function sameSpec(a: DeploymentSpec, b: DeploymentSpec): boolean {
   return a === b || canonical(a) === canonical(b);
 }
@@ -176,12 +181,12 @@ function canonical(value: unknown): string {
 }
 
 function countInstances(options: EngineOptions, s: EngineState): number {
-  const all = Object.values(s.instances);
+  const all = [...s.instances.values()];
   return options.rollout.podReplacementPolicy === 'TerminationComplete'
     ? all.length
     : all.filter((i) => !i.terminating).length;
 }
 
 function availableInstances(s: EngineState): number {
-  return Object.values(s.instances).filter((i) => i.available && !i.terminating).length;
+  return [...s.instances.values()].filter((i) => i.available && !i.terminating).length;
 }

@@ -97,7 +97,11 @@ export interface EngineState {
   /** The revision of `spec`. */
   readonly revision: number;
   readonly revisions: Readonly<Record<number, RevisionState>>;
-  readonly instances: Readonly<Record<InstanceId, InstanceState>>;
+  /**
+   * In creation order. Never changed in place: a step that changes an instance returns a new map (its
+   * own copy, made once per step) and leaves the previous state's map as it was.
+   */
+  readonly instances: ReadonlyMap<InstanceId, InstanceState>;
   /** The autoscaler's desired count, clamped to the spec's scaling range. */
   readonly desired: number;
   /** The autoscaler's last recommendation before clamping (re-clamped when the range changes). */

@@ -28,10 +28,10 @@ export function initialState(
 ): EngineState {
   const nowMs = opts.nowMs ?? 0;
   const count = spec.status === 'deployed' ? spec.scaling.minInstances : 0;
-  const instances: Record<string, InstanceState> = {};
+  const instances = new Map<string, InstanceState>();
   for (let i = 0; i < count; i++) {
     const id = `r1-${i}`;
-    instances[id] = {
+    instances.set(id, {
       id,
       revision: 1,
       phase: 'ready',
@@ -43,7 +43,7 @@ export function initialState(
       consecutiveFailures: 0,
       available: true,
       terminating: false,
-    };
+    });
   }
   const revision: RevisionState = {
     revision: 1,
@@ -99,7 +99,7 @@ function settle(d: Draft): void {
 /** A passing probe on an instance that is already available changes nothing: the common case, kept cheap. */
 function isNoopProbe(state: EngineState, event: EngineEvent): boolean {
   if (event.type !== 'health/probePassed') return false;
-  const inst = state.instances[event.instanceId];
+  const inst = state.instances.get(event.instanceId);
   return inst !== undefined && inst.available && inst.consecutiveFailures === 0 && !inst.terminating;
 }
 

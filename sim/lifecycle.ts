@@ -73,7 +73,7 @@ export function createInstance(w: World, id: string, revision: number, template:
 export function placeInitial(w: World): void {
   const revision = w.engine.revisions[w.engine.revision];
   if (revision === undefined) return;
-  for (const state of Object.values(w.engine.instances)) {
+  for (const state of w.engine.instances.values()) {
     const template = { model: revision.spec.model, accelerator: revision.spec.accelerator };
     const inst = newInstance(w, state.id, state.revision, template);
     const node = w.cluster.findNode(inst.gpuType, inst.gpus);

@@ -78,7 +78,7 @@ class Drive {
   }
 
   inst(id: string): InstanceState {
-    const i = this.state.instances[id];
+    const i = this.state.instances.get(id);
     if (i === undefined) throw new Error(`no instance ${id}`);
     return i;
   }
@@ -105,7 +105,7 @@ describe('the initial state', () => {
     const s = initialState(baseSpec, engineOptions(), { nowMs: 5_000 });
     expect(s.nowMs).toBe(5_000);
     expect(
-      Object.values(s.instances).map((i) => [i.id, i.phase, i.available, i.createdAtMs, i.passedAtMs]),
+      [...s.instances.values()].map((i) => [i.id, i.phase, i.available, i.createdAtMs, i.passedAtMs]),
     ).toEqual([
       ['r1-0', 'ready', true, 5_000, 5_000],
       ['r1-1', 'ready', true, 5_000, 5_000],
@@ -125,7 +125,7 @@ describe('the initial state', () => {
       nextActionIndex: 0,
     });
     expect(initialState(baseSpec, engineOptions()).nowMs).toBe(0);
-    expect(Object.keys(initialState({ ...baseSpec, status: 'failed' }, engineOptions()).instances)).toEqual(
+    expect([...initialState({ ...baseSpec, status: 'failed' }, engineOptions()).instances.keys()]).toEqual(
       [],
     );
   });
@@ -343,7 +343,7 @@ describe('rollback requests in each phase', () => {
     const d = new Drive();
     d.edit(1_000, { scaling: { minInstances: 3 } });
     expect(d.state.rollout.phase).toBe('scaling');
-    expect(Object.values(d.state.instances).map((i) => `${i.id}@${i.revision}`)).toEqual([
+    expect([...d.state.instances.values()].map((i) => `${i.id}@${i.revision}`)).toEqual([
       'r1-0@2',
       'r1-1@2',
       'r2-2@2',
@@ -357,7 +357,7 @@ describe('rollback requests in each phase', () => {
     });
     // Every instance goes back to revision 1, the extra one included, so the rollback ends at once; the
     // extra instance (pending, so first in the removal order) is terminated.
-    expect(Object.values(d.state.instances).map((i) => `${i.id}@${i.revision}`)).toEqual([
+    expect([...d.state.instances.values()].map((i) => `${i.id}@${i.revision}`)).toEqual([
       'r1-0@1',
       'r1-1@1',
       'r2-2@1',

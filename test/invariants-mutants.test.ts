@@ -92,7 +92,10 @@ describe('rolloutWithinBudget', () => {
     const next = rolling.state;
     const draining: EngineState = {
       ...next,
-      instances: { ...next.instances, 'r1-0': { ...next.instances['r1-0']!, terminating: true } },
+      instances: new Map([
+        ...next.instances,
+        ['r1-0', { ...next.instances.get('r1-0')!, terminating: true }],
+      ]),
     };
     const drain: EngineEffect[] = [{ type: 'instance/drain', instanceId: 'r1-0' }];
     const breach = 'drained down to 1 available, below 2 (desired 2 − maxUnavailable)';
@@ -116,19 +119,19 @@ describe('rejectedEditChangesNothing', () => {
   it('the same instances listed in another order are unchanged', () => {
     const reordered: EngineState = {
       ...s0,
-      instances: Object.fromEntries(Object.entries(s0.instances).reverse()),
+      instances: new Map([...s0.instances].reverse()),
     };
-    expect(Object.keys(reordered.instances)).not.toEqual(Object.keys(s0.instances));
+    expect([...reordered.instances.keys()]).not.toEqual([...s0.instances.keys()]);
     expect(rejectedEditChangesNothing(opts, s0, event, reordered, rejected())).toBeNull();
   });
 
   it('instances are compared one by one: two instances are not the same as one whose id runs them together', () => {
-    const ids = Object.keys(s0.instances).sort();
+    const ids = [...s0.instances.keys()].sort();
     expect(ids).toEqual(['r1-0', 'r1-1']);
     const mergedId = 'r1-0@1r1-1';
     const merged: EngineState = {
       ...s0,
-      instances: { [mergedId]: { ...s0.instances['r1-0']!, id: mergedId, revision: 1 } },
+      instances: new Map([[mergedId, { ...s0.instances.get('r1-0')!, id: mergedId, revision: 1 }]]),
     };
     expect(rejectedEditChangesNothing(opts, s0, event, merged, rejected())).toBe(
       'a rejected request changed the instances',

@@ -172,7 +172,7 @@ function agree(m: Model, real: Real, expected: readonly Outcome[]): void {
     fail(real, `spec: model ${JSON.stringify(m.spec)}, engine ${JSON.stringify(s.spec)}`);
   if (s.revision !== m.revision) fail(real, `revision: model ${m.revision}, engine ${s.revision}`);
   if (s.desired !== m.desired) fail(real, `desired: model ${m.desired}, engine ${s.desired}`);
-  const live = Object.values(s.instances).filter((i) => !i.terminating);
+  const live = [...s.instances.values()].filter((i) => !i.terminating);
   const good = live.filter((i) => i.available && i.revision === m.revision);
   if (live.length !== m.desired || good.length !== m.desired)
     fail(

@@ -69,7 +69,7 @@ const rolledBack: EngineEffect = {
 
 /** The rolling state after its rollback ended (revision 1, prior spec, no revision-2 instance). */
 function restored(state: EngineState): EngineState {
-  const instances = Object.fromEntries(Object.entries(state.instances).filter(([, i]) => i.revision === 1));
+  const instances = new Map([...state.instances].filter(([, i]) => i.revision === 1));
   return { ...state, spec: baseSpec, revision: 1, instances, rollout: { phase: 'steady' } };
 }
 
@@ -159,8 +159,8 @@ describe('each invariant predicate detects a hand-made breach', () => {
     const next = rolling.state;
     const event: EngineEvent = { type: 'edit/requested', atMs: at, edit: edit70b };
     expect(rolloutWithinBudget(opts, s0, event, next, rolling.effects)).toBeNull();
-    const extra = { ...next.instances['r2-2']!, id: 'r2-9' };
-    const over = { ...next, instances: { ...next.instances, 'r2-9': extra } };
+    const extra = { ...next.instances.get('r2-2')!, id: 'r2-9' };
+    const over = { ...next, instances: new Map([...next.instances, ['r2-9', extra]]) };
     const create = rolling.effects.filter((e) => e.type === 'instance/create');
     expect(rolloutWithinBudget(opts, s0, event, over, create)).toMatch(
       /created instances up to 4, above desired 2 \+ surge = 3/,
@@ -168,7 +168,10 @@ describe('each invariant predicate detects a hand-made breach', () => {
     // Counting draining instances or not follows the replacement policy.
     const draining = {
       ...next,
-      instances: { ...next.instances, 'r1-0': { ...next.instances['r1-0']!, terminating: true } },
+      instances: new Map([
+        ...next.instances,
+        ['r1-0', { ...next.instances.get('r1-0')!, terminating: true }],
+      ]),
     };
     const terminationStarted = engineOptions({ podReplacementPolicy: 'TerminationStarted' });
     expect(
@@ -176,7 +179,7 @@ describe('each invariant predicate detects a hand-made breach', () => {
         terminationStarted,
         s0,
         event,
-        { ...over, instances: { ...over.instances, 'r1-0': draining.instances['r1-0'] } },
+        { ...over, instances: new Map([...over.instances, ['r1-0', draining.instances.get('r1-0')!]]) },
         create,
       ),
     ).toBeNull();
@@ -195,7 +198,10 @@ describe('each invariant predicate detects a hand-made breach', () => {
     const bothGone = {
       ...draining,
       desired: 1,
-      instances: { ...draining.instances, 'r1-1': { ...next.instances['r1-1']!, terminating: true } },
+      instances: new Map([
+        ...draining.instances,
+        ['r1-1', { ...next.instances.get('r1-1')!, terminating: true }],
+      ]),
     };
     expect(rolloutWithinBudget(opts, s0, event, bothGone, drain)).toBeNull();
   });
@@ -204,17 +210,17 @@ describe('each invariant predicate detects a hand-made breach', () => {
     const event: EngineEvent = { type: 'edit/requested', atMs: at, edit: edit70b };
     const create = rolling.effects.filter((e) => e.type === 'instance/create');
     const next = rolling.state;
-    const gone = (id: string) => ({ ...next.instances[id]!, terminating: true });
+    const gone = (id: string) => ({ ...next.instances.get(id)!, terminating: true });
     // 3 instances + 1 draining: over D + surge = 3 only when draining instances hold their GPUs.
     const withDraining = {
       ...next,
-      instances: { ...next.instances, 'r1-8': { ...gone('r1-0'), id: 'r1-8' } },
+      instances: new Map([...next.instances, ['r1-8', { ...gone('r1-0'), id: 'r1-8' }]]),
     };
     expect(rolloutWithinBudget(opts, s0, event, withDraining, create)).toMatch(/created instances up to 4/);
     const started = engineOptions({ podReplacementPolicy: 'TerminationStarted' });
     expect(rolloutWithinBudget(started, s0, event, withDraining, create)).toBeNull();
-    const live = { ...next.instances['r2-2']!, id: 'r2-9' };
-    const overLive = { ...withDraining, instances: { ...withDraining.instances, 'r2-9': live } };
+    const live = { ...next.instances.get('r2-2')!, id: 'r2-9' };
+    const overLive = { ...withDraining, instances: new Map([...withDraining.instances, ['r2-9', live]]) };
     expect(rolloutWithinBudget(started, s0, event, overLive, create)).toMatch(/created instances up to 4/);
   });
 
@@ -282,7 +288,7 @@ describe('each invariant predicate detects a hand-made breach', () => {
     );
     const relabelled = {
       ...s0,
-      instances: { ...s0.instances, 'r1-0': { ...s0.instances['r1-0']!, revision: 3 } },
+      instances: new Map([...s0.instances, ['r1-0', { ...s0.instances.get('r1-0')!, revision: 3 }]]),
     };
     expect(rejectedEditChangesNothing(opts, s0, event, relabelled, rejected)).toMatch(
       /changed the instances/,

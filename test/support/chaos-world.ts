@@ -173,7 +173,7 @@ export class ChaosWorld implements WorldView {
     private readonly checks: readonly StepCheck[] = [],
   ) {
     this.state = initialState(initialSpec, options);
-    for (const inst of Object.values(this.state.instances))
+    for (const inst of [...this.state.instances.values()])
       this.instances.set(inst.id, {
         id: inst.id,
         revision: inst.revision,
@@ -376,7 +376,7 @@ export class ChaosWorld implements WorldView {
       }
     }
     const unproven = all.find((i) => {
-      const e = this.state.instances[i.id];
+      const e = this.state.instances.get(i.id);
       return (
         i.phase === 'running' && e !== undefined && e.phase === 'ready' && !e.available && !e.terminating
       );

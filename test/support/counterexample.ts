@@ -216,7 +216,7 @@ export function replayTrace(
 ): string | null {
   const options = engineOptionsOf(s, faultInjection);
   let state = initialState(s.deployment, options, { nowMs: 0 });
-  const live = new Map<string, number>(Object.values(state.instances).map((i) => [i.id, i.revision]));
+  const live = new Map<string, number>([...state.instances.values()].map((i) => [i.id, i.revision]));
   const view: WorldView = { initialSpec: s.deployment, worldRevisions: () => [...live.values()] };
   const log: string[] = [];
   for (let i = 0; i < trace.length; i++) {

@@ -145,7 +145,7 @@ export function rollbackAudit(): StepCheck {
         return `failedRolloutRestoresPrior: edit #${e.actionIndex} rolled back to ${JSON.stringify(next.spec)}, not the spec before it ${JSON.stringify(before.spec)}`;
       if (next.revision !== before.revision)
         return `failedRolloutRestoresPrior: edit #${e.actionIndex} rolled back to revision ${next.revision}, not ${before.revision}`;
-      const left = Object.values(next.instances).filter((i) => i.revision === before.toRevision);
+      const left = [...next.instances.values()].filter((i) => i.revision === before.toRevision);
       // In-place edits relabel instances without telling the world (same template), so the world's labels
       // only count for rolling edits.
       const inWorld = !e.inPlace && world.worldRevisions().includes(before.toRevision);
@@ -213,7 +213,7 @@ export function settleAndCheck(world: ChaosWorld, chaosEndMs: number): void {
     fail(
       `rolloutTerminates: steady only at ${world.steadySinceMs} ms, ${world.steadySinceMs - chaosEndMs} ms after the chaos ended (bound ${bound} ms)`,
     );
-  const live = Object.values(s.instances).filter((i) => !i.terminating);
+  const live = [...s.instances.values()].filter((i) => !i.terminating);
   if (live.length !== s.desired || live.some((i) => !i.available || i.revision !== s.revision))
     fail(
       `converges: ${live.length} live instance(s) (${live.map((i) => `${i.id}${i.available ? '' : ' unavailable'}`).join(', ')}) for desired ${s.desired} at revision ${s.revision}`,

@@ -67,7 +67,7 @@ export class EngineWorld {
     const spec = initialSpec;
     this.options = engineOptions(rollout);
     this.state = initialState(spec, this.options);
-    for (const id of Object.keys(this.state.instances)) this.placed.add(id);
+    for (const id of [...this.state.instances.keys()]) this.placed.add(id);
     this.initialCount = this.placed.size;
   }
 
@@ -101,7 +101,7 @@ export class EngineWorld {
     this.state = state;
     if (event.type === 'instance/terminated') this.placed.delete(event.instanceId);
     this.log.push({ event, effects });
-    this.peakTotal = Math.max(this.peakTotal, Object.keys(state.instances).length);
+    this.peakTotal = Math.max(this.peakTotal, state.instances.size);
     this.minAvailable = Math.min(this.minAvailable, available(state));
     for (const effect of effects) this.interpret(effect, event.atMs);
   }
@@ -162,5 +162,5 @@ export class EngineWorld {
 }
 
 export function available(state: EngineState): number {
-  return Object.values(state.instances).filter((i) => i.available && !i.terminating).length;
+  return [...state.instances.values()].filter((i) => i.available && !i.terminating).length;
 }
