@@ -30,7 +30,7 @@ import { lognormalFactor } from './random.js';
 import { Recorder } from './recorder.js';
 import type { RunResult } from '../result/result.js';
 import { Serving } from './serving.js';
-import { loadTrace, type ParsedTrace } from '../scenario/trace.js';
+import { loadTrace, type ParsedTrace, type TraceCache } from '../scenario/trace.js';
 import { makeArrivals } from './traffic.js';
 import { World } from './world.js';
 
@@ -51,6 +51,8 @@ export interface RunOptions {
   readonly onProgress?: (simulatedMs: number) => void;
   /** Called once at the end with counters for benchmarks (kernel events popped, engine steps). */
   readonly onStats?: (stats: RunStats) => void;
+  /** Parsed traces to reuse across runs (a sweep worker replays one trace for many seeds). */
+  readonly traces?: TraceCache;
   /** Test-only: plant a known engine bug (EngineOptions.faultInjection); absent in every real run. */
   readonly faultInjection?: FaultInjection;
 }
@@ -65,7 +67,7 @@ export function runScenario(
   options: RunOptions = {},
 ): { result: RunResult; trace: TraceEntry[] | null } {
   const seed = options.seed ?? scenario.seed;
-  const parsed = scenario.traffic.profile === 'trace' ? traceOf(scenario) : null;
+  const parsed = scenario.traffic.profile === 'trace' ? traceOf(scenario, options.traces) : null;
   const w = new World(
     scenario,
     {
@@ -108,9 +110,10 @@ export function runScenario(
   return { result, trace: w.traceLog };
 }
 
-function traceOf(scenario: Scenario): ParsedTrace {
+function traceOf(scenario: Scenario, traces: TraceCache | undefined): ParsedTrace {
   if (scenario.traffic.profile !== 'trace') throw new Error('traceOf: not a trace profile');
-  const loaded = loadTrace(scenario.traffic.trace);
+  const config = scenario.traffic.trace;
+  const loaded = traces === undefined ? loadTrace(config) : traces.load(config);
   if (!loaded.ok)
     throw new Error(
       `trace ${scenario.traffic.trace.file}: ${loaded.issues.map((i) => i.message).join('; ')}`,
