@@ -1,8 +1,9 @@
 // Entry point of a simulation run: scenario in, result (and optionally the full trace) out.
 // The driver wires the world's parts together and runs the event loop until the scenario's duration.
-import type { EngineEffect, FaultInjection } from '../engine/types.js';
+import type { FaultInjection } from '../engine/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { Autoscaler } from './autoscaler.js';
+import { applyEffect, type EffectHandlers } from './driver.js';
 import { Ev } from './events.js';
 import {
   applyFault,
@@ -88,7 +89,8 @@ export function runScenario(
   );
   const recorder = new Recorder(w);
   w.onStep = (event) => recorder.onStep(event);
-  w.onEffect = (effect) => applyEffect(w, recorder, effect);
+  const handlers = effectHandlers(w, recorder);
+  w.onEffect = (effect) => applyEffect(effect, handlers);
   w.onCountsChanged = () => recorder.countsChanged();
   w.arrivals = makeArrivals(scenario.traffic, parsed, w.streams.traffic, scenario.sampleIntervalMs);
   w.traceTokenMeans = parsed === null ? null : tokenMeans(parsed);
@@ -247,22 +249,16 @@ function onScenarioEvent(w: World, i: number): void {
   }
 }
 
-function applyEffect(w: World, recorder: Recorder, effect: EngineEffect): void {
-  switch (effect.type) {
-    case 'instance/create':
-      return createInstance(w, effect.instanceId, effect.revision, effect.template);
-    case 'instance/drain':
-      return drain(w, effect.instanceId);
-    case 'instance/terminate':
-      return terminate(w, effect.instanceId);
-    case 'timer/schedule':
-      return w.tell({ type: 'timer/fired', atMs: Math.max(effect.atMs, w.clock.now), key: effect.key });
-    case 'spec/apply':
-      return; // the autoscaler and the samples read the engine's current spec
-    case 'action/started':
-    case 'action/ended':
-    case 'deployment/degraded':
-    case 'deployment/healthy':
-      return recorder.onEffect(effect);
-  }
+/** What the simulated world does for each engine effect (through the one effect driver, sim/driver.ts). */
+function effectHandlers(w: World, recorder: Recorder): EffectHandlers {
+  return {
+    create: (e) => createInstance(w, e.instanceId, e.revision, e.template),
+    drain: (id) => drain(w, id),
+    terminate: (id) => terminate(w, id),
+    timer: (key, atMs) => w.tell({ type: 'timer/fired', atMs: Math.max(atMs, w.clock.now), key }),
+    // The autoscaler and the samples read the engine's current spec, so spec/apply needs nothing.
+    report: (e) => {
+      if (e.type !== 'spec/apply') recorder.onEffect(e);
+    },
+  };
 }

@@ -2,8 +2,6 @@
 // effects into world actions and world facts into engine events. The pieces of the world live in
 // lifecycle.ts (instances), faults.ts (failures, tenants), autoscaler.ts and recorder.ts (results).
 import { BUILTIN_CATALOG, extendCatalog, type Catalog } from '../catalog/catalog.js';
-import { step } from '../engine/step.js';
-import { checkInvariants } from '../engine/invariants.js';
 import type { EngineState } from '../engine/state.js';
 import {
   DEFAULT_PLATFORM_LIMITS,
@@ -16,6 +14,7 @@ import { initialState } from '../engine/step.js';
 import { RunMetricsAccumulator } from '../result/metrics.js';
 import type { BadVersionMode, Scenario } from '../scenario/types.js';
 import { Cluster } from './cluster.js';
+import { stepEngine } from './driver.js';
 import { Ev, priorityOf, type EvKind } from './events.js';
 import { EventQueue } from './kernel.js';
 import type { Performance } from './performance.js';
@@ -143,16 +142,17 @@ export class World {
     const event = this.engineEvents.get(id);
     if (event === undefined) throw new Error(`World.deliver: no engine event ${id}`);
     this.engineEvents.delete(id);
-    const prev = this.engine;
-    const { state, effects } = step(this.engineOptions, prev, event);
+    const { state, effects, broken } = stepEngine(
+      this.engineOptions,
+      this.engine,
+      event,
+      this.flags.checkInvariants,
+    );
     this.engineSteps++;
-    if (this.flags.checkInvariants) {
-      const broken = checkInvariants(this.engineOptions, prev, event, state, effects);
-      if (broken.length > 0) {
-        throw new Error(
-          `invariant breach (seed ${this.flags.seed}) at ${this.clock.now} ms after ${JSON.stringify(event)}: ${broken.join('; ')}`,
-        );
-      }
+    if (broken.length > 0) {
+      throw new Error(
+        `invariant breach (seed ${this.flags.seed}) at ${this.clock.now} ms after ${JSON.stringify(event)}: ${broken.join('; ')}`,
+      );
     }
     this.engine = state;
     this.log('event', event);

@@ -5,6 +5,7 @@
 // instances) until nothing is left to happen: the phase in which every rollout must end.
 import fc from 'fast-check';
 import { initialState, step } from '../../engine/step.js';
+import { applyEffect, type EffectHandlers } from '../../sim/driver.js';
 import type { DeploymentSpec, SpecEdit } from '../../catalog/spec.js';
 import type { EngineState } from '../../engine/state.js';
 import type { CrashCause, EngineEffect, EngineEvent, EngineOptions, TimerKey } from '../../engine/types.js';
@@ -245,7 +246,7 @@ export class ChaosWorld implements WorldView {
     this.steps++;
     this.log.push(formatStep(event, effects));
     if (event.type === 'instance/terminated') this.instances.delete(event.instanceId);
-    for (const effect of effects) this.interpret(effect);
+    for (const effect of effects) applyEffect(effect, this.handlers);
     if (next.rollout.phase === 'steady' && prev.rollout.phase !== 'steady') this.steadySinceMs = event.atMs;
     for (const check of this.checks) {
       const reason = check({ options: this.options, prev, event, next, effects }, this);
@@ -266,28 +267,23 @@ export class ChaosWorld implements WorldView {
     return this.timers.length;
   }
 
-  private interpret(effect: EngineEffect): void {
-    switch (effect.type) {
-      case 'instance/create':
-        this.instances.set(effect.instanceId, {
-          id: effect.instanceId,
-          revision: effect.revision,
-          phase: 'pending',
-          terminateRequested: false,
-        });
-        return;
-      case 'instance/drain':
-      case 'instance/terminate': {
-        const inst = this.instances.get(effect.instanceId);
-        if (inst !== undefined) inst.terminateRequested = true;
-        return;
-      }
-      case 'timer/schedule':
-        this.timers.push({ atMs: effect.atMs, key: effect.key, seq: this.seq++ });
-        return;
-      default:
-        return;
-    }
+  /** What this world does for each engine effect (through the simulator's effect driver). */
+  private readonly handlers: EffectHandlers = {
+    create: (e) =>
+      this.instances.set(e.instanceId, {
+        id: e.instanceId,
+        revision: e.revision,
+        phase: 'pending',
+        terminateRequested: false,
+      }),
+    drain: (id) => this.requestTermination(id),
+    terminate: (id) => this.requestTermination(id),
+    timer: (key, atMs) => this.timers.push({ atMs, key, seq: this.seq++ }),
+  };
+
+  private requestTermination(id: string): void {
+    const inst = this.instances.get(id);
+    if (inst !== undefined) inst.terminateRequested = true;
   }
 
   private eventFor(move: Move, atMs: number): EngineEvent | null {

@@ -1,8 +1,8 @@
 // A tiny deterministic world for driving the engine in tests: instances load, pass or fail probes,
 // and terminate on request, per revision behaviour. Invariants are checked after every step.
 import { BUILTIN_CATALOG, DEFAULT_PLATFORM_LIMITS, DEFAULT_ROLLOUT_OPTIONS } from '../../engine/index.js';
-import { checkInvariants } from '../../engine/invariants.js';
-import { initialState, step } from '../../engine/step.js';
+import { initialState } from '../../engine/step.js';
+import { applyEffect, stepEngine } from '../../sim/driver.js';
 import type { DeploymentSpec } from '../../catalog/spec.js';
 import type { ValidationContext } from '../../engine/validate.js';
 import type { EngineState } from '../../engine/state.js';
@@ -94,31 +94,21 @@ export class EngineWorld {
   }
 
   apply(event: EngineEvent): void {
-    const prev = this.state;
-    const { state, effects } = step(this.options, prev, event);
-    for (const b of checkInvariants(this.options, prev, event, state, effects))
-      this.broken.push(`${event.type}@${event.atMs}: ${b}`);
+    const { state, effects, broken } = stepEngine(this.options, this.state, event, true);
+    for (const b of broken) this.broken.push(`${event.type}@${event.atMs}: ${b}`);
     this.state = state;
     if (event.type === 'instance/terminated') this.placed.delete(event.instanceId);
     this.log.push({ event, effects });
     this.peakTotal = Math.max(this.peakTotal, state.instances.size);
     this.minAvailable = Math.min(this.minAvailable, available(state));
-    for (const effect of effects) this.interpret(effect, event.atMs);
-  }
-
-  private interpret(effect: EngineEffect, t: number): void {
-    switch (effect.type) {
-      case 'instance/create':
-        return this.place(effect.instanceId, effect.revision, t);
-      case 'instance/drain':
-        return this.push({ type: 'instance/terminated', atMs: t + 5_000, instanceId: effect.instanceId });
-      case 'instance/terminate':
-        return this.push({ type: 'instance/terminated', atMs: t + 1, instanceId: effect.instanceId });
-      case 'timer/schedule':
-        return this.push({ type: 'timer/fired', atMs: effect.atMs, key: effect.key });
-      default:
-        return;
-    }
+    const t = event.atMs;
+    for (const effect of effects)
+      applyEffect(effect, {
+        create: (e) => this.place(e.instanceId, e.revision, t),
+        drain: (instanceId) => this.push({ type: 'instance/terminated', atMs: t + 5_000, instanceId }),
+        terminate: (instanceId) => this.push({ type: 'instance/terminated', atMs: t + 1, instanceId }),
+        timer: (key, atMs) => this.push({ type: 'timer/fired', atMs, key }),
+      });
   }
 
   private place(id: string, revision: number, t: number): void {
