@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runSweep } from '../sweep/run.js';
 
-const scenarioFile = resolve(import.meta.dirname, '..', 'scenarios', 'default.yaml');
+const scenarioFile = resolve(import.meta.dirname, '..', 'library', 'default.yaml');
 
 async function timedSweep(workers: number, seeds: number): Promise<{ seconds: number; summary: string }> {
   const outDir = mkdtempSync(join(tmpdir(), `rollsim-bench-sweep-${workers}-`));

@@ -5,5 +5,5 @@ export * from './state.js';
 export * from '../catalog/catalog.js';
 export * from '../k8s/deployment.js';
 export * from './validate.js';
-export * from './engine.js';
+export * from './step.js';
 export * from './invariants.js';

@@ -1,13 +1,14 @@
-// The eight invariants of DESIGN.md as named predicates over one step: (prev, event, next, effects)
-// -> null when it holds, else a reason. The engine's tests, the simulator (in test builds) and the
-// property tests all use these same functions.
-import { step } from './engine.js';
+// The eight invariants of DESIGN.md as named predicates over one step: (options, prev, event, next,
+// effects) -> null when it holds, else a reason. The engine's tests, the simulator (in test builds) and
+// the property tests all use these same functions.
+import { step } from './step.js';
 import { maxSurge, minAvailable } from '../k8s/deployment.js';
 import { LOCKED_FIELDS, type DeploymentSpec } from '../catalog/spec.js';
 import type { EngineState } from './state.js';
-import type { EngineEffect, EngineEvent } from './types.js';
+import type { EngineEffect, EngineEvent, EngineOptions } from './types.js';
 
 export type InvariantPredicate = (
+  options: EngineOptions,
   prev: EngineState,
   event: EngineEvent,
   next: EngineState,
@@ -15,7 +16,7 @@ export type InvariantPredicate = (
 ) => string | null;
 
 /** 1. Locked fields never change. */
-export const lockedFieldsUnchanged: InvariantPredicate = (prev, _event, next) => {
+export const lockedFieldsUnchanged: InvariantPredicate = (_options, prev, _event, next) => {
   for (const field of LOCKED_FIELDS) {
     if (prev.spec[field] !== next.spec[field])
       return `locked field ${field} changed: ${prev.spec[field]} → ${next.spec[field]}`;
@@ -24,10 +25,10 @@ export const lockedFieldsUnchanged: InvariantPredicate = (prev, _event, next) =>
 };
 
 /** 2. A cross-type model swap is always rejected and changes nothing. */
-export const crossTypeSwapRejected: InvariantPredicate = (prev, event, next, effects) => {
+export const crossTypeSwapRejected: InvariantPredicate = (options, prev, event, next, effects) => {
   if (event.type !== 'edit/requested' || event.edit.model === undefined) return null;
-  const from = prev.options.catalog.models[prev.spec.model];
-  const to = prev.options.catalog.models[event.edit.model];
+  const from = options.catalog.models[prev.spec.model];
+  const to = options.catalog.models[event.edit.model];
   if (from === undefined || to === undefined || from.type === to.type) return null;
   const rejected = effects.some(
     (e) =>
@@ -40,7 +41,7 @@ export const crossTypeSwapRejected: InvariantPredicate = (prev, event, next, eff
 };
 
 /** 3. A failed rollout ends with the prior spec restored and no instance of the failed revision left. */
-export const failedRolloutRestoresPrior: InvariantPredicate = (prev, _event, next, effects) => {
+export const failedRolloutRestoresPrior: InvariantPredicate = (_options, prev, _event, next, effects) => {
   const ended = effects.some((e) => e.type === 'action/ended' && e.outcome === 'rolledBack');
   if (!ended) return null;
   const r = prev.rollout.phase === 'steady' ? null : prev.rollout;
@@ -48,14 +49,14 @@ export const failedRolloutRestoresPrior: InvariantPredicate = (prev, _event, nex
   if (!sameSpec(next.spec, r.priorSpec)) return 'rolled back, but the spec is not the prior spec';
   if (next.revision !== r.fromRevision)
     return `rolled back to revision ${next.revision}, not ${r.fromRevision}`;
-  const left = Object.values(next.instances).filter((i) => i.revision === r.toRevision);
+  const left = [...next.instances.values()].filter((i) => i.revision === r.toRevision);
   return left.length === 0
     ? null
     : `rolled back with ${left.length} instance(s) of failed revision ${r.toRevision} left`;
 };
 
 /** 4. A succeeded edit cannot be rolled back manually. */
-export const noManualRollbackAfterSuccess: InvariantPredicate = (prev, event, next, effects) => {
+export const noManualRollbackAfterSuccess: InvariantPredicate = (_options, prev, event, next, effects) => {
   if (event.type !== 'rollback/requested' || prev.rollout.phase !== 'steady') return null;
   const rejected = effects.some(
     (e) =>
@@ -70,18 +71,18 @@ export const noManualRollbackAfterSuccess: InvariantPredicate = (prev, event, ne
 };
 
 /** 5. The engine never creates past desired + surge, nor drains below desired − maxUnavailable. */
-export const rolloutWithinBudget: InvariantPredicate = (prev, event, next, effects) => {
+export const rolloutWithinBudget: InvariantPredicate = (options, prev, event, next, effects) => {
   const strategy = {
-    maxSurge: next.options.rollout.maxSurge,
-    maxUnavailable: next.options.rollout.maxUnavailable,
+    maxSurge: options.rollout.maxSurge,
+    maxUnavailable: options.rollout.maxUnavailable,
   };
   const D = next.desired;
   if (effects.some((e) => e.type === 'instance/create')) {
-    const total = countInstances(next);
+    const total = countInstances(options, next);
     const budget = D + maxSurge(strategy, D);
     if (total > budget) return `created instances up to ${total}, above desired ${D} + surge = ${budget}`;
   }
-  const forced = event.type === 'timer/fired' && event.key === 'rollbackDeadline';
+  const forced = event.type === 'timer/fired' && event.key.kind === 'rollbackDeadline';
   if (!forced && prev.desired === D && effects.some((e) => e.type === 'instance/drain')) {
     const floor = Math.min(availableInstances(prev), minAvailable(strategy, D));
     const after = availableInstances(next);
@@ -92,9 +93,9 @@ export const rolloutWithinBudget: InvariantPredicate = (prev, event, next, effec
 };
 
 /** 6. Every rollout ends: rolling within its progress deadline, monitoring within its window, rollback within its deadline. */
-export const rolloutTerminates: InvariantPredicate = (_prev, _event, next) => {
+export const rolloutTerminates: InvariantPredicate = (options, _prev, _event, next) => {
   const r = next.rollout;
-  const o = next.options.rollout;
+  const o = options.rollout;
   if (r.phase === 'rolling' && next.nowMs > r.lastProgressAtMs + o.progressDeadlineMs + 1)
     return `still rolling at ${next.nowMs} ms, past the progress deadline (${r.lastProgressAtMs} + ${o.progressDeadlineMs})`;
   if (r.phase === 'monitoring' && next.nowMs > r.untilMs)
@@ -105,17 +106,15 @@ export const rolloutTerminates: InvariantPredicate = (_prev, _event, next) => {
 };
 
 /** 7. Same state + same event ⇒ the same next state and effects. */
-export const stepIsDeterministic: InvariantPredicate = (prev, event, next, effects) => {
-  const again = step(prev, event);
+export const stepIsDeterministic: InvariantPredicate = (options, prev, event, next, effects) => {
+  const again = step(options, prev, event);
   if (JSON.stringify(again.effects) !== JSON.stringify(effects))
     return 'the same step produced different effects';
-  return JSON.stringify({ ...again.state, options: null }) === JSON.stringify({ ...next, options: null })
-    ? null
-    : 'the same step produced a different state';
+  return serialise(again.state) === serialise(next) ? null : 'the same step produced a different state';
 };
 
 /** 8. A rejected request changes nothing: spec, revision and instances are untouched. */
-export const rejectedEditChangesNothing: InvariantPredicate = (prev, _event, next, effects) => {
+export const rejectedEditChangesNothing: InvariantPredicate = (_options, prev, _event, next, effects) => {
   if (!effects.some((e) => e.type === 'action/ended' && e.outcome === 'rejected')) return null;
   if (!sameSpec(prev.spec, next.spec) || prev.revision !== next.revision)
     return 'a rejected request changed the spec';
@@ -128,7 +127,7 @@ export const rejectedEditChangesNothing: InvariantPredicate = (prev, _event, nex
   );
   if (acting !== undefined) return `a rejected request caused ${acting.type}`;
   const ids = (s: EngineState) =>
-    Object.values(s.instances)
+    [...s.instances.values()]
       .map((i) => `${i.id}@${i.revision}`)
       .sort()
       .join(',');
@@ -148,6 +147,7 @@ export const INVARIANTS: Readonly<Record<string, InvariantPredicate>> = {
 
 /** Every invariant over one step; an empty list when all hold. */
 export function checkInvariants(
+  options: EngineOptions,
   prev: EngineState,
   event: EngineEvent,
   next: EngineState,
@@ -155,10 +155,17 @@ export function checkInvariants(
 ): string[] {
   const broken: string[] = [];
   for (const [name, predicate] of Object.entries(INVARIANTS)) {
-    const reason = predicate(prev, event, next, effects);
+    const reason = predicate(options, prev, event, next, effects);
     if (reason !== null) broken.push(`${name}: ${reason}`);
   }
   return broken;
+}
+
+/** A state as JSON, maps (the instances) as objects in their iteration order. */
+function serialise(state: EngineState): string {
+  return JSON.stringify(state, (_k, v: unknown): unknown =>
+    v instanceof Map ? Object.fromEntries(v as Map<string, unknown>) : v,
+  );
 }
 
 export function sameSpec(a: DeploymentSpec, b: DeploymentSpec): boolean {
@@ -173,13 +180,13 @@ function canonical(value: unknown): string {
   );
 }
 
-function countInstances(s: EngineState): number {
-  const all = Object.values(s.instances);
-  return s.options.rollout.podReplacementPolicy === 'TerminationComplete'
+function countInstances(options: EngineOptions, s: EngineState): number {
+  const all = [...s.instances.values()];
+  return options.rollout.podReplacementPolicy === 'TerminationComplete'
     ? all.length
     : all.filter((i) => !i.terminating).length;
 }
 
 function availableInstances(s: EngineState): number {
-  return Object.values(s.instances).filter((i) => i.available && !i.terminating).length;
+  return [...s.instances.values()].filter((i) => i.available && !i.terminating).length;
 }

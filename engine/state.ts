@@ -1,5 +1,5 @@
 // The engine's state: revisions (like ReplicaSets), instances (like pods) and the rollout phase.
-import type { EditIssue, EngineOptions, InstanceId, RollbackReason } from './types.js';
+import type { EditIssue, InstanceId, RollbackReason } from './types.js';
 import type { DeploymentSpec } from '../catalog/spec.js';
 
 export type InstancePhase =
@@ -90,14 +90,18 @@ export interface StatusCounts {
 
 export type LastOutcome = 'none' | 'completed' | 'rolledBack' | 'rejected';
 
+/** One snapshot of the engine. The options it runs under are passed to every step, not kept here. */
 export interface EngineState {
-  readonly options: EngineOptions;
   /** The deployment's current spec (the one users see). */
   readonly spec: DeploymentSpec;
   /** The revision of `spec`. */
   readonly revision: number;
   readonly revisions: Readonly<Record<number, RevisionState>>;
-  readonly instances: Readonly<Record<InstanceId, InstanceState>>;
+  /**
+   * In creation order. Never changed in place: a step that changes an instance returns a new map (its
+   * own copy, made once per step) and leaves the previous state's map as it was.
+   */
+  readonly instances: ReadonlyMap<InstanceId, InstanceState>;
   /** The autoscaler's desired count, clamped to the spec's scaling range. */
   readonly desired: number;
   /** The autoscaler's last recommendation before clamping (re-clamped when the range changes). */

@@ -129,7 +129,7 @@ export type EngineEvent =
       readonly type: 'instance/crashed';
       readonly atMs: number;
       readonly instanceId: InstanceId;
-      readonly cause: string;
+      readonly cause: CrashCause;
     }
   /** The instance is gone and its GPUs are free. */
   | { readonly type: 'instance/terminated'; readonly atMs: number; readonly instanceId: InstanceId }
@@ -137,12 +137,62 @@ export type EngineEvent =
   | { readonly type: 'health/probeFailed'; readonly atMs: number; readonly instanceId: InstanceId }
   /** The autoscaler's recommendation (the engine clamps it to the spec's range). */
   | { readonly type: 'autoscaler/desiredChanged'; readonly atMs: number; readonly desired: number }
-  | { readonly type: 'timer/fired'; readonly atMs: number; readonly key: string };
+  | { readonly type: 'timer/fired'; readonly atMs: number; readonly key: TimerKey };
 
 export type EngineEventType = EngineEvent['type'];
 
+/** Why an instance died. The world reports the first five; the engine itself treats a load timeout as a crash. */
+export const CRASH_CAUSES = [
+  'crashOnLoad',
+  'crashUnderLoad',
+  'nodeFailure',
+  'gpuFailure',
+  'noCapacityAtStart',
+  'loadTimeout',
+] as const;
+export type CrashCause = (typeof CRASH_CAUSES)[number];
+
+/** Causes outside the deployment's control: they never count against the revision being rolled out. */
+export const INFRASTRUCTURE_CAUSES: ReadonlySet<CrashCause> = new Set<CrashCause>([
+  'nodeFailure',
+  'gpuFailure',
+]);
+
+/**
+ * The engine's timers. The engine schedules them (`timer/schedule`) and the world hands the same key back
+ * when the time comes (`timer/fired`).
+ */
+export type TimerKey =
+  /** A new instance still without GPUs after `schedulingTimeoutMs`. */
+  | { readonly kind: 'scheduling'; readonly instanceId: InstanceId }
+  /** A scheduled instance still loading after `loadTimeoutMs`. */
+  | { readonly kind: 'load'; readonly instanceId: InstanceId }
+  /** An instance that passed its probes has stayed healthy for `minReadyMs`. */
+  | { readonly kind: 'minReady'; readonly instanceId: InstanceId }
+  /** The rolling edit's progress deadline. */
+  | { readonly kind: 'progress' }
+  /** The end of the monitoring window after the last replacement. */
+  | { readonly kind: 'monitor' }
+  /** The rollback's own deadline (after which failed-revision instances are forced out). */
+  | { readonly kind: 'rollbackDeadline' };
+
 // ---------------------------------------------------------------------------------------------
 // Effects: requests to the world, as data.
+
+/** The end of an action: an edit completed, rolled back or rejected, or a rollback request answered. */
+export interface ActionEnded {
+  readonly type: 'action/ended';
+  readonly actionIndex: number;
+  readonly kind: 'edit' | 'rollback';
+  readonly outcome: EditOutcome;
+  readonly reason: RollbackReason | null;
+  readonly errors: readonly EditIssue[];
+  readonly inPlace: boolean;
+  readonly fromRevision: number;
+  readonly toRevision: number;
+  /** Completed edits: when the last instance was replaced (before the monitoring window); else null. */
+  readonly rolloutDoneAtMs: number | null;
+}
 
 export interface InstanceTemplate {
   readonly model: string;
@@ -164,7 +214,7 @@ export type EngineEffect =
   | { readonly type: 'instance/terminate'; readonly instanceId: InstanceId }
   /** The deployment's spec is now this (after validation, or restored by a rollback). */
   | { readonly type: 'spec/apply'; readonly revision: number; readonly spec: DeploymentSpec }
-  | { readonly type: 'timer/schedule'; readonly key: string; readonly atMs: number }
+  | { readonly type: 'timer/schedule'; readonly key: TimerKey; readonly atMs: number }
   | {
       readonly type: 'action/started';
       readonly actionIndex: number;
@@ -173,19 +223,7 @@ export type EngineEffect =
       readonly fromRevision: number;
       readonly toRevision: number;
     }
-  | {
-      readonly type: 'action/ended';
-      readonly actionIndex: number;
-      readonly kind: 'edit' | 'rollback';
-      readonly outcome: EditOutcome;
-      readonly reason: RollbackReason | null;
-      readonly errors: readonly EditIssue[];
-      readonly inPlace: boolean;
-      readonly fromRevision: number;
-      readonly toRevision: number;
-      /** Completed edits: when the last instance was replaced (before the monitoring window); else null. */
-      readonly rolloutDoneAtMs: number | null;
-    }
+  | ActionEnded
   /** Ready capacity below the desired count with no rollout to blame (e.g. after a node failure). */
   | { readonly type: 'deployment/degraded'; readonly ready: number; readonly desired: number }
   | { readonly type: 'deployment/healthy'; readonly ready: number };

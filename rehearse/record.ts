@@ -57,7 +57,7 @@ function bucketOf(i: InstanceState): keyof RevisionCounts {
 
 export function countInstances(engine: EngineState): Record<string, RevisionCounts> {
   const byRev = new Map<number, { pending: number; starting: number; ready: number; draining: number }>();
-  for (const i of Object.values(engine.instances)) {
+  for (const i of engine.instances.values()) {
     let c = byRev.get(i.revision);
     if (c === undefined) byRev.set(i.revision, (c = { pending: 0, starting: 0, ready: 0, draining: 0 }));
     c[bucketOf(i)]++;
@@ -75,7 +75,7 @@ function shapeOf(engine: EngineState, revision: number): RevisionShape {
 /** Available instances of one revision. */
 export function availableOf(engine: EngineState, revision: number): number {
   let n = 0;
-  for (const i of Object.values(engine.instances))
+  for (const i of engine.instances.values())
     if (i.revision === revision && i.phase === 'ready' && i.available && !i.terminating) n++;
   return n;
 }

@@ -1,6 +1,7 @@
 // Chart.js configurations for a run, defined once and used by both the PNG renderer and report.html
 // so the two can never drift. Configurations are plain JSON (no functions): the page embeds them.
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
+import { round3 } from '../result/metrics.js';
 import type { EditResult, Marker, RunResult, TimelineSample } from '../result/result.js';
 import { MARKER_PLUGIN_ID, type ChartMarker } from './chart-plugins.js';
 import { editLabel } from './summary.js';
@@ -53,7 +54,6 @@ export function rgba(hex: string, alpha: number): string {
   return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
 }
 
-const round3 = (v: number): number => Math.round(v * 1000) / 1000;
 const minutes = (ms: number): number => round3(ms / 60_000);
 
 function series(timeline: readonly TimelineSample[], pick: (s: TimelineSample) => number | null): XY[] {

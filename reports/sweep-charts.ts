@@ -1,6 +1,7 @@
 // Sweep-level charts: how downtime and rollout duration spread across seeds, and how often each
 // setting combination rolled back (with a 95 % Wilson interval, which stays honest for 0 of n and n of n).
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
+import { nearestRank } from '../result/metrics.js';
 import { renderChartPng, type PngSize } from './chart-png.js';
 import { PALETTE, rgba, type ReportChart } from './charts.js';
 import { escapeHtml, formatDurationMs, formatPercent } from './format.js';
@@ -45,9 +46,12 @@ export function wilsonInterval(successes: number, n: number, z = 1.96): Interval
 
 /** Nearest-rank quantile of unsorted values; NaN for none. */
 export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+  return (
+    nearestRank(
+      [...values].sort((a, b) => a - b),
+      q,
+    ) ?? Number.NaN
+  );
 }
 
 /** Largest value, 0 for none (no spread: sweeps can have more values than a call has arguments). */

@@ -9,6 +9,12 @@ export function round3(x: number): number {
 
 export const MS_PER_HOUR = 3_600_000;
 
+/** Nearest-rank quantile (q from 0 to 1) of values sorted ascending; undefined for none. */
+export function nearestRank(sorted: readonly number[], q: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Latency: a fixed log-bucket histogram, so p50/p95/p99 of millions of requests take constant memory.
 

@@ -4,11 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { loadTrace } from './trace.js';
+import { checkTraceFile, loadTrace } from './trace.js';
 import { toScenario, toTraceConfig } from './normalize.js';
 import { SCENARIO_LIMITS, ScenarioFileSchema, type ScenarioFile } from './schema.js';
 import { didYouMean, semanticIssues, type IssuePath } from './semantic.js';
-import { checkTraceFile } from './trace-header.js';
 import type { Scenario } from './types.js';
 
 export type ScenarioIssueCode = 'file' | 'yaml' | 'forbidden-key' | 'unknown-field' | 'schema' | 'semantic';
@@ -161,7 +160,7 @@ type TraceSection = Extract<ScenarioFile['traffic'], { profile: 'trace' }>['trac
 /**
  * The head check gives the clearest message for the usual mistakes (missing file, wrong column); then
  * the simulator's own parser reads every row, so a run never starts on a trace it cannot replay. The
- * parser caches the result, so the run does not parse the file again.
+ * run parses it again (a sweep worker keeps its parsed traces in a TraceCache).
  */
 function traceProblem(trace: TraceSection, source: Source): string | null {
   const config = toTraceConfig(trace, source.sourcePath);

@@ -1,7 +1,8 @@
-// Request traces for replay (CSV or JSONL): arrival offsets from the first row and optional token counts.
-// Parsed once into typed arrays; a 1 MB file takes a few milliseconds. Bad rows are reported as values
-// with their line number, so the loader can show them before a run starts.
-import { readFileSync } from 'node:fs';
+// Request traces for replay (CSV or JSONL), the one trace reader: a quick check of the file's head for the
+// clearest message on the usual mistakes (checkTraceFile), then the full parse into arrival offsets from
+// the first row and optional token counts, as typed arrays (a 1 MB file takes a few milliseconds). Bad
+// rows are reported as values with their line number, so the loader can show them before a run starts.
+import fs from 'node:fs';
 import type { TraceConfig } from './types.js';
 
 export interface ParsedTrace {
@@ -20,23 +21,30 @@ export interface TraceIssue {
 export type TraceParse =
   { readonly ok: true; readonly trace: ParsedTrace } | { readonly ok: false; readonly issues: TraceIssue[] };
 
-const cache = new Map<string, ParsedTrace>();
+/** Parsed traces kept by their settings, for a caller that replays one trace many times (a sweep worker). */
+export class TraceCache {
+  private readonly parsed = new Map<string, ParsedTrace>();
 
-/** Reads and parses a trace file; parsed traces are cached per process (sweeps replay them many times). */
+  load(config: TraceConfig): TraceParse {
+    const key = JSON.stringify(config);
+    const hit = this.parsed.get(key);
+    if (hit) return { ok: true, trace: hit };
+    const result = loadTrace(config);
+    if (result.ok) this.parsed.set(key, result.trace);
+    return result;
+  }
+}
+
+/** Reads and parses a trace file. */
 export function loadTrace(config: TraceConfig): TraceParse {
-  const key = JSON.stringify(config);
-  const hit = cache.get(key);
-  if (hit) return { ok: true, trace: hit };
   let text: string;
   try {
-    text = readFileSync(config.file, 'utf8');
+    text = fs.readFileSync(config.file, 'utf8');
   } catch (err) {
     const message = `cannot read trace file ${config.file}: ${(err as Error).message}`;
     return { ok: false, issues: [{ code: 'TRACE_UNREADABLE', path: 'traffic.trace.file', message }] };
   }
-  const parsed = parseTrace(text, config);
-  if (parsed.ok) cache.set(key, parsed.trace);
-  return parsed;
+  return parseTrace(text, config);
 }
 
 interface Columns {
@@ -287,4 +295,108 @@ function missingColumns(config: TraceConfig, has: (name: string) => boolean, whe
       path: `traffic.trace.${field}`,
       message: `column ${JSON.stringify(name)} is not in the trace (${where}); set ${field} to one of its columns`,
     }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The head check: the file exists, its header has the named columns, and the first row parses.
+
+export interface TraceCheck {
+  /** Absolute path. */
+  readonly file: string;
+  /** As written in the scenario, for messages. */
+  readonly shownAs: string;
+  readonly format: 'csv' | 'jsonl';
+  readonly timeColumn: string;
+  readonly timeUnit: 'datetime' | 's' | 'ms';
+  readonly tokenColumns: readonly string[];
+}
+
+const HEAD_BYTES = 64 * 1024;
+export const TRACE_BYTES_MAX = 512 * 1024 * 1024;
+/** A date-time in the head check: strict (no surrounding blanks), then it must also be a real date. */
+const HEAD_DATETIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/** What is wrong with the trace file, or null when its head looks right. */
+export function checkTraceFile(trace: TraceCheck): string | null {
+  const name = `trace file "${trace.shownAs}"`;
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(trace.file);
+  } catch {
+    return `${name} not found (looked for ${trace.file}; paths are relative to the scenario file)`;
+  }
+  if (!stat.isFile()) return `${name} is not a regular file`;
+  if (stat.size > TRACE_BYTES_MAX)
+    return `${name} is ${stat.size} bytes; traces may be at most ${TRACE_BYTES_MAX} bytes`;
+  const lines = readHead(trace.file)
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
+  return trace.format === 'csv' ? checkCsv(trace, name, lines) : checkJsonl(trace, name, lines);
+}
+
+function readHead(file: string): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(HEAD_BYTES);
+    const n = fs.readSync(fd, buffer, 0, HEAD_BYTES, 0);
+    return buffer
+      .subarray(0, n)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const unquote = (cell: string): string => cell.trim().replace(/^"(.*)"$/, '$1');
+
+function checkCsv(trace: TraceCheck, name: string, lines: readonly string[]): string | null {
+  const [header, first] = lines;
+  if (header === undefined) return `${name} is empty (expected a header row)`;
+  const columns = header.split(',').map(unquote);
+  const needed = [trace.timeColumn, ...trace.tokenColumns];
+  const missing = needed.filter((c) => !columns.includes(c));
+  if (missing.length > 0) {
+    return `${name} has no column ${missing.map((c) => `"${c}"`).join(', ')} (its header: ${columns.join(', ')})`;
+  }
+  if (first === undefined) return `${name} has a header but no rows`;
+  const cells = first.split(',').map(unquote);
+  const cell = (c: string): string => cells[columns.indexOf(c)] ?? '';
+  return checkRow(trace, `${name} row 1`, cell);
+}
+
+function checkJsonl(trace: TraceCheck, name: string, lines: readonly string[]): string | null {
+  const [first] = lines;
+  if (first === undefined) return `${name} is empty`;
+  let row: unknown;
+  try {
+    row = JSON.parse(first);
+  } catch {
+    return `${name} line 1 is not JSON`;
+  }
+  if (row === null || typeof row !== 'object' || Array.isArray(row))
+    return `${name} line 1 is not a JSON object`;
+  const record = row as Record<string, unknown>;
+  const needed = [trace.timeColumn, ...trace.tokenColumns];
+  const missing = needed.filter((c) => !(c in record));
+  if (missing.length > 0) {
+    return `${name} line 1 has no field ${missing.map((c) => `"${c}"`).join(', ')} (it has: ${Object.keys(record).join(', ')})`;
+  }
+  return checkRow(trace, `${name} line 1`, (c) => String(record[c]));
+}
+
+function checkRow(trace: TraceCheck, where: string, cell: (column: string) => string): string | null {
+  const time = cell(trace.timeColumn);
+  if (trace.timeUnit === 'datetime' && !(HEAD_DATETIME.test(time) && Number.isFinite(Date.parse(time)))) {
+    return `${where}: ${trace.timeColumn} "${time}" is not a date-time such as 2023-11-16 18:15:46.68 (timeUnit: datetime)`;
+  }
+  if (trace.timeUnit !== 'datetime' && !(Number.isFinite(Number(time)) && time.trim() !== '')) {
+    return `${where}: ${trace.timeColumn} "${time}" is not a number (timeUnit: ${trace.timeUnit})`;
+  }
+  for (const column of trace.tokenColumns) {
+    const tokens = Number(cell(column));
+    if (!Number.isInteger(tokens) || tokens < 0)
+      return `${where}: ${column} "${cell(column)}" is not a token count`;
+  }
+  return null;
 }

@@ -1,7 +1,7 @@
 // Instance lifecycle in the world: pending (no GPUs) → loading (image pull, weights, engine init) →
 // ready (probed; routable once readiness passes) → draining → gone, or crashed → gone. Every transition
 // the engine cares about is reported to it as an event.
-import type { InstanceTemplate } from '../engine/types.js';
+import type { CrashCause, InstanceTemplate } from '../engine/types.js';
 import { Ev } from './events.js';
 import { coldStartOf, LOAD_SIGMA, performanceOf } from './performance.js';
 import { exponential, lognormalFactor } from './random.js';
@@ -71,7 +71,7 @@ export function createInstance(w: World, id: string, revision: number, template:
 export function placeInitial(w: World): void {
   const revision = w.engine.revisions[w.engine.revision];
   if (revision === undefined) return;
-  for (const state of Object.values(w.engine.instances)) {
+  for (const state of w.engine.instances.values()) {
     const template = { model: revision.spec.model, accelerator: revision.spec.accelerator };
     const inst = newInstance(w, state.id, state.revision, template);
     const node = w.cluster.findNode(inst.gpuType, inst.gpus);
@@ -285,7 +285,7 @@ function finishTermination(w: World, inst: WorldInstance): void {
  * The process died. Its requests are lost (sync) or requeued (async). It keeps its GPUs until the
  * engine asks to terminate it, except a draining one, which the engine already let go of.
  */
-export function crash(w: World, inst: WorldInstance, cause: string): void {
+export function crash(w: World, inst: WorldInstance, cause: CrashCause): void {
   if (inst.phase === 'gone' || inst.phase === 'crashed' || inst.phase === 'pending') return;
   w.serving.kill(inst.idx);
   const wasDraining = inst.phase === 'draining';

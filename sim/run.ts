@@ -1,10 +1,11 @@
 // Entry point of a simulation run: scenario in, result (and optionally the full trace) out.
 // The driver wires the world's parts together and runs the event loop until the scenario's duration.
-import type { EngineEffect, FaultInjection } from '../engine/types.js';
+import type { FaultInjection } from '../engine/types.js';
 import type { Scenario } from '../scenario/types.js';
 import type { EngineState } from '../engine/state.js';
 import type { PoolUsage } from './cluster.js';
 import { Autoscaler } from './autoscaler.js';
+import { applyEffect, type EffectHandlers } from './driver.js';
 import { Ev } from './events.js';
 import {
   applyFault,
@@ -32,7 +33,7 @@ import { lognormalFactor } from './random.js';
 import { Recorder } from './recorder.js';
 import type { RunResult } from '../result/result.js';
 import { Serving } from './serving.js';
-import { loadTrace, type ParsedTrace } from '../scenario/trace.js';
+import { loadTrace, type ParsedTrace, type TraceCache } from '../scenario/trace.js';
 import { makeArrivals } from './traffic.js';
 import { World } from './world.js';
 
@@ -53,6 +54,8 @@ export interface RunOptions {
   readonly onProgress?: (simulatedMs: number) => void;
   /** Called once at the end with counters for benchmarks (kernel events popped, engine steps). */
   readonly onStats?: (stats: RunStats) => void;
+  /** Parsed traces to reuse across runs (a sweep worker replays one trace for many seeds). */
+  readonly traces?: TraceCache;
   /** Test-only: plant a known engine bug (EngineOptions.faultInjection); absent in every real run. */
   readonly faultInjection?: FaultInjection;
   /** Called after every engine step with the engine's new state and the pools (rehearsals watch this). */
@@ -77,7 +80,7 @@ export function runScenario(
   options: RunOptions = {},
 ): { result: RunResult; trace: TraceEntry[] | null } {
   const seed = options.seed ?? scenario.seed;
-  const parsed = scenario.traffic.profile === 'trace' ? traceOf(scenario) : null;
+  const parsed = scenario.traffic.profile === 'trace' ? traceOf(scenario, options.traces) : null;
   const w = new World(
     scenario,
     {
@@ -105,7 +108,8 @@ export function runScenario(
           recorder.onStep(event);
           observe({ atMs: w.clock.now, engine: w.engine, pools: () => poolUsage(w) });
         };
-  w.onEffect = (effect) => applyEffect(w, recorder, effect);
+  const handlers = effectHandlers(w, recorder);
+  w.onEffect = (effect) => applyEffect(effect, handlers);
   w.onCountsChanged = () => recorder.countsChanged();
   w.onLoadStarted = (load) => recorder.loadStarted(load);
   w.arrivals = makeArrivals(scenario.traffic, parsed, w.streams.traffic, scenario.sampleIntervalMs);
@@ -136,9 +140,10 @@ function poolUsage(w: World): Record<string, PoolUsage> {
   return out;
 }
 
-function traceOf(scenario: Scenario): ParsedTrace {
+function traceOf(scenario: Scenario, traces: TraceCache | undefined): ParsedTrace {
   if (scenario.traffic.profile !== 'trace') throw new Error('traceOf: not a trace profile');
-  const loaded = loadTrace(scenario.traffic.trace);
+  const config = scenario.traffic.trace;
+  const loaded = traces === undefined ? loadTrace(config) : traces.load(config);
   if (!loaded.ok)
     throw new Error(
       `trace ${scenario.traffic.trace.file}: ${loaded.issues.map((i) => i.message).join('; ')}`,
@@ -272,22 +277,16 @@ function onScenarioEvent(w: World, i: number): void {
   }
 }
 
-function applyEffect(w: World, recorder: Recorder, effect: EngineEffect): void {
-  switch (effect.type) {
-    case 'instance/create':
-      return createInstance(w, effect.instanceId, effect.revision, effect.template);
-    case 'instance/drain':
-      return drain(w, effect.instanceId);
-    case 'instance/terminate':
-      return terminate(w, effect.instanceId);
-    case 'timer/schedule':
-      return w.tell({ type: 'timer/fired', atMs: Math.max(effect.atMs, w.clock.now), key: effect.key });
-    case 'spec/apply':
-      return; // the autoscaler and the samples read the engine's current spec
-    case 'action/started':
-    case 'action/ended':
-    case 'deployment/degraded':
-    case 'deployment/healthy':
-      return recorder.onEffect(effect);
-  }
+/** What the simulated world does for each engine effect (through the one effect driver, sim/driver.ts). */
+function effectHandlers(w: World, recorder: Recorder): EffectHandlers {
+  return {
+    create: (e) => createInstance(w, e.instanceId, e.revision, e.template),
+    drain: (id) => drain(w, id),
+    terminate: (id) => terminate(w, id),
+    timer: (key, atMs) => w.tell({ type: 'timer/fired', atMs: Math.max(atMs, w.clock.now), key }),
+    // The autoscaler and the samples read the engine's current spec, so spec/apply needs nothing.
+    report: (e) => {
+      if (e.type !== 'spec/apply') recorder.onEffect(e);
+    },
+  };
 }

@@ -2,19 +2,19 @@
 // effects into world actions and world facts into engine events. The pieces of the world live in
 // lifecycle.ts (instances), faults.ts (failures, tenants), autoscaler.ts and recorder.ts (results).
 import { BUILTIN_CATALOG, extendCatalog, type Catalog } from '../catalog/catalog.js';
-import { step } from '../engine/engine.js';
-import { checkInvariants } from '../engine/invariants.js';
 import type { EngineState } from '../engine/state.js';
 import {
   DEFAULT_PLATFORM_LIMITS,
   type EngineEffect,
   type EngineEvent,
+  type EngineOptions,
   type FaultInjection,
 } from '../engine/index.js';
-import { initialState } from '../engine/engine.js';
+import { initialState } from '../engine/step.js';
 import { RunMetricsAccumulator } from '../result/metrics.js';
 import type { BadVersionMode, Scenario } from '../scenario/types.js';
 import { Cluster } from './cluster.js';
+import { stepEngine } from './driver.js';
 import { Ev, priorityOf, type EvKind } from './events.js';
 import { EventQueue } from './kernel.js';
 import type { Performance } from './performance.js';
@@ -80,6 +80,8 @@ export class World {
   readonly cluster: Cluster;
   readonly metrics = new RunMetricsAccumulator();
   readonly serving: Serving;
+  /** The options the engine runs under (passed to every step, not part of its state). */
+  readonly engineOptions: EngineOptions;
   engine: EngineState;
   readonly instances: WorldInstance[] = [];
   readonly byId = new Map<string, number>();
@@ -131,16 +133,13 @@ export class World {
     this.catalog = extendCatalog(BUILTIN_CATALOG, scenario.models);
     this.cluster = new Cluster(scenario.cluster.pools);
     this.traceLog = flags.trace ? [] : null;
-    this.engine = initialState(
-      scenario.deployment,
-      {
-        rollout: scenario.rollout,
-        catalog: this.catalog,
-        limits: DEFAULT_PLATFORM_LIMITS,
-        ...(flags.faultInjection === undefined ? {} : { faultInjection: flags.faultInjection }),
-      },
-      { nowMs: 0 },
-    );
+    this.engineOptions = {
+      rollout: scenario.rollout,
+      catalog: this.catalog,
+      limits: DEFAULT_PLATFORM_LIMITS,
+      ...(flags.faultInjection === undefined ? {} : { faultInjection: flags.faultInjection }),
+    };
+    this.engine = initialState(scenario.deployment, this.engineOptions, { nowMs: 0 });
     this.serving = serving(this);
   }
 
@@ -168,16 +167,17 @@ export class World {
     const event = this.engineEvents.get(id);
     if (event === undefined) throw new Error(`World.deliver: no engine event ${id}`);
     this.engineEvents.delete(id);
-    const prev = this.engine;
-    const { state, effects } = step(prev, event);
+    const { state, effects, broken } = stepEngine(
+      this.engineOptions,
+      this.engine,
+      event,
+      this.flags.checkInvariants,
+    );
     this.engineSteps++;
-    if (this.flags.checkInvariants) {
-      const broken = checkInvariants(prev, event, state, effects);
-      if (broken.length > 0) {
-        throw new Error(
-          `invariant breach (seed ${this.flags.seed}) at ${this.clock.now} ms after ${JSON.stringify(event)}: ${broken.join('; ')}`,
-        );
-      }
+    if (broken.length > 0) {
+      throw new Error(
+        `invariant breach (seed ${this.flags.seed}) at ${this.clock.now} ms after ${JSON.stringify(event)}: ${broken.join('; ')}`,
+      );
     }
     this.engine = state;
     this.log('event', event);

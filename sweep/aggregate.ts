@@ -1,6 +1,7 @@
 // Distributions over a sweep's runs, per settings combination: outcome counts, rollback rate with a
 // 95 % Wilson interval, downtime and duration percentiles, dropped %, GPU-hours, the worst seeds.
 import { wilsonInterval } from '../reports/sweep-charts.js';
+import { nearestRank, round3 } from '../result/metrics.js';
 import { settingsLabel } from './plan.js';
 import type { RunRecord } from './store.js';
 
@@ -46,11 +47,9 @@ export const BEST_RULE =
 
 export { wilsonInterval };
 
-/** Nearest-rank percentile of sorted values. */
+/** Nearest-rank percentile (q from 0 to 100) of sorted values; 0 for none. */
 export function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.ceil((q / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? 0;
+  return nearestRank(sorted, q / 100) ?? 0;
 }
 
 export function distribution(values: readonly number[]): Distribution {
@@ -63,10 +62,6 @@ export function distribution(values: readonly number[]): Distribution {
     max: sorted.at(-1) ?? 0,
     mean: round3(mean),
   };
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 export function aggregate(scenario: string, records: readonly RunRecord[]): SweepAggregate {

@@ -1,6 +1,7 @@
 // One sweep run inside a worker thread: scenario + seed in, a run record out. A run that throws is
 // recorded as an error with its seed, never a crash of the sweep.
 import { runScenario } from '../sim/run.js';
+import { TraceCache } from '../scenario/trace.js';
 import type { Scenario } from '../scenario/types.js';
 import { summarise, type RunRecord } from './store.js';
 
@@ -11,10 +12,13 @@ export interface SweepTask {
   readonly scenario: Scenario;
 }
 
+/** This worker's parsed traces: a sweep replays the same trace for every seed. */
+const traces = new TraceCache();
+
 export function runTask(task: SweepTask): RunRecord {
   const base = { key: task.key, seed: task.seed, settings: task.settings };
   try {
-    const { result } = runScenario(task.scenario, { seed: task.seed });
+    const { result } = runScenario(task.scenario, { seed: task.seed, traces });
     return { ...base, status: 'ok', result: summarise(result) };
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

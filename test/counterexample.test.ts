@@ -13,12 +13,8 @@ import { loadScenarioFile, loadScenarioText } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { runScenario } from '../sim/run.js';
 import { fcParams, scenarioArb } from './support/arbitraries.js';
-import {
-  checkScenario,
-  scenarioToYaml,
-  SystemViolation,
-  writeCounterexample,
-} from './support/counterexample.js';
+import { scenarioToYaml } from '../scenario/write-yaml.js';
+import { checkScenario, SystemViolation, writeCounterexample } from './support/counterexample.js';
 
 // The CLI runs scenarios through sim/run.js; this hook plants the bug there for in-process CLI runs.
 const hook = vi.hoisted(() => ({ planted: undefined as FaultInjection | undefined }));

@@ -14,7 +14,7 @@ function outcomes(w: EngineWorld) {
 }
 
 function noFailedInstancesLeft(w: EngineWorld, failedRevision: number) {
-  return Object.values(w.state.instances).filter((i) => i.revision === failedRevision).length === 0;
+  return [...w.state.instances.values()].filter((i) => i.revision === failedRevision).length === 0;
 }
 
 describe('rolling edit', () => {
@@ -43,7 +43,7 @@ describe('rolling edit', () => {
     expect(w.peakTotal).toBe(2);
     expect(outcomes(w)).toEqual([{ kind: 'edit', outcome: 'completed', reason: null }]);
     expect(w.state.spec.model).toBe('llama-3.1-70b');
-    expect(Object.values(w.state.instances).every((i) => i.revision === 2)).toBe(true);
+    expect([...w.state.instances.values()].every((i) => i.revision === 2)).toBe(true);
     expect(w.broken).toEqual([]);
   });
 
@@ -54,7 +54,7 @@ describe('rolling edit', () => {
     expect(outcomes(w)).toEqual([{ kind: 'edit', outcome: 'completed', reason: null }]);
     expect(w.peakTotal).toBe(13);
     expect(w.minAvailable).toBe(8);
-    expect(Object.values(w.state.instances)).toHaveLength(10);
+    expect([...w.state.instances.values()]).toHaveLength(10);
     expect(w.broken).toEqual([]);
   });
 
@@ -65,7 +65,7 @@ describe('rolling edit', () => {
     w.run();
     expect(outcomes(w)).toEqual([{ kind: 'edit', outcome: 'completed', reason: null }]);
     expect(w.state.desired).toBe(8);
-    expect(Object.values(w.state.instances).filter((i) => i.revision === 2 && i.available)).toHaveLength(8);
+    expect([...w.state.instances.values()].filter((i) => i.revision === 2 && i.available)).toHaveLength(8);
     expect(w.broken).toEqual([]);
   });
 
@@ -81,11 +81,11 @@ describe('rolling edit', () => {
     });
     w.push({ type: 'edit/requested', atMs: 0, edit: edit70b });
     w.run(1_000 + 1_000 + 60_000 + 10_000);
-    const fresh = Object.values(w.state.instances).find((i) => i.revision === 2);
+    const fresh = [...w.state.instances.values()].find((i) => i.revision === 2);
     expect(fresh?.phase).toBe('ready');
     expect(fresh?.available).toBe(false);
     w.run(1_000 + 1_000 + 60_000 + 20_000);
-    expect(Object.values(w.state.instances).find((i) => i.revision === 2)?.available).toBe(true);
+    expect([...w.state.instances.values()].find((i) => i.revision === 2)?.available).toBe(true);
   });
 });
 
@@ -183,7 +183,7 @@ describe('requests the engine rejects', () => {
 describe('in-place edits', () => {
   it('a tag and scaling change restarts nothing and completes at once', () => {
     const w = new EngineWorld(withInstances(2));
-    const ids = Object.keys(w.state.instances);
+    const ids = [...w.state.instances.keys()];
     w.push({
       type: 'edit/requested',
       atMs: 1_000,
@@ -192,7 +192,7 @@ describe('in-place edits', () => {
     w.run();
     expect(outcomes(w)).toEqual([{ kind: 'edit', outcome: 'completed', reason: null }]);
     expect(w.effectsOf('action/ended')[0]?.inPlace).toBe(true);
-    expect(Object.keys(w.state.instances)).toEqual(ids);
+    expect([...w.state.instances.keys()]).toEqual(ids);
     expect(w.effectsOf('instance/create')).toEqual([]);
     expect(w.state.spec.tags).toEqual({ env: 'staging' });
     expect(w.state.revision).toBe(2);
@@ -205,7 +205,7 @@ describe('in-place edits', () => {
     w.run();
     expect(outcomes(w)).toEqual([{ kind: 'edit', outcome: 'rolledBack', reason: 'RESOURCE_UNAVAILABLE' }]);
     expect(w.state.spec).toEqual(w.initialSpec);
-    expect(Object.values(w.state.instances)).toHaveLength(2);
+    expect([...w.state.instances.values()]).toHaveLength(2);
     expect(w.broken).toEqual([]);
   });
 });

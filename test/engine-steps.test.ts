@@ -2,11 +2,18 @@
 // (scheduling, loading, probes, minReady, crashes, timers), action bookkeeping, rollback requests in each
 // phase, surge accounting of draining instances, removal order, completion, and degraded/healthy reports.
 import { describe, expect, it } from 'vitest';
-import { initialState, step } from '../engine/engine.js';
+import { initialState, step } from '../engine/step.js';
 import { checkInvariants } from '../engine/invariants.js';
 import type { DeploymentSpec, SpecEdit } from '../catalog/spec.js';
 import type { EngineState, InstanceState } from '../engine/state.js';
-import type { EngineEffect, EngineEvent, RolloutOptions } from '../engine/types.js';
+import type {
+  CrashCause,
+  EngineEffect,
+  EngineEvent,
+  EngineOptions,
+  RolloutOptions,
+  TimerKey,
+} from '../engine/types.js';
 import { baseSpec, engineOptions } from './support/engine-world.js';
 
 const edit70b: SpecEdit = { model: 'llama-3.1-70b', accelerator: { type: 'H100', count: 4 } };
@@ -17,17 +24,19 @@ const MONITOR_MS = 10 * 60_000;
 
 /** Steps the engine one event at a time, checking every invariant after each step. */
 class Drive {
+  readonly options: EngineOptions;
   state: EngineState;
   effects: readonly EngineEffect[] = [];
 
   constructor(rollout: Partial<RolloutOptions> = {}, spec: DeploymentSpec = baseSpec) {
-    this.state = initialState(spec, engineOptions(rollout));
+    this.options = engineOptions(rollout);
+    this.state = initialState(spec, this.options);
   }
 
   send(event: EngineEvent): readonly EngineEffect[] {
     const prev = this.state;
-    const r = step(prev, event);
-    const broken = checkInvariants(prev, event, r.state, r.effects);
+    const r = step(this.options, prev, event);
+    const broken = checkInvariants(this.options, prev, event, r.state, r.effects);
     if (broken.length > 0) throw new Error(`${event.type}@${event.atMs}: ${broken.join('; ')}`);
     this.state = r.state;
     this.effects = r.effects;
@@ -49,13 +58,13 @@ class Drive {
   fail(atMs: number, instanceId: string) {
     return this.send({ type: 'health/probeFailed', atMs, instanceId });
   }
-  crash(atMs: number, instanceId: string, cause = 'crashOnLoad') {
+  crash(atMs: number, instanceId: string, cause: CrashCause = 'crashOnLoad') {
     return this.send({ type: 'instance/crashed', atMs, instanceId, cause });
   }
   terminated(atMs: number, instanceId: string) {
     return this.send({ type: 'instance/terminated', atMs, instanceId });
   }
-  timer(atMs: number, key: string) {
+  timer(atMs: number, key: TimerKey) {
     return this.send({ type: 'timer/fired', atMs, key });
   }
   desired(atMs: number, desired: number) {
@@ -69,7 +78,7 @@ class Drive {
   }
 
   inst(id: string): InstanceState {
-    const i = this.state.instances[id];
+    const i = this.state.instances.get(id);
     if (i === undefined) throw new Error(`no instance ${id}`);
     return i;
   }
@@ -86,8 +95,8 @@ class Drive {
   ended() {
     return this.effects.findLast((e) => e.type === 'action/ended');
   }
-  timers(): string[] {
-    return this.effects.flatMap((e) => (e.type === 'timer/schedule' ? [`${e.key}@${e.atMs}`] : []));
+  timers(): (TimerKey & { atMs: number })[] {
+    return this.effects.flatMap((e) => (e.type === 'timer/schedule' ? [{ ...e.key, atMs: e.atMs }] : []));
   }
 }
 
@@ -96,7 +105,7 @@ describe('the initial state', () => {
     const s = initialState(baseSpec, engineOptions(), { nowMs: 5_000 });
     expect(s.nowMs).toBe(5_000);
     expect(
-      Object.values(s.instances).map((i) => [i.id, i.phase, i.available, i.createdAtMs, i.passedAtMs]),
+      [...s.instances.values()].map((i) => [i.id, i.phase, i.available, i.createdAtMs, i.passedAtMs]),
     ).toEqual([
       ['r1-0', 'ready', true, 5_000, 5_000],
       ['r1-1', 'ready', true, 5_000, 5_000],
@@ -116,7 +125,7 @@ describe('the initial state', () => {
       nextActionIndex: 0,
     });
     expect(initialState(baseSpec, engineOptions()).nowMs).toBe(0);
-    expect(Object.keys(initialState({ ...baseSpec, status: 'failed' }, engineOptions()).instances)).toEqual(
+    expect([...initialState({ ...baseSpec, status: 'failed' }, engineOptions()).instances.keys()]).toEqual(
       [],
     );
   });
@@ -140,20 +149,22 @@ describe('steps that change nothing', () => {
     expect(d.inst('r1-0')).toMatchObject({ consecutiveFailures: 0, consecutivePasses: 1, available: true });
   });
 
-  it('events about unknown instances, an unknown timer and an unschedulable report change no instance', () => {
+  it('events about unknown instances, timers with nothing to do and an unschedulable report change no instance', () => {
     const d = new Drive();
     const instances = d.state.instances;
     for (const event of [
       { type: 'instance/scheduled', atMs: 1_000, instanceId: 'nope' },
       { type: 'instance/ready', atMs: 1_000, instanceId: 'nope' },
-      { type: 'instance/crashed', atMs: 1_000, instanceId: 'nope', cause: 'x' },
+      { type: 'instance/crashed', atMs: 1_000, instanceId: 'nope', cause: 'crashOnLoad' },
       { type: 'health/probeFailed', atMs: 1_000, instanceId: 'nope' },
       { type: 'health/probePassed', atMs: 1_000, instanceId: 'nope' },
       { type: 'instance/unschedulable', atMs: 1_000, instanceId: 'r1-0' },
-      { type: 'timer/fired', atMs: 1_000, key: 'bogus:r1-0' },
-      { type: 'timer/fired', atMs: 1_000, key: 'monitor' },
-      { type: 'timer/fired', atMs: 1_000, key: 'progress' },
-      { type: 'timer/fired', atMs: 1_000, key: 'rollbackDeadline' },
+      { type: 'timer/fired', atMs: 1_000, key: { kind: 'scheduling', instanceId: 'nope' } },
+      { type: 'timer/fired', atMs: 1_000, key: { kind: 'load', instanceId: 'nope' } },
+      { type: 'timer/fired', atMs: 1_000, key: { kind: 'minReady', instanceId: 'nope' } },
+      { type: 'timer/fired', atMs: 1_000, key: { kind: 'monitor' } },
+      { type: 'timer/fired', atMs: 1_000, key: { kind: 'progress' } },
+      { type: 'timer/fired', atMs: 1_000, key: { kind: 'rollbackDeadline' } },
     ] satisfies EngineEvent[]) {
       expect(d.send(event)).toEqual([]);
       expect(d.state.instances).toBe(instances);
@@ -218,8 +229,8 @@ describe('actions', () => {
       },
     ]);
     expect(d.timers()).toEqual([
-      `progress@${1_000 + DEADLINE_MS + 1}`,
-      `sched:r2-2@${1_000 + SCHED_TIMEOUT_MS}`,
+      { kind: 'progress', atMs: 1_000 + DEADLINE_MS + 1 },
+      { kind: 'scheduling', instanceId: 'r2-2', atMs: 1_000 + SCHED_TIMEOUT_MS },
     ]);
     expect(effects).toContainEqual({
       type: 'instance/create',
@@ -298,7 +309,7 @@ describe('rollback requests in each phase', () => {
       },
     ]);
     expect(d.state.rollout).toMatchObject({ phase: 'rollingBack', reason: 'MANUAL_ABORT', forced: false });
-    expect(d.timers()).toContain(`rollbackDeadline@${2_000 + DEADLINE_MS}`);
+    expect(d.timers()).toContainEqual({ kind: 'rollbackDeadline', atMs: 2_000 + DEADLINE_MS });
     // The pending new instance never got GPUs: terminated, not drained; the rollback ends when it is gone.
     expect(d.removed()).toEqual(['terminate r2-2']);
     d.send({ type: 'rollback/requested', atMs: 2_500 });
@@ -332,7 +343,7 @@ describe('rollback requests in each phase', () => {
     const d = new Drive();
     d.edit(1_000, { scaling: { minInstances: 3 } });
     expect(d.state.rollout.phase).toBe('scaling');
-    expect(Object.values(d.state.instances).map((i) => `${i.id}@${i.revision}`)).toEqual([
+    expect([...d.state.instances.values()].map((i) => `${i.id}@${i.revision}`)).toEqual([
       'r1-0@2',
       'r1-1@2',
       'r2-2@2',
@@ -346,7 +357,7 @@ describe('rollback requests in each phase', () => {
     });
     // Every instance goes back to revision 1, the extra one included, so the rollback ends at once; the
     // extra instance (pending, so first in the removal order) is terminated.
-    expect(Object.values(d.state.instances).map((i) => `${i.id}@${i.revision}`)).toEqual([
+    expect([...d.state.instances.values()].map((i) => `${i.id}@${i.revision}`)).toEqual([
       'r1-0@1',
       'r1-1@1',
       'r2-2@1',
@@ -371,7 +382,7 @@ describe('the instance lifecycle', () => {
     d.edit(1_000);
     d.scheduled(2_000, 'r2-2');
     expect(d.inst('r2-2')).toMatchObject({ phase: 'loading', scheduledAtMs: 2_000 });
-    expect(d.timers()).toEqual([`load:r2-2@${2_000 + LOAD_TIMEOUT_MS}`]);
+    expect(d.timers()).toEqual([{ kind: 'load', instanceId: 'r2-2', atMs: 2_000 + LOAD_TIMEOUT_MS }]);
     const before = d.state.instances;
     expect(d.scheduled(3_000, 'r2-2')).toEqual([]);
     expect(d.state.instances).toBe(before);
@@ -426,13 +437,13 @@ describe('the instance lifecycle', () => {
     d.ready(3_000, 'r2-2');
     d.pass(10_000, 'r2-2');
     expect(d.inst('r2-2')).toMatchObject({ available: false, passedAtMs: 10_000 });
-    expect(d.timers()).toEqual(['minReady:r2-2@40000']);
+    expect(d.timers()).toEqual([{ kind: 'minReady', instanceId: 'r2-2', atMs: 40000 }]);
     d.pass(39_999, 'r2-2');
     expect(d.inst('r2-2').available).toBe(false);
     d.pass(40_000, 'r2-2');
     expect(d.inst('r2-2').available).toBe(true);
     // The timer arriving afterwards changes nothing more.
-    d.timer(40_000, 'minReady:r2-2');
+    d.timer(40_000, { kind: 'minReady', instanceId: 'r2-2' });
     expect(d.inst('r2-2').available).toBe(true);
   });
 
@@ -442,7 +453,7 @@ describe('the instance lifecycle', () => {
     d.scheduled(2_000, 'r2-2');
     d.ready(3_000, 'r2-2');
     d.pass(10_000, 'r2-2');
-    d.timer(40_000, 'minReady:r2-2');
+    d.timer(40_000, { kind: 'minReady', instanceId: 'r2-2' });
     expect(d.inst('r2-2').available).toBe(true);
 
     const e = new Drive({ minReadyMs: 30_000 });
@@ -451,10 +462,10 @@ describe('the instance lifecycle', () => {
     e.ready(3_000, 'r2-2');
     e.pass(10_000, 'r2-2');
     e.fail(20_000, 'r2-2');
-    e.timer(40_000, 'minReady:r2-2');
+    e.timer(40_000, { kind: 'minReady', instanceId: 'r2-2' });
     expect(e.inst('r2-2')).toMatchObject({ available: false, consecutiveFailures: 1 });
     // A minReady timer for an instance that never passed, or is not ready, does nothing.
-    e.timer(41_000, 'minReady:r1-0');
+    e.timer(41_000, { kind: 'minReady', instanceId: 'r1-0' });
     expect(e.inst('r1-0').available).toBe(true);
   });
 
@@ -462,8 +473,8 @@ describe('the instance lifecycle', () => {
     const d = new Drive({ loadTimeoutMs: 60_000 });
     d.edit(1_000);
     d.scheduled(2_000, 'r2-2');
-    expect(d.timers()).toEqual(['load:r2-2@62000']);
-    d.timer(62_000, 'load:r2-2');
+    expect(d.timers()).toEqual([{ kind: 'load', instanceId: 'r2-2', atMs: 62000 }]);
+    d.timer(62_000, { kind: 'load', instanceId: 'r2-2' });
     expect(d.removed()).toEqual(['terminate r2-2']);
     expect(d.state.revisions[2]?.startupCrashes).toBe(1);
     // Under TerminationComplete the replacement waits until the GPUs are released.
@@ -473,7 +484,7 @@ describe('the instance lifecycle', () => {
     d.scheduled(64_000, 'r2-3');
     d.ready(65_000, 'r2-3');
     const before = d.state.instances;
-    expect(d.timer(124_000, 'load:r2-3')).toEqual([]);
+    expect(d.timer(124_000, { kind: 'load', instanceId: 'r2-3' })).toEqual([]);
     expect(d.state.instances).toBe(before);
   });
 });
@@ -583,10 +594,10 @@ describe('completion', () => {
       rolloutDoneAtMs: 5_000,
       untilMs: 5_000 + MONITOR_MS,
     });
-    expect(d.timers()).toEqual([`monitor@${5_000 + MONITOR_MS}`]);
-    d.timer(5_000 + MONITOR_MS - 1, 'monitor');
+    expect(d.timers()).toEqual([{ kind: 'monitor', atMs: 5_000 + MONITOR_MS }]);
+    d.timer(5_000 + MONITOR_MS - 1, { kind: 'monitor' });
     expect(d.state.rollout.phase).toBe('monitoring');
-    d.timer(5_000 + MONITOR_MS, 'monitor');
+    d.timer(5_000 + MONITOR_MS, { kind: 'monitor' });
     expect(d.ended()).toEqual({
       type: 'action/ended',
       actionIndex: 0,
@@ -651,10 +662,10 @@ describe('timers during a rollout', () => {
     d.edit(1_000);
     d.scheduled(2_000, 'r2-2');
     d.ready(100_000, 'r2-2');
-    d.timer(1_000 + DEADLINE_MS + 1, 'progress');
+    d.timer(1_000 + DEADLINE_MS + 1, { kind: 'progress' });
     expect(d.state.rollout.phase).toBe('rolling');
-    expect(d.timers()).toEqual([`progress@${100_000 + DEADLINE_MS + 1}`]);
-    d.timer(100_000 + DEADLINE_MS + 1, 'progress');
+    expect(d.timers()).toEqual([{ kind: 'progress', atMs: 100_000 + DEADLINE_MS + 1 }]);
+    d.timer(100_000 + DEADLINE_MS + 1, { kind: 'progress' });
     expect(d.state.rollout).toMatchObject({ phase: 'rollingBack', reason: 'PROGRESS_DEADLINE_EXCEEDED' });
   });
 
@@ -665,12 +676,12 @@ describe('timers during a rollout', () => {
     d.desired(1_500, 4);
     expect(d.created()).toEqual(['r2-3', 'r1-4']);
     expect(d.state.recommended).toBe(4);
-    d.timer(1_500 + SCHED_TIMEOUT_MS, 'sched:r1-4');
+    d.timer(1_500 + SCHED_TIMEOUT_MS, { kind: 'scheduling', instanceId: 'r1-4' });
     expect(d.state.rollout.phase).toBe('rolling');
     d.scheduled(2_000, 'r2-3');
-    d.timer(1_500 + SCHED_TIMEOUT_MS, 'sched:r2-3');
+    d.timer(1_500 + SCHED_TIMEOUT_MS, { kind: 'scheduling', instanceId: 'r2-3' });
     expect(d.state.rollout.phase).toBe('rolling');
-    d.timer(1_000 + SCHED_TIMEOUT_MS, 'sched:r2-2');
+    d.timer(1_000 + SCHED_TIMEOUT_MS, { kind: 'scheduling', instanceId: 'r2-2' });
     expect(d.state.rollout).toMatchObject({ phase: 'rollingBack', reason: 'RESOURCE_UNAVAILABLE' });
   });
 
@@ -678,7 +689,7 @@ describe('timers during a rollout', () => {
     const d = new Drive();
     d.desired(1_000, 3);
     expect(d.created()).toEqual(['r1-2']);
-    d.timer(1_000 + SCHED_TIMEOUT_MS, 'sched:r1-2');
+    d.timer(1_000 + SCHED_TIMEOUT_MS, { kind: 'scheduling', instanceId: 'r1-2' });
     expect(d.effects).toEqual([]);
     expect(d.inst('r1-2').phase).toBe('pending');
   });
@@ -712,12 +723,12 @@ describe('rolling back', () => {
     expect(d.removed()).toEqual(['terminate r2-3']);
     d.terminated(4_001, 'r2-3');
     expect(d.created()).toEqual(['r1-4']);
-    d.timer(4_000 + DEADLINE_MS, 'rollbackDeadline');
+    d.timer(4_000 + DEADLINE_MS, { kind: 'rollbackDeadline' });
     expect(d.state.rollout).toMatchObject({ phase: 'rollingBack', forced: true });
     expect(d.removed()).toEqual(['drain r2-2']);
     expect(d.state.revisions[2]?.replicas).toBe(0);
     // A second deadline timer does nothing more.
-    expect(d.timer(4_000 + DEADLINE_MS, 'rollbackDeadline')).toEqual([]);
+    expect(d.timer(4_000 + DEADLINE_MS, { kind: 'rollbackDeadline' })).toEqual([]);
     d.terminated(4_000 + DEADLINE_MS + 5_000, 'r2-2');
     expect(d.ended()).toMatchObject({ outcome: 'rolledBack', reason: 'MANUAL_ABORT' });
   });
@@ -790,7 +801,7 @@ describe('more edges of the lifecycle', () => {
     d.scheduled(3_000, 'r2-2');
     expect(d.inst('r2-2').phase).toBe('loading');
     expect(d.timers()).toEqual([]);
-    expect(d.timer(4_000, 'minReady:nope')).toEqual([]);
+    expect(d.timer(4_000, { kind: 'minReady', instanceId: 'nope' })).toEqual([]);
   });
 
   it('during an in-place edit, a failing or crash-looping instance of the new revision rolls it back', () => {
@@ -809,7 +820,7 @@ describe('more edges of the lifecycle', () => {
       [3_000, 'r2-3'],
       [4_000, 'r2-4'],
     ] as const) {
-      c.crash(t, id, 'oom');
+      c.crash(t, id, 'crashUnderLoad');
       if (c.state.rollout.phase !== 'scaling') break;
       c.terminated(t + 1, id);
     }
@@ -820,14 +831,14 @@ describe('more edges of the lifecycle', () => {
   it('crashes of old instances, or of the failed version while rolling back, are not counted against it', () => {
     const d = new Drive();
     d.edit(1_000);
-    d.crash(2_000, 'r1-0', 'oom');
+    d.crash(2_000, 'r1-0', 'crashUnderLoad');
     expect(d.state.revisions[1]?.startupCrashes).toBe(0);
     expect(d.state.revisions[2]?.startupCrashes).toBe(0);
     const r = new Drive();
     r.edit(1_000);
     r.up(2_000, 'r2-2');
     r.send({ type: 'rollback/requested', atMs: 3_000 });
-    r.crash(4_000, 'r2-2', 'oom');
+    r.crash(4_000, 'r2-2', 'crashUnderLoad');
     expect(r.state.revisions[2]?.startupCrashes).toBe(0);
     expect(r.state.rollout).toMatchObject({ phase: 'rollingBack', reason: 'MANUAL_ABORT' });
   });
@@ -843,7 +854,7 @@ describe('more edges of the lifecycle', () => {
     const d = monitoring({ schedulingTimeoutMs: 60_000 });
     d.crash(10_000, 'r2-2', 'nodeFailure');
     expect(d.created()).toEqual(['r2-4']);
-    d.timer(70_000, 'sched:r2-4');
+    d.timer(70_000, { kind: 'scheduling', instanceId: 'r2-4' });
     expect(d.state.rollout.phase).toBe('monitoring');
   });
 

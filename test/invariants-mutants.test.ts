@@ -1,6 +1,6 @@
 // Proves the invariant predicates look at exactly the right thing: only a rejection counts as one, only the rollback deadline excuses a drain, and instance sets are compared as sets.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { initialState, step, type StepResult } from '../engine/engine.js';
+import { initialState, step, type StepResult } from '../engine/step.js';
 import {
   crossTypeSwapRejected,
   noManualRollbackAfterSuccess,
@@ -14,17 +14,19 @@ import {
   type EngineEvent,
   type EngineState,
   type ErrorCode,
+  type TimerKey,
 } from '../engine/index.js';
 import { baseSpec, engineOptions } from './support/engine-world.js';
 
 const at = 1_000;
 const edit70b = { model: 'llama-3.1-70b', accelerator: { type: 'H100', count: 4 } };
 // Built in beforeEach, not at import: StrykerJS switches a mutant on only after import.
+const opts = engineOptions();
 let s0: EngineState;
 let rolling: StepResult;
 beforeEach(() => {
-  s0 = initialState(baseSpec, engineOptions());
-  rolling = step(s0, { type: 'edit/requested', atMs: at, edit: edit70b });
+  s0 = initialState(baseSpec, opts);
+  rolling = step(opts, s0, { type: 'edit/requested', atMs: at, edit: edit70b });
 });
 
 function ended(outcome: EditOutcome, kind: 'edit' | 'rollback', codes: readonly ErrorCode[]): EngineEffect {
@@ -50,20 +52,19 @@ describe('crossTypeSwapRejected', () => {
       ...BUILTIN_CATALOG,
       models: { ...BUILTIN_CATALOG.models, undefined: { ...whisper, id: 'undefined' } },
     };
-    const prev: EngineState = { ...s0, options: { ...s0.options, catalog } };
     const event: EngineEvent = { type: 'edit/requested', atMs: at, edit: { tags: { a: 'b' } } };
-    expect(crossTypeSwapRejected(prev, event, prev, [])).toBeNull();
+    expect(crossTypeSwapRejected({ ...opts, catalog }, s0, event, s0, [])).toBeNull();
   });
 
   it('only a rejection counts: a completed or rolled-back action naming MODEL_TYPE_MISMATCH is a breach', () => {
     const event: EngineEvent = { type: 'edit/requested', atMs: at, edit: { model: 'whisper-large-v3' } };
     for (const outcome of ['completed', 'rolledBack'] as const) {
-      expect(crossTypeSwapRejected(s0, event, s0, [ended(outcome, 'edit', ['MODEL_TYPE_MISMATCH'])])).toBe(
-        'cross-type swap llm → stt was not rejected with MODEL_TYPE_MISMATCH',
-      );
+      expect(
+        crossTypeSwapRejected(opts, s0, event, s0, [ended(outcome, 'edit', ['MODEL_TYPE_MISMATCH'])]),
+      ).toBe('cross-type swap llm → stt was not rejected with MODEL_TYPE_MISMATCH');
     }
     expect(
-      crossTypeSwapRejected(s0, event, s0, [ended('rejected', 'edit', ['MODEL_TYPE_MISMATCH'])]),
+      crossTypeSwapRejected(opts, s0, event, s0, [ended('rejected', 'edit', ['MODEL_TYPE_MISMATCH'])]),
     ).toBeNull();
   });
 });
@@ -74,13 +75,15 @@ describe('noManualRollbackAfterSuccess', () => {
 
   it('only a rejection counts: a completed action naming MANUAL_ROLLBACK_UNSUPPORTED is a breach', () => {
     const completed = ended('completed', 'rollback', ['MANUAL_ROLLBACK_UNSUPPORTED']);
-    expect(noManualRollbackAfterSuccess(s0, rollback, s0, [completed])).toBe(breach);
+    expect(noManualRollbackAfterSuccess(opts, s0, rollback, s0, [completed])).toBe(breach);
   });
 
   it('the rejection must name MANUAL_ROLLBACK_UNSUPPORTED among its errors, not be empty', () => {
-    expect(noManualRollbackAfterSuccess(s0, rollback, s0, [ended('rejected', 'rollback', [])])).toBe(breach);
+    expect(noManualRollbackAfterSuccess(opts, s0, rollback, s0, [ended('rejected', 'rollback', [])])).toBe(
+      breach,
+    );
     const alongside = ended('rejected', 'rollback', ['EDIT_IN_PROGRESS', 'MANUAL_ROLLBACK_UNSUPPORTED']);
-    expect(noManualRollbackAfterSuccess(s0, rollback, s0, [alongside])).toBeNull();
+    expect(noManualRollbackAfterSuccess(opts, s0, rollback, s0, [alongside])).toBeNull();
   });
 });
 
@@ -89,16 +92,23 @@ describe('rolloutWithinBudget', () => {
     const next = rolling.state;
     const draining: EngineState = {
       ...next,
-      instances: { ...next.instances, 'r1-0': { ...next.instances['r1-0']!, terminating: true } },
+      instances: new Map([
+        ...next.instances,
+        ['r1-0', { ...next.instances.get('r1-0')!, terminating: true }],
+      ]),
     };
     const drain: EngineEffect[] = [{ type: 'instance/drain', instanceId: 'r1-0' }];
     const breach = 'drained down to 1 available, below 2 (desired 2 − maxUnavailable)';
-    for (const key of ['progress', 'monitor', 'minReady:r1-0']) {
+    for (const key of [
+      { kind: 'progress' },
+      { kind: 'monitor' },
+      { kind: 'minReady', instanceId: 'r1-0' },
+    ] satisfies TimerKey[]) {
       const timer: EngineEvent = { type: 'timer/fired', atMs: at, key };
-      expect(rolloutWithinBudget(s0, timer, draining, drain)).toBe(breach);
+      expect(rolloutWithinBudget(opts, s0, timer, draining, drain)).toBe(breach);
     }
-    const deadline: EngineEvent = { type: 'timer/fired', atMs: at, key: 'rollbackDeadline' };
-    expect(rolloutWithinBudget(s0, deadline, draining, drain)).toBeNull();
+    const deadline: EngineEvent = { type: 'timer/fired', atMs: at, key: { kind: 'rollbackDeadline' } };
+    expect(rolloutWithinBudget(opts, s0, deadline, draining, drain)).toBeNull();
   });
 });
 
@@ -109,21 +119,21 @@ describe('rejectedEditChangesNothing', () => {
   it('the same instances listed in another order are unchanged', () => {
     const reordered: EngineState = {
       ...s0,
-      instances: Object.fromEntries(Object.entries(s0.instances).reverse()),
+      instances: new Map([...s0.instances].reverse()),
     };
-    expect(Object.keys(reordered.instances)).not.toEqual(Object.keys(s0.instances));
-    expect(rejectedEditChangesNothing(s0, event, reordered, rejected())).toBeNull();
+    expect([...reordered.instances.keys()]).not.toEqual([...s0.instances.keys()]);
+    expect(rejectedEditChangesNothing(opts, s0, event, reordered, rejected())).toBeNull();
   });
 
   it('instances are compared one by one: two instances are not the same as one whose id runs them together', () => {
-    const ids = Object.keys(s0.instances).sort();
+    const ids = [...s0.instances.keys()].sort();
     expect(ids).toEqual(['r1-0', 'r1-1']);
     const mergedId = 'r1-0@1r1-1';
     const merged: EngineState = {
       ...s0,
-      instances: { [mergedId]: { ...s0.instances['r1-0']!, id: mergedId, revision: 1 } },
+      instances: new Map([[mergedId, { ...s0.instances.get('r1-0')!, id: mergedId, revision: 1 }]]),
     };
-    expect(rejectedEditChangesNothing(s0, event, merged, rejected())).toBe(
+    expect(rejectedEditChangesNothing(opts, s0, event, merged, rejected())).toBe(
       'a rejected request changed the instances',
     );
   });

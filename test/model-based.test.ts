@@ -25,7 +25,7 @@ import {
 import {
   ChaosWorld,
   PropertyViolation,
-  type CrashCause,
+  type WorldCrashCause,
   type FaultMode,
   type StepCheck,
 } from './support/chaos-world.js';
@@ -172,7 +172,7 @@ function agree(m: Model, real: Real, expected: readonly Outcome[]): void {
     fail(real, `spec: model ${JSON.stringify(m.spec)}, engine ${JSON.stringify(s.spec)}`);
   if (s.revision !== m.revision) fail(real, `revision: model ${m.revision}, engine ${s.revision}`);
   if (s.desired !== m.desired) fail(real, `desired: model ${m.desired}, engine ${s.desired}`);
-  const live = Object.values(s.instances).filter((i) => !i.terminating);
+  const live = [...s.instances.values()].filter((i) => !i.terminating);
   const good = live.filter((i) => i.available && i.revision === m.revision);
   if (live.length !== m.desired || good.length !== m.desired)
     fail(
@@ -346,7 +346,7 @@ class ScaleCommand implements fc.Command<Model, Real> {
 class CrashCommand implements fc.Command<Model, Real> {
   constructor(
     readonly pick: number,
-    readonly cause: CrashCause,
+    readonly cause: WorldCrashCause,
   ) {}
   check(): boolean {
     return true;
@@ -426,7 +426,7 @@ const commandArbs = [
   fc
     .record({
       pick: pickArb,
-      cause: fc.constantFrom<CrashCause>('crashUnderLoad', 'nodeFailure', 'gpuFailure'),
+      cause: fc.constantFrom<WorldCrashCause>('crashUnderLoad', 'nodeFailure', 'gpuFailure'),
     })
     .map(({ pick, cause }) => new CrashCommand(pick, cause)),
   fc

@@ -4,10 +4,11 @@
 // engine schedules fires at its time. `settle()` then heals the world (unlimited GPUs, healthy
 // instances) until nothing is left to happen: the phase in which every rollout must end.
 import fc from 'fast-check';
-import { initialState, step } from '../../engine/engine.js';
+import { initialState, step } from '../../engine/step.js';
+import { applyEffect, type EffectHandlers } from '../../sim/driver.js';
 import type { DeploymentSpec, SpecEdit } from '../../catalog/spec.js';
 import type { EngineState } from '../../engine/state.js';
-import type { EngineEffect, EngineEvent, EngineOptions } from '../../engine/types.js';
+import type { CrashCause, EngineEffect, EngineEvent, EngineOptions, TimerKey } from '../../engine/types.js';
 
 /** How a bad version misbehaves in `settle`: the faults whose rollback reason the model predicts. */
 export type FaultMode = 'failHealth' | 'crashOnLoad' | 'unschedulable' | 'slowLoad' | 'unstable';
@@ -17,7 +18,11 @@ export interface WorldFault {
   readonly mode: FaultMode;
 }
 
-export type CrashCause = 'crashOnLoad' | 'crashUnderLoad' | 'nodeFailure' | 'gpuFailure';
+/** The crash causes the world of these tests produces (the engine itself adds 'loadTimeout'). */
+export type WorldCrashCause = Extract<
+  CrashCause,
+  'crashOnLoad' | 'crashUnderLoad' | 'nodeFailure' | 'gpuFailure'
+>;
 
 /** One thing the world does, `delayMs` after the previous one; `pick` chooses among the eligible instances. */
 export type Move =
@@ -25,7 +30,12 @@ export type Move =
   | { readonly kind: 'unschedulable'; readonly pick: number; readonly delayMs: number }
   | { readonly kind: 'ready'; readonly pick: number; readonly delayMs: number }
   | { readonly kind: 'probe'; readonly pick: number; readonly pass: boolean; readonly delayMs: number }
-  | { readonly kind: 'crash'; readonly pick: number; readonly cause: CrashCause; readonly delayMs: number }
+  | {
+      readonly kind: 'crash';
+      readonly pick: number;
+      readonly cause: WorldCrashCause;
+      readonly delayMs: number;
+    }
   | { readonly kind: 'terminated'; readonly pick: number; readonly delayMs: number }
   | { readonly kind: 'autoscale'; readonly desired: number; readonly delayMs: number }
   | { readonly kind: 'edit'; readonly edit: SpecEdit; readonly delayMs: number }
@@ -62,7 +72,7 @@ export function moveArb(edits: fc.Arbitrary<SpecEdit>, maxDesired: number): fc.A
       arbitrary: fc.record({
         kind: fc.constant('crash' as const),
         pick,
-        cause: fc.constantFrom<CrashCause>('crashOnLoad', 'crashUnderLoad', 'nodeFailure', 'gpuFailure'),
+        cause: fc.constantFrom<WorldCrashCause>('crashOnLoad', 'crashUnderLoad', 'nodeFailure', 'gpuFailure'),
         delayMs: d,
       }),
     },
@@ -98,11 +108,12 @@ interface WorldInstance {
 
 interface Timer {
   readonly atMs: number;
-  readonly key: string;
+  readonly key: TimerKey;
   readonly seq: number;
 }
 
 export interface StepRecord {
+  readonly options: EngineOptions;
   readonly prev: EngineState;
   readonly event: EngineEvent;
   readonly next: EngineState;
@@ -130,8 +141,10 @@ export class PropertyViolation extends Error {
 }
 
 const HEAL_STEP_MS = 1_000;
-/** A timer key the engine does not know: stepping it only runs the engine's reconciliation. */
-export const NUDGE_KEY = 'nudge';
+/** An event the engine ignores (an unschedulable report about no instance): stepping it only runs the engine's reconciliation. */
+export function nudge(atMs: number): EngineEvent {
+  return { type: 'instance/unschedulable', atMs, instanceId: '(nudge)' };
+}
 const NUDGES_MAX = 20;
 const SETTLE_STEPS_MAX = 20_000;
 
@@ -150,7 +163,7 @@ export class ChaosWorld implements WorldView {
   /**
    * Known engine bug F1 (see engine-properties.ts): a step can end before reconciliation settles, so
    * the next unrelated event acts on it. When set, the world nudges the engine to rest after each step
-   * with a no-op timer, so the other properties can still be checked; `nudges` counts how often.
+   * with a no-op event, so the other properties can still be checked; `nudges` counts how often.
    */
   nudgeToRest = false;
   nudges = 0;
@@ -161,7 +174,7 @@ export class ChaosWorld implements WorldView {
     private readonly checks: readonly StepCheck[] = [],
   ) {
     this.state = initialState(initialSpec, options);
-    for (const inst of Object.values(this.state.instances))
+    for (const inst of [...this.state.instances.values()])
       this.instances.set(inst.id, {
         id: inst.id,
         revision: inst.revision,
@@ -210,11 +223,11 @@ export class ChaosWorld implements WorldView {
   }
 
   /**
-   * Whether a no-op event (an unknown timer) at the current time would make the engine act: the engine
+   * Whether a no-op event (see `nudge`) at the current time would make the engine act: the engine
    * should leave every step at rest, with nothing left for the next unrelated event to trigger.
    */
   pendingWork(): readonly EngineEffect[] {
-    return step(this.state, { type: 'timer/fired', atMs: this.state.nowMs, key: NUDGE_KEY }).effects;
+    return step(this.options, this.state, nudge(this.state.nowMs)).effects;
   }
 
   apply(event: EngineEvent): void {
@@ -222,21 +235,21 @@ export class ChaosWorld implements WorldView {
     if (!this.nudgeToRest) return;
     for (let i = 0; i < NUDGES_MAX && this.pendingWork().length > 0; i++) {
       this.nudges++;
-      this.applyOne({ type: 'timer/fired', atMs: this.state.nowMs, key: NUDGE_KEY });
+      this.applyOne(nudge(this.state.nowMs));
     }
   }
 
   private applyOne(event: EngineEvent): void {
     const prev = this.state;
-    const { state: next, effects } = step(prev, event);
+    const { state: next, effects } = step(this.options, prev, event);
     this.state = next;
     this.steps++;
     this.log.push(formatStep(event, effects));
     if (event.type === 'instance/terminated') this.instances.delete(event.instanceId);
-    for (const effect of effects) this.interpret(effect);
+    for (const effect of effects) applyEffect(effect, this.handlers);
     if (next.rollout.phase === 'steady' && prev.rollout.phase !== 'steady') this.steadySinceMs = event.atMs;
     for (const check of this.checks) {
-      const reason = check({ prev, event, next, effects }, this);
+      const reason = check({ options: this.options, prev, event, next, effects }, this);
       if (reason !== null) throw new PropertyViolation(reason, this.log);
     }
   }
@@ -254,28 +267,23 @@ export class ChaosWorld implements WorldView {
     return this.timers.length;
   }
 
-  private interpret(effect: EngineEffect): void {
-    switch (effect.type) {
-      case 'instance/create':
-        this.instances.set(effect.instanceId, {
-          id: effect.instanceId,
-          revision: effect.revision,
-          phase: 'pending',
-          terminateRequested: false,
-        });
-        return;
-      case 'instance/drain':
-      case 'instance/terminate': {
-        const inst = this.instances.get(effect.instanceId);
-        if (inst !== undefined) inst.terminateRequested = true;
-        return;
-      }
-      case 'timer/schedule':
-        this.timers.push({ atMs: effect.atMs, key: effect.key, seq: this.seq++ });
-        return;
-      default:
-        return;
-    }
+  /** What this world does for each engine effect (through the simulator's effect driver). */
+  private readonly handlers: EffectHandlers = {
+    create: (e) =>
+      this.instances.set(e.instanceId, {
+        id: e.instanceId,
+        revision: e.revision,
+        phase: 'pending',
+        terminateRequested: false,
+      }),
+    drain: (id) => this.requestTermination(id),
+    terminate: (id) => this.requestTermination(id),
+    timer: (key, atMs) => this.timers.push({ atMs, key, seq: this.seq++ }),
+  };
+
+  private requestTermination(id: string): void {
+    const inst = this.instances.get(id);
+    if (inst !== undefined) inst.terminateRequested = true;
   }
 
   private eventFor(move: Move, atMs: number): EngineEvent | null {
@@ -364,7 +372,7 @@ export class ChaosWorld implements WorldView {
       }
     }
     const unproven = all.find((i) => {
-      const e = this.state.instances[i.id];
+      const e = this.state.instances.get(i.id);
       return (
         i.phase === 'running' && e !== undefined && e.phase === 'ready' && !e.available && !e.terminating
       );
@@ -434,6 +442,6 @@ function formatEffect(e: EngineEffect): string {
     case 'deployment/healthy':
       return `healthy ${e.ready}`;
     case 'timer/schedule':
-      return `timer ${e.key}@${e.atMs}`;
+      return `timer ${JSON.stringify(e.key)}@${e.atMs}`;
   }
 }

@@ -14,16 +14,9 @@ import {
   type SpecEdit,
 } from '../../engine/index.js';
 import { deployableSpecArb, engineEditArb, rolloutOptionsArb } from './arbitraries.js';
-import { step } from '../../engine/engine.js';
+import { step } from '../../engine/step.js';
 import type { EngineState } from '../../engine/state.js';
-import {
-  ChaosWorld,
-  moveArb,
-  NUDGE_KEY,
-  PropertyViolation,
-  type Move,
-  type StepCheck,
-} from './chaos-world.js';
+import { ChaosWorld, moveArb, nudge, PropertyViolation, type Move, type StepCheck } from './chaos-world.js';
 
 /**
  * Known engine bugs, reported to the lead (docs/dev/mutation-section.md lists them too):
@@ -86,14 +79,14 @@ export function optionsFor(rollout: RolloutOptions, faultInjection?: FaultInject
 // Checks after every step.
 
 /** The eight invariants of engine/invariants.ts. */
-export const everyInvariant: StepCheck = ({ prev, event, next, effects }) => {
-  const broken = checkInvariants(prev, event, next, effects);
+export const everyInvariant: StepCheck = ({ options, prev, event, next, effects }) => {
+  const broken = checkInvariants(options, prev, event, next, effects);
   return broken.length === 0 ? null : broken.join('; ');
 };
 
 /** Whether the engine had work left over from its previous step (known bug F1): a no-op event acts. */
-export function notAtRest(state: EngineState): boolean {
-  return step(state, { type: 'timer/fired', atMs: state.nowMs, key: NUDGE_KEY }).effects.length > 0;
+export function notAtRest(options: EngineOptions, state: EngineState): boolean {
+  return step(options, state, nudge(state.nowMs)).effects.length > 0;
 }
 
 /**
@@ -102,9 +95,12 @@ export function notAtRest(state: EngineState): boolean {
  */
 export function everyInvariantExceptF1(tolerated: { count: number }): StepCheck {
   return (record, world) => {
-    const broken = checkInvariants(record.prev, record.event, record.next, record.effects);
+    const broken = checkInvariants(record.options, record.prev, record.event, record.next, record.effects);
     if (broken.length === 0) return null;
-    if (broken.every((b) => b.startsWith('rejectedEditChangesNothing')) && notAtRest(record.prev)) {
+    if (
+      broken.every((b) => b.startsWith('rejectedEditChangesNothing')) &&
+      notAtRest(record.options, record.prev)
+    ) {
       tolerated.count++;
       return null;
     }
@@ -149,7 +145,7 @@ export function rollbackAudit(): StepCheck {
         return `failedRolloutRestoresPrior: edit #${e.actionIndex} rolled back to ${JSON.stringify(next.spec)}, not the spec before it ${JSON.stringify(before.spec)}`;
       if (next.revision !== before.revision)
         return `failedRolloutRestoresPrior: edit #${e.actionIndex} rolled back to revision ${next.revision}, not ${before.revision}`;
-      const left = Object.values(next.instances).filter((i) => i.revision === before.toRevision);
+      const left = [...next.instances.values()].filter((i) => i.revision === before.toRevision);
       // In-place edits relabel instances without telling the world (same template), so the world's labels
       // only count for rolling edits.
       const inWorld = !e.inPlace && world.worldRevisions().includes(before.toRevision);
@@ -173,11 +169,11 @@ export const notEditableRejects: StepCheck = ({ event, effects }, world) => {
 };
 
 /** F3: a rollback is forced out only once its own deadline (start + progress deadline) has passed. */
-export const rollbackForcedOnlyAfterDeadline: StepCheck = ({ prev, event, next }) => {
+export const rollbackForcedOnlyAfterDeadline: StepCheck = ({ options, prev, event, next }) => {
   const r = next.rollout;
   if (r.phase !== 'rollingBack' || !r.forced || (prev.rollout.phase === 'rollingBack' && prev.rollout.forced))
     return null;
-  const dueMs = r.rollbackStartedAtMs + next.options.rollout.progressDeadlineMs;
+  const dueMs = r.rollbackStartedAtMs + options.rollout.progressDeadlineMs;
   return event.atMs >= dueMs
     ? null
     : `rollbackForcedOnlyAfterDeadline: the rollback started at ${r.rollbackStartedAtMs} ms was forced at ${event.atMs} ms, before its deadline ${dueMs} ms`;
@@ -212,12 +208,12 @@ export function settleAndCheck(world: ChaosWorld, chaosEndMs: number): void {
   };
   if (s.rollout.phase !== 'steady')
     fail(`rolloutTerminates: still ${s.rollout.phase} after the world healed`);
-  const bound = terminationBoundMs(s.options.rollout, world.initialSpec.scaling.maxInstances);
+  const bound = terminationBoundMs(world.options.rollout, world.initialSpec.scaling.maxInstances);
   if (world.steadySinceMs > chaosEndMs + bound)
     fail(
       `rolloutTerminates: steady only at ${world.steadySinceMs} ms, ${world.steadySinceMs - chaosEndMs} ms after the chaos ended (bound ${bound} ms)`,
     );
-  const live = Object.values(s.instances).filter((i) => !i.terminating);
+  const live = [...s.instances.values()].filter((i) => !i.terminating);
   if (live.length !== s.desired || live.some((i) => !i.available || i.revision !== s.revision))
     fail(
       `converges: ${live.length} live instance(s) (${live.map((i) => `${i.id}${i.available ? '' : ' unavailable'}`).join(', ')}) for desired ${s.desired} at revision ${s.revision}`,

@@ -1,8 +1,8 @@
 // A tiny deterministic world for driving the engine in tests: instances load, pass or fail probes,
 // and terminate on request, per revision behaviour. Invariants are checked after every step.
 import { BUILTIN_CATALOG, DEFAULT_PLATFORM_LIMITS, DEFAULT_ROLLOUT_OPTIONS } from '../../engine/index.js';
-import { checkInvariants } from '../../engine/invariants.js';
-import { initialState, step } from '../../engine/engine.js';
+import { initialState } from '../../engine/step.js';
+import { applyEffect, stepEngine } from '../../sim/driver.js';
 import type { DeploymentSpec } from '../../catalog/spec.js';
 import type { ValidationContext } from '../../engine/validate.js';
 import type { EngineState } from '../../engine/state.js';
@@ -45,6 +45,7 @@ interface Queued {
 }
 
 export class EngineWorld {
+  readonly options: EngineOptions;
   state: EngineState;
   readonly log: { event: EngineEvent; effects: readonly EngineEffect[] }[] = [];
   readonly broken: string[] = [];
@@ -64,8 +65,9 @@ export class EngineWorld {
     rollout: Partial<RolloutOptions> = {},
   ) {
     const spec = initialSpec;
-    this.state = initialState(spec, engineOptions(rollout));
-    for (const id of Object.keys(this.state.instances)) this.placed.add(id);
+    this.options = engineOptions(rollout);
+    this.state = initialState(spec, this.options);
+    for (const id of [...this.state.instances.keys()]) this.placed.add(id);
     this.initialCount = this.placed.size;
   }
 
@@ -92,31 +94,21 @@ export class EngineWorld {
   }
 
   apply(event: EngineEvent): void {
-    const prev = this.state;
-    const { state, effects } = step(prev, event);
-    for (const b of checkInvariants(prev, event, state, effects))
-      this.broken.push(`${event.type}@${event.atMs}: ${b}`);
+    const { state, effects, broken } = stepEngine(this.options, this.state, event, true);
+    for (const b of broken) this.broken.push(`${event.type}@${event.atMs}: ${b}`);
     this.state = state;
     if (event.type === 'instance/terminated') this.placed.delete(event.instanceId);
     this.log.push({ event, effects });
-    this.peakTotal = Math.max(this.peakTotal, Object.keys(state.instances).length);
+    this.peakTotal = Math.max(this.peakTotal, state.instances.size);
     this.minAvailable = Math.min(this.minAvailable, available(state));
-    for (const effect of effects) this.interpret(effect, event.atMs);
-  }
-
-  private interpret(effect: EngineEffect, t: number): void {
-    switch (effect.type) {
-      case 'instance/create':
-        return this.place(effect.instanceId, effect.revision, t);
-      case 'instance/drain':
-        return this.push({ type: 'instance/terminated', atMs: t + 5_000, instanceId: effect.instanceId });
-      case 'instance/terminate':
-        return this.push({ type: 'instance/terminated', atMs: t + 1, instanceId: effect.instanceId });
-      case 'timer/schedule':
-        return this.push({ type: 'timer/fired', atMs: effect.atMs, key: effect.key });
-      default:
-        return;
-    }
+    const t = event.atMs;
+    for (const effect of effects)
+      applyEffect(effect, {
+        create: (e) => this.place(e.instanceId, e.revision, t),
+        drain: (instanceId) => this.push({ type: 'instance/terminated', atMs: t + 5_000, instanceId }),
+        terminate: (instanceId) => this.push({ type: 'instance/terminated', atMs: t + 1, instanceId }),
+        timer: (key, atMs) => this.push({ type: 'timer/fired', atMs, key }),
+      });
   }
 
   private place(id: string, revision: number, t: number): void {
@@ -160,5 +152,5 @@ export class EngineWorld {
 }
 
 export function available(state: EngineState): number {
-  return Object.values(state.instances).filter((i) => i.available && !i.terminating).length;
+  return [...state.instances.values()].filter((i) => i.available && !i.terminating).length;
 }

@@ -1,0 +1,228 @@
+// The mutable working copy of one engine step: the state being changed, the effects asked for so
+// far, and cached counts over the instances. Every concern (rolling.ts, progress.ts, rollback.ts,
+// instances.ts, timers.ts) works on a Draft; step.ts makes one per event and freezes it at the end.
+import { maxSurge, type RollingStrategy } from '../k8s/deployment.js';
+import type { DeploymentSpec } from '../catalog/spec.js';
+import type { EngineState, InstanceState, RevisionState, RolloutPhase } from './state.js';
+import type {
+  ActionEnded,
+  EditIssue,
+  EngineEffect,
+  EngineOptions,
+  FaultInjectionRule,
+  InstanceId,
+  TimerKey,
+} from './types.js';
+
+export type ActionPhase = Exclude<RolloutPhase, { phase: 'steady' }>;
+
+interface Census {
+  /** Non-terminating instances per revision. */
+  readonly live: Map<number, number>;
+  readonly availableByRevision: Map<number, number>;
+  readonly terminatingByRevision: Map<number, number>;
+  available: number;
+  terminating: number;
+}
+
+export class Draft {
+  spec: DeploymentSpec;
+  revision: number;
+  readonly revisions: Map<number, RevisionState>;
+  desired: number;
+  recommended: number;
+  rollout: RolloutPhase;
+  lastEditOutcome: EngineState['lastEditOutcome'];
+  nextActionIndex: number;
+  nextInstanceSeq: number;
+  degraded: boolean;
+  lastRejection: readonly EditIssue[];
+  readonly effects: EngineEffect[] = [];
+  /** This step's own copy of the instances, made at the first change (copy on write); null until then. */
+  private written: Map<InstanceId, InstanceState> | null = null;
+  private counts: Census | null = null;
+
+  constructor(
+    readonly options: EngineOptions,
+    readonly prev: EngineState,
+    readonly nowMs: number,
+  ) {
+    this.spec = prev.spec;
+    this.revision = prev.revision;
+    this.revisions = new Map(Object.values(prev.revisions).map((r) => [r.revision, r]));
+    this.desired = prev.desired;
+    this.recommended = prev.recommended;
+    this.rollout = prev.rollout;
+    this.lastEditOutcome = prev.lastEditOutcome;
+    this.nextActionIndex = prev.nextActionIndex;
+    this.nextInstanceSeq = prev.nextInstanceSeq;
+    this.degraded = prev.degraded;
+    this.lastRejection = prev.lastRejection;
+  }
+
+  get strategy(): RollingStrategy {
+    return strategyOf(this.options);
+  }
+
+  rev(revision: number): RevisionState {
+    const r = this.revisions.get(revision);
+    if (r === undefined) throw new Error(`engine: unknown revision ${revision}`);
+    return r;
+  }
+
+  setReplicas(revision: number, replicas: number): void {
+    const r = this.rev(revision);
+    const annotation = this.desired + maxSurge(this.strategy, this.desired);
+    if (
+      r.replicas !== replicas ||
+      r.maxReplicasAnnotation !== annotation ||
+      r.desiredReplicasAnnotation !== this.desired
+    ) {
+      this.revisions.set(revision, {
+        ...r,
+        replicas,
+        maxReplicasAnnotation: annotation,
+        desiredReplicasAnnotation: this.desired,
+      });
+    }
+  }
+
+  /** The instances as they are now in this step (the previous state's until the first change). */
+  get instances(): ReadonlyMap<InstanceId, InstanceState> {
+    return this.written ?? this.prev.instances;
+  }
+
+  private writable(): Map<InstanceId, InstanceState> {
+    this.written ??= new Map(this.prev.instances);
+    return this.written;
+  }
+
+  updateInstance(id: string, patch: Partial<InstanceState>): void {
+    const inst = this.instances.get(id);
+    if (inst !== undefined) this.putInstance({ ...inst, ...patch });
+  }
+
+  putInstance(inst: InstanceState): void {
+    this.writable().set(inst.id, inst);
+    this.counts = null;
+  }
+
+  deleteInstance(id: string): void {
+    if (this.instances.has(id)) {
+      this.writable().delete(id);
+      this.counts = null;
+    }
+  }
+
+  /** Instances of a revision that are not on their way out. */
+  live(revision: number): InstanceState[] {
+    return [...this.instances.values()].filter((i) => i.revision === revision && !i.terminating);
+  }
+
+  liveCount(revision: number): number {
+    return this.census().live.get(revision) ?? 0;
+  }
+
+  terminatingCount(revision?: number): number {
+    const c = this.census();
+    return revision === undefined ? c.terminating : (c.terminatingByRevision.get(revision) ?? 0);
+  }
+
+  availableCount(revision?: number): number {
+    const c = this.census();
+    return revision === undefined ? c.available : (c.availableByRevision.get(revision) ?? 0);
+  }
+
+  /** Counts over all instances, computed once and kept until an instance changes. */
+  private census(): Census {
+    if (this.counts !== null) return this.counts;
+    const c: Census = {
+      live: new Map(),
+      availableByRevision: new Map(),
+      terminatingByRevision: new Map(),
+      available: 0,
+      terminating: 0,
+    };
+    for (const i of this.instances.values()) {
+      if (i.terminating) {
+        c.terminating++;
+        c.terminatingByRevision.set(i.revision, (c.terminatingByRevision.get(i.revision) ?? 0) + 1);
+        continue;
+      }
+      c.live.set(i.revision, (c.live.get(i.revision) ?? 0) + 1);
+      if (i.available) {
+        c.available++;
+        c.availableByRevision.set(i.revision, (c.availableByRevision.get(i.revision) ?? 0) + 1);
+      }
+    }
+    this.counts = c;
+    return c;
+  }
+
+  schedule(key: TimerKey, atMs: number): void {
+    this.effects.push({ type: 'timer/schedule', key, atMs });
+  }
+
+  startAction(started: {
+    readonly actionIndex: number;
+    readonly kind: 'edit' | 'rollback';
+    readonly inPlace: boolean;
+    readonly fromRevision: number;
+    readonly toRevision: number;
+  }): void {
+    const { actionIndex, kind, inPlace, fromRevision, toRevision } = started;
+    this.effects.push({ type: 'action/started', actionIndex, kind, inPlace, fromRevision, toRevision });
+  }
+
+  /** Reports the end of an action; `reason`, `errors` and `rolloutDoneAtMs` default to none. */
+  endAction(
+    ended: Omit<ActionEnded, 'type' | 'reason' | 'errors' | 'rolloutDoneAtMs'> &
+      Partial<Pick<ActionEnded, 'reason' | 'errors' | 'rolloutDoneAtMs'>>,
+  ): void {
+    this.effects.push({
+      type: 'action/ended',
+      actionIndex: ended.actionIndex,
+      kind: ended.kind,
+      outcome: ended.outcome,
+      reason: ended.reason ?? null,
+      errors: ended.errors ?? [],
+      inPlace: ended.inPlace,
+      fromRevision: ended.fromRevision,
+      toRevision: ended.toRevision,
+      rolloutDoneAtMs: ended.rolloutDoneAtMs ?? null,
+    });
+  }
+
+  finish(): EngineState {
+    const revisions: Record<number, RevisionState> = {};
+    for (const [k, v] of [...this.revisions.entries()].sort((a, b) => a[0] - b[0])) revisions[k] = v;
+    return {
+      spec: this.spec,
+      revision: this.revision,
+      revisions,
+      instances: this.written ?? this.prev.instances,
+      desired: this.desired,
+      recommended: this.recommended,
+      rollout: this.rollout,
+      lastEditOutcome: this.lastEditOutcome,
+      nextActionIndex: this.nextActionIndex,
+      nextInstanceSeq: this.nextInstanceSeq,
+      nowMs: this.nowMs,
+      degraded: this.degraded,
+      lastRejection: this.lastRejection,
+    };
+  }
+}
+
+/** Test-only: whether a planted bug switches this rule off (EngineOptions.faultInjection). */
+export function isDisabled(d: Draft, rule: FaultInjectionRule): boolean {
+  return d.options.faultInjection?.disableRule === rule;
+}
+
+export function strategyOf(options: EngineOptions): RollingStrategy {
+  return { maxSurge: options.rollout.maxSurge, maxUnavailable: options.rollout.maxUnavailable };
+}
+
+export function clampToRange(n: number, spec: DeploymentSpec): number {
+  return Math.min(spec.scaling.maxInstances, Math.max(spec.scaling.minInstances, n));
+}

@@ -1,0 +1,95 @@
+// Progress: after every event, whether the rollout moved on (Kubernetes' progress.go and the
+// DeploymentProgressing condition), completed, entered its monitoring window, or finished rolling back.
+import { deploymentComplete, deploymentProgressing, deploymentTimedOut } from '../k8s/deployment.js';
+import type { ActionPhase, Draft } from './draft.js';
+import { failRollout } from './rollback.js';
+import type { StatusCounts } from './state.js';
+
+/** Kubernetes' deployment status counts, with `updated` counting instances of `target`. */
+export function statusCounts(d: Draft, target: number): StatusCounts {
+  let updated = 0;
+  let total = 0;
+  let available = 0;
+  let ready = 0;
+  for (const i of d.instances.values()) {
+    if (i.terminating) continue;
+    total++;
+    if (i.revision === target) updated++;
+    if (i.available) available++;
+    if (i.phase === 'ready') ready++;
+  }
+  return { updated, total, available, ready };
+}
+
+export function checkPhase(d: Draft): void {
+  const r = d.rollout;
+  switch (r.phase) {
+    case 'steady':
+      return;
+    case 'rolling': {
+      const counts = statusCounts(d, r.toRevision);
+      if (deploymentComplete(d.desired, counts) && d.terminatingCount() === 0) {
+        const untilMs = d.nowMs + d.options.rollout.monitorWindowMs;
+        d.rollout = { ...r, phase: 'monitoring', untilMs, rolloutDoneAtMs: d.nowMs };
+        d.schedule({ kind: 'monitor' }, untilMs);
+      } else if (deploymentProgressing(r.lastCounts, counts)) {
+        d.rollout = { ...r, lastProgressAtMs: d.nowMs, lastCounts: counts };
+      } else {
+        d.rollout = { ...r, lastCounts: counts };
+      }
+      return;
+    }
+    case 'scaling': {
+      const live = d.live(r.toRevision);
+      if (live.length >= d.desired && live.every((i) => i.available)) completeEdit(d, r);
+      return;
+    }
+    case 'monitoring':
+      return;
+    case 'rollingBack': {
+      const failedLeft = [...d.instances.values()].some((i) => i.revision === r.failedRevision);
+      if (failedLeft || d.rev(r.failedRevision).replicas > 0) return;
+      d.endAction({
+        actionIndex: r.actionIndex,
+        kind: 'edit',
+        outcome: 'rolledBack',
+        reason: r.reason,
+        inPlace: r.inPlace,
+        fromRevision: r.fromRevision,
+        toRevision: r.toRevision,
+      });
+      d.lastEditOutcome = 'rolledBack';
+      d.rollout = { phase: 'steady' };
+      return;
+    }
+  }
+}
+
+function completeEdit(d: Draft, r: ActionPhase): void {
+  d.endAction({
+    actionIndex: r.actionIndex,
+    kind: 'edit',
+    outcome: 'completed',
+    inPlace: r.phase === 'scaling',
+    fromRevision: r.fromRevision,
+    toRevision: r.toRevision,
+    rolloutDoneAtMs: r.phase === 'monitoring' ? r.rolloutDoneAtMs : d.nowMs,
+  });
+  d.lastEditOutcome = 'completed';
+  d.rollout = { phase: 'steady' };
+}
+
+export function onProgressTimer(d: Draft): void {
+  const r = d.rollout;
+  if (r.phase !== 'rolling') return;
+  if (deploymentTimedOut(r.lastProgressAtMs, d.options.rollout.progressDeadlineMs, d.nowMs)) {
+    failRollout(d, 'progressDeadline');
+    return;
+  }
+  d.schedule({ kind: 'progress' }, r.lastProgressAtMs + d.options.rollout.progressDeadlineMs + 1);
+}
+
+/** The monitoring window is over without a failure: the edit completed. */
+export function onMonitorTimer(d: Draft): void {
+  if (d.rollout.phase === 'monitoring' && d.nowMs >= d.rollout.untilMs) completeEdit(d, d.rollout);
+}
