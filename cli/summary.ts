@@ -8,6 +8,8 @@ import {
   formatPercent,
 } from '../reports/format.js';
 import type { EditResult, ExpectationResult, RunResult } from '../result/result.js';
+import { inProgressText } from '../result/expect.js';
+import { servingText } from '../reports/summary.js';
 
 export interface SummaryContext {
   /** The scenario file as the user should type it, or null for the built-in default. */
@@ -38,6 +40,8 @@ function editLine(edit: EditResult): string {
       const errors = edit.errors.map((e) => `      ${e.code} ${e.field}: ${e.message}`);
       return [`${head}: rejected`, ...errors].join('\n');
     }
+    case 'inProgress':
+      return `${head}: ${inProgressText(edit)} (${revisions}, ${shape})`;
   }
 }
 
@@ -57,6 +61,9 @@ export function formatRunSummary(result: RunResult, ctx: SummaryContext): string
   const lines = [
     `${result.scenario}: seed ${result.seed}, ${formatDurationMs(result.simulatedMs)} simulated`,
     ...(result.edits.length === 0 ? ['  no edits'] : result.edits.map(editLine)),
+    ...(result.edits.some((e) => e.outcome === 'inProgress')
+      ? [`  serving at the end: ${servingText(result.final.instances)}`]
+      : []),
     `downtime ${formatDurationMs(m.downtimeMs)} · dropped ${formatPercent(m.droppedPercent)} (${dropped}) · ` +
       `p95 latency ${formatLatencyMs(m.latencyMs.p95)} · peak GPUs ${formatCount(m.peakGpus)}`,
     ...expectationLines(result.expectations),

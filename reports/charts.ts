@@ -44,6 +44,7 @@ const COLOR = {
   completed: '#2e7d32',
   rolledBack: '#c62828',
   rejected: '#8e24aa',
+  inProgress: '#f9a825',
   fault: '#e65100',
 } as const;
 
@@ -67,6 +68,18 @@ const allZero = (data: readonly XY[]): boolean => data.every((p) => p.y === null
 function editMarkers(edit: EditResult): ChartMarker[] {
   const name = editLabel(edit);
   const requestColor = edit.kind === 'rollback' ? COLOR.rolledBack : COLOR.editRequested;
+  if (edit.outcome === 'inProgress') {
+    const state = edit.replaced === undefined ? '' : `, ${edit.replaced.done}/${edit.replaced.of}`;
+    return [
+      { x: minutes(edit.requestedAtMs), label: name, color: requestColor, dash: [6, 4] },
+      {
+        x: minutes(edit.endedAtMs),
+        label: `${name} still ${edit.phase ?? 'in progress'}${state}`,
+        color: COLOR.inProgress,
+        dash: [2, 2],
+      },
+    ];
+  }
   const end: ChartMarker =
     edit.outcome === 'completed'
       ? { x: minutes(edit.endedAtMs), label: `${name} done`, color: COLOR.completed, dash: [] }

@@ -1,5 +1,6 @@
 // The facts every report leads with, computed once so HTML and Markdown can never disagree.
 import type { EditResult, RunResult } from '../result/result.js';
+import { inProgressText } from '../result/expect.js';
 import {
   formatClockMs,
   formatCount,
@@ -54,10 +55,14 @@ export function outcomeText(edit: EditResult): string {
       return 'rolled back';
     case 'rejected':
       return 'rejected';
+    case 'inProgress':
+      return 'in progress';
   }
 }
 
 function editDetail(edit: EditResult): string {
+  if (edit.outcome === 'inProgress')
+    return `${inProgressText(edit)}${edit.reason === null ? '' : `; rolling back: ${edit.reason}`}`;
   if (edit.reason !== null) return edit.reason;
   return edit.errors.map((e) => `${e.code} (${e.field}): ${e.message}`).join('; ');
 }
@@ -67,7 +72,7 @@ function editRow(edit: EditResult): EditRow {
     label: editLabel(edit),
     requestedAt: formatClockMs(edit.requestedAtMs),
     outcome: outcomeText(edit),
-    tone: edit.outcome === 'completed' ? 'good' : 'bad',
+    tone: edit.outcome === 'completed' ? 'good' : edit.outcome === 'inProgress' ? 'neutral' : 'bad',
     detail: editDetail(edit),
     duration: edit.outcome === 'rejected' ? '–' : formatDurationMs(edit.durationMs),
     revisions: `${edit.fromRevision} → ${edit.toRevision}`,
@@ -85,7 +90,13 @@ function headlineOf(result: RunResult): { headline: string; tone: Tone } {
   else if (bad.length === 0) parts.push(result.edits.length === 1 ? 'edit completed' : 'all edits completed');
   else
     parts.push(
-      bad.map((e) => `${editLabel(e)} ${outcomeText(e)}${e.reason ? ` (${e.reason})` : ''}`).join(', '),
+      bad
+        .map((e) =>
+          e.outcome === 'inProgress'
+            ? `${editLabel(e)} ${inProgressText(e)}`
+            : `${editLabel(e)} ${outcomeText(e)}${e.reason ? ` (${e.reason})` : ''}`,
+        )
+        .join(', '),
     );
   if (result.expectations.length > 0) {
     parts.push(
@@ -93,6 +104,7 @@ function headlineOf(result: RunResult): { headline: string; tone: Tone } {
     );
   }
   const tone: Tone = failed > 0 ? 'bad' : bad.length > 0 ? 'neutral' : 'good';
+  // An edit still under way has no outcome yet; the headline says so rather than "completed".
   return { headline: parts.join(' · '), tone };
 }
 
@@ -143,11 +155,23 @@ function factsOf(result: RunResult): SummaryFact[] {
     facts.push(fact('Peak backlog', formatCount(m.peakBacklog)));
   facts.push(
     fact(
-      'Final',
-      `revision ${result.final.revision}: ${result.final.spec.model} on ${result.final.spec.accelerator.count}× ${result.final.spec.accelerator.type}, ${result.final.readyInstances} ready`,
+      'Final spec',
+      `revision ${result.final.revision}: ${result.final.spec.model} on ${result.final.spec.accelerator.count}× ${result.final.spec.accelerator.type}`,
     ),
+    fact('Serving at the end', servingText(result.final.instances)),
   );
   return facts;
+}
+
+/** `rev1: 2 ready, 1 draining; rev2: 1 ready, 1 starting` (states with no instance left out). */
+export function servingText(instances: RunResult['final']['instances']): string {
+  const parts = Object.entries(instances).map(([rev, c]) => {
+    const states = (['ready', 'starting', 'pending', 'draining'] as const)
+      .filter((k) => c[k] > 0)
+      .map((k) => `${c[k]} ${k}`);
+    return `${rev.replace(/^rev/, 'revision ')}: ${states.join(', ') || 'none'}`;
+  });
+  return parts.join('; ') || 'no instances';
 }
 
 export function summarize(result: RunResult): RunSummary {

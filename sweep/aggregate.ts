@@ -17,7 +17,7 @@ export interface ComboAggregate {
   readonly settings: Readonly<Record<string, string | number | boolean>>;
   readonly runs: number;
   readonly errors: number;
-  readonly outcomes: { completed: number; rolledBack: number; rejected: number };
+  readonly outcomes: { completed: number; rolledBack: number; rejected: number; inProgress: number };
   /** Runs with at least one rolled-back edit. */
   readonly rolledBackRuns: number;
   readonly rollbackRate: number;
@@ -99,7 +99,7 @@ export function aggregate(scenario: string, records: readonly RunRecord[]): Swee
 
 function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggregate {
   const ok = runs.filter((r) => r.status === 'ok' && r.result !== undefined);
-  const outcomes = { completed: 0, rolledBack: 0, rejected: 0 };
+  const outcomes = { completed: 0, rolledBack: 0, rejected: 0, inProgress: 0 };
   const reasons: Record<string, number> = {};
   let rolledBackRuns = 0;
   const downtime: number[] = [];

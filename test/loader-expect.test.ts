@@ -47,7 +47,7 @@ function result(edits: EditResult[], downtimeMs = 0, droppedPercent = 0): RunRes
     seed: 42,
     simulatedMs: BASE.durationMs,
     edits,
-    final: { revision: 2, spec: SPEC, readyInstances: 2 },
+    final: { revision: 2, spec: SPEC, readyInstances: 2, instances: {} },
     metrics: {
       downtimeMs,
       degradedMs: 0,

@@ -80,7 +80,7 @@ function record(
           minReadyInstances: 2,
         },
       ],
-      final: { revision: 1, spec: {} as never, readyInstances: 2 },
+      final: { revision: 1, spec: {} as never, readyInstances: 2, instances: {} },
       metrics: {
         downtimeMs,
         degradedMs: 0,
