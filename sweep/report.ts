@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../reports/atomic.js';
 import type { SweepAggregate } from './aggregate.js';
 import type { SweepPlanFile } from './store.js';
 import { sweepHtml } from './html.js';
+import { shardLabel } from './plan.js';
 
 export function sweepJson(agg: SweepAggregate, plan: SweepPlanFile): string {
   const combos = agg.combos.map(({ samples: _samples, ...rest }) => rest);
@@ -20,7 +21,7 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
     `# Sweep: ${agg.scenario}`,
     '',
     `${agg.totalRuns} runs: seeds ${plan.seedStart}–${plan.seedStart + plan.seeds - 1}` +
-      (plan.shard ? `, shard ${plan.shard.index}/${plan.shard.count}` : '') +
+      (plan.shard ? `, shard ${shardLabel(plan.shard)}` : '') +
       (agg.errors.length > 0 ? `, **${agg.errors.length} errors**` : ''),
     '',
     '| settings | runs | completed | rolled back | rejected | rollback rate (95 % CI) | downtime p50 / p95 / p99 / max | duration p50 / p95 / max | dropped % p95 | GPU-h mean |',

@@ -31,10 +31,14 @@ export function builder(y: Argv): Argv {
       type: 'string',
       describe: `Worker threads (default: available cores, here ${defaultWorkers()})`,
     })
-    .option('shard', { type: 'string', describe: 'Run only shard I of N (0-based), e.g. 0/4' })
+    .option('shard', {
+      type: 'string',
+      describe: 'Run only shard I of N, counted from 1 like Vitest and Jest: 1/4 … 4/4',
+    })
     .option('shards', {
       type: 'string',
-      describe: 'Split into N shards and take this one from $JOB_COMPLETION_INDEX (Kubernetes Indexed Job)',
+      describe:
+        'Split into N shards and take this one from $JOB_COMPLETION_INDEX, 0-based as Kubernetes sets it (0 … N-1)',
     })
     .option('set', { type: 'string', array: true, describe: 'Grid axis PATH=V1,V2,... (repeatable)' })
     .option('out', {
