@@ -29,7 +29,7 @@ export const PALETTE = [
   '#ff9da7',
   '#9c755f',
 ];
-const STATE_ALPHA = { ready: 0.85, starting: 0.4, draining: 0.22 } as const;
+const STATE_ALPHA = { ready: 0.85, starting: 0.4, pending: 0.1, draining: 0.22 } as const;
 const COLOR = {
   ink: '#222222',
   capacity: '#4e79a7',
@@ -182,7 +182,7 @@ function instancesChart(result: RunResult): ReportChart {
       stack: 'desired',
     },
   ];
-  for (const state of ['ready', 'starting', 'draining'] as const) {
+  for (const state of ['ready', 'starting', 'pending', 'draining'] as const) {
     for (const rev of revs) {
       const data = series(result.timeline, (s) => s.instances[rev]?.[state] ?? 0);
       if (allZero(data)) continue;
@@ -193,7 +193,7 @@ function instancesChart(result: RunResult): ReportChart {
         borderColor: color,
         backgroundColor: rgba(color, STATE_ALPHA[state]),
         borderWidth: state === 'ready' ? 1.5 : 1,
-        borderDash: state === 'draining' ? [4, 3] : [],
+        borderDash: state === 'draining' ? [4, 3] : state === 'pending' ? [1, 2] : [],
         // Fill down to the series below, never chart.js's `fill: 'stack'`: that also counts the
         // unstacked `desired` line as "below" and paints wrong bands. Samples are joined by straight
         // lines, not steps, because filling between stepped lines leaves gaps in chart.js 4.
@@ -206,7 +206,7 @@ function instancesChart(result: RunResult): ReportChart {
     name: 'instances',
     title: 'Instances by revision and state',
     caption:
-      'Stacked: ready instances at the bottom, then starting, then draining; one colour per revision. The dashed black line is the desired count.',
+      'Stacked: ready instances at the bottom, then starting (has its GPUs, loading), then pending (waiting for a GPU or a node), then draining; one colour per revision. The dashed black line is the desired count.',
     config: {
       type: 'line',
       data: { datasets },

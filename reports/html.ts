@@ -14,8 +14,8 @@ const MARKER_TEXT: Readonly<Record<Marker['kind'], { text: string; tone: string 
   rollbackRequested: { text: 'rollback requested', tone: 'neutral' },
   fault: { text: 'fault', tone: 'bad' },
   scale: { text: 'scaled', tone: 'neutral' },
-  degraded: { text: 'degraded', tone: 'bad' },
-  healthy: { text: 'healthy', tone: 'good' },
+  belowDesired: { text: 'below desired count', tone: 'bad' },
+  atDesired: { text: 'at desired count', tone: 'good' },
 };
 
 const PAGE_CSS = `

@@ -100,8 +100,10 @@ export interface Marker {
     | 'rollbackRequested'
     | 'fault'
     | 'scale'
-    | 'degraded'
-    | 'healthy';
+    /** Fewer available instances than desired with no rollout under way (not the `degradedMs` metric). */
+    | 'belowDesired'
+    /** Back at the desired count of available instances. */
+    | 'atDesired';
   readonly label: string;
 }
 

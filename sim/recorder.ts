@@ -64,10 +64,15 @@ export class Recorder {
       case 'action/ended':
         return this.endAction(effect);
       case 'deployment/degraded':
-        w.mark('degraded', `degraded: ${effect.ready} of ${effect.desired} instances available`);
+        // Named for what it measures (available below desired), apart from the Degraded metric
+        // (ready capacity below demand, result/metrics.ts).
+        w.mark(
+          'belowDesired',
+          `below desired count: ${effect.ready} of ${effect.desired} instances available`,
+        );
         return;
       case 'deployment/healthy':
-        w.mark('healthy', `healthy: ${effect.ready} instances available`);
+        w.mark('atDesired', `back at desired count: ${effect.ready} instances available`);
         return;
       default:
         return;
