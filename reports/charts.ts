@@ -302,8 +302,19 @@ function poolNames(timeline: readonly TimelineSample[]): string[] {
   return [...names];
 }
 
-function gpusChart(result: RunResult): ReportChart {
+/** One chart per pool: a GPU type's pool never shares an axis with another's. */
+function gpusCharts(result: RunResult): ReportChart[] {
   const pools = poolNames(result.timeline);
+  if (pools.length <= 1) return [gpusChart(result, pools, 'gpus')];
+  return pools.map((pool) => gpusChart(result, [pool], `gpus-${fileSafe(pool)}`));
+}
+
+/** A pool name as part of a file name: letters, digits, `-` and `_` only. */
+function fileSafe(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 60) || 'pool';
+}
+
+function gpusChart(result: RunResult, pools: readonly string[], name: string): ReportChart {
   const parts = [
     ['deployment', 'this deployment', COLOR.deployment, 0.85],
     ['tenants', 'other tenants', COLOR.tenants, 0.6],
@@ -327,11 +338,12 @@ function gpusChart(result: RunResult): ReportChart {
       });
     }
   });
-  const title = pools.length === 1 ? `GPUs in pool ${pools[0]}` : `GPUs per pool (${pools.join(', ')})`;
+  const title = pools.length === 1 ? `GPUs in pool ${pools[0]}` : 'GPUs';
   return {
-    name: 'gpus',
+    name,
     title,
-    caption: 'GPUs held by this deployment, by other tenants, free, and down (failed), stacked per pool.',
+    caption:
+      'GPUs held by this deployment, by other tenants, free, and down (failed), stacked; one chart per pool.',
     config: {
       type: 'line',
       data: { datasets },
@@ -340,7 +352,7 @@ function gpusChart(result: RunResult): ReportChart {
   };
 }
 
-/** The four run charts, in report order. */
+/** The run charts, in report order: instances, capacity, latency, then GPUs (one chart per pool). */
 export function chartConfigs(result: RunResult): ReportChart[] {
-  return [instancesChart(result), capacityChart(result), latencyChart(result), gpusChart(result)];
+  return [instancesChart(result), capacityChart(result), latencyChart(result), ...gpusCharts(result)];
 }

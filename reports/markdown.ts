@@ -2,6 +2,7 @@
 // so scenario strings are escaped for both).
 import type { ExpectationResult, RunResult } from '../result/result.js';
 import { summarize, type EditRow, type Tone } from './summary.js';
+import { chartConfigs } from './charts.js';
 
 // Characters that start emphasis, code, links or table cells anywhere in a line (`<` is handled as HTML).
 const MARKDOWN_SPECIAL = /[\\`*_[\]|~]/g;
@@ -75,6 +76,8 @@ ${facts}
 
 ${editsSection(s.edits)}
 ${expectationsSection(result.expectations)}
-Charts (\`instances.png\`, \`capacity.png\`, \`latency.png\`, \`gpus.png\`) and the interactive \`report.html\` are in the output folder.
+Charts (${chartConfigs(result)
+    .map((c) => `\`${c.name}.png\``)
+    .join(', ')}) and the interactive \`report.html\` are in the output folder.
 `;
 }

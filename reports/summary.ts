@@ -121,6 +121,17 @@ function durationsText(edits: readonly EditResult[]): string {
   return rolled.map((e) => `${editLabel(e)}: ${formatDurationMs(e.durationMs)}`).join('; ');
 }
 
+/** ` (H100 2, H200 4; each at its own peak)` when more than one GPU type was used, else nothing. */
+function byType(
+  m: RunResult['metrics'],
+  value: (t: { peakGpus: number; gpuHours: number }) => string,
+  note: string | null,
+): string {
+  const types = Object.entries(m.byGpuType ?? {});
+  if (types.length < 2) return '';
+  return ` (${types.map(([type, t]) => `${type} ${value(t)}`).join(', ')}${note === null ? '' : `; ${note}`})`;
+}
+
 function factsOf(result: RunResult): SummaryFact[] {
   const m = result.metrics;
   const failed = m.requests.dropped + m.requests.timedOut;
@@ -148,8 +159,11 @@ function factsOf(result: RunResult): SummaryFact[] {
       'Latency p50 / p95 / p99',
       [m.latencyMs.p50, m.latencyMs.p95, m.latencyMs.p99].map(formatLatencyMs).join(' / '),
     ),
-    fact('Peak GPUs', formatCount(m.peakGpus)),
-    fact('GPU-hours', formatNumber(m.gpuHours, 1)),
+    fact(
+      'Peak GPUs',
+      formatCount(m.peakGpus) + byType(m, (t) => `${formatCount(t.peakGpus)}`, 'each at its own peak'),
+    ),
+    fact('GPU-hours', formatNumber(m.gpuHours, 1) + byType(m, (t) => formatNumber(t.gpuHours, 1), null)),
   ];
   if (result.final.spec.processingType === 'async')
     facts.push(fact('Peak backlog', formatCount(m.peakBacklog)));

@@ -79,6 +79,8 @@ export interface RunMetrics {
   readonly latencyMs: { readonly p50: number; readonly p95: number; readonly p99: number };
   readonly gpuHours: number;
   readonly peakGpus: number;
+  /** Per GPU type (`H100`, `H200`, ...): the same two figures, so types are not only added together. */
+  readonly byGpuType: Readonly<Record<string, { readonly peakGpus: number; readonly gpuHours: number }>>;
   /** Async deployments: the largest backlog seen. */
   readonly peakBacklog: number;
 }

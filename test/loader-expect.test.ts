@@ -56,6 +56,7 @@ function result(edits: EditResult[], downtimeMs = 0, droppedPercent = 0): RunRes
       latencyMs: { p50: 1, p95: 2, p99: 3 },
       gpuHours: 1,
       peakGpus: 10,
+      byGpuType: { H100: { peakGpus: 10, gpuHours: 1 } },
       peakBacklog: 0,
     },
     timeline: [],

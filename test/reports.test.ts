@@ -62,8 +62,8 @@ describe('chartConfigs', () => {
   const result = load('bad-version-rollback');
   const charts = chartConfigs(result);
 
-  it('gives the four run charts, each titled, with units on both axes and time in minutes', () => {
-    expect(charts.map((c) => c.name)).toEqual(['instances', 'capacity', 'latency', 'gpus']);
+  it('gives the run charts (GPUs one per pool), each titled, with units on both axes and time in minutes', () => {
+    expect(charts.map((c) => c.name)).toEqual(['instances', 'capacity', 'latency', 'gpus-a100', 'gpus-h100']);
     for (const c of charts) {
       const opts = c.config.options!;
       expect(opts.plugins?.title?.text).toBe(c.title);
@@ -76,7 +76,7 @@ describe('chartConfigs', () => {
     const yTitles = charts.map(
       (c) => (c.config.options!.scales as Record<string, { title: { text: string } }>)['y']!.title.text,
     );
-    expect(yTitles).toEqual(['instances', 'requests/s', 'latency (s)', 'GPUs']);
+    expect(yTitles).toEqual(['instances', 'requests/s', 'latency (s)', 'GPUs', 'GPUs']);
   });
 
   it('is plain JSON, so the page can embed exactly what the PNG renderer draws', () => {
@@ -114,12 +114,13 @@ describe('chartConfigs', () => {
     expect(downtime.every((p) => p.y === null)).toBe(true);
   });
 
-  it('labels GPU series with the pool name when there are several pools', () => {
-    const labels = charts[3]!.config.data.datasets.map((d) => d.label);
-    expect(labels).toContain('a100: this deployment');
-    expect(labels).toContain('a100: down');
-    expect(labels).toContain('h100: other tenants');
-    expect(labels).not.toContain('h100: down');
+  it('draws each pool on its own chart, titled with the pool name', () => {
+    const a100 = charts[3]!;
+    const h100 = charts[4]!;
+    expect([a100.title, h100.title]).toEqual(['GPUs in pool a100', 'GPUs in pool h100']);
+    expect(a100.config.data.datasets.map((d) => d.label)).toContain('down');
+    expect(h100.config.data.datasets.map((d) => d.label)).toContain('other tenants');
+    expect(h100.config.data.datasets.map((d) => d.label)).not.toContain('down');
   });
 });
 

@@ -89,6 +89,7 @@ function record(
         latencyMs: { p50: 1, p95: 2, p99: 3 },
         gpuHours: 1,
         peakGpus: 2,
+        byGpuType: {},
         peakBacklog: 0,
       },
       expectations: [],
