@@ -30,6 +30,16 @@ export function sweepHtml(agg: SweepAggregate, plan: SweepPlanFile): Promise<str
     (plan.shard ? `, shard ${shardLabel(plan.shard)}` : '') +
     (agg.errors.length > 0 ? `, <strong>${agg.errors.length} errors</strong>` : '') +
     `.</p><p>Best: <strong>${escapeHtml(agg.best?.label ?? 'none')}</strong> (${escapeHtml(agg.best?.rule ?? '')}).</p>` +
-    `<p>Worst seeds (replay with <code>rollsim run SCENARIO --seed N</code>):</p><ul>${worst}</ul>`;
+    `<p>Worst seeds (replay with <code>rollsim run SCENARIO --seed N</code>):</p><ul>${worst}</ul>` +
+    skippedHtml(plan);
   return Promise.resolve(sweepReportHtml(input, `Sweep: ${agg.scenario}`, intro));
+}
+
+function skippedHtml(plan: SweepPlanFile): string {
+  const skipped = plan.skipped ?? [];
+  if (skipped.length === 0) return '';
+  const items = skipped
+    .map((s) => `<li>${escapeHtml(s.settings)}: ${escapeHtml(s.reasons.join('; '))}</li>`)
+    .join('');
+  return `<p>Skipped combinations (the scenario refuses them; not run):</p><ul>${items}</ul>`;
 }

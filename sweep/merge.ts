@@ -58,7 +58,10 @@ export async function mergeSweeps(dirs: readonly string[], outDir: string): Prom
   }
   if (messages.length > 0) return { kind: 'badInput', messages: messages.slice(0, 20) };
 
-  const planned = planRuns(base.axes, base.seeds, base.seedStart);
+  const skipped = new Set((base.skipped ?? []).map((s) => s.settings));
+  const planned = planRuns(base.axes, base.seeds, base.seedStart).filter(
+    (r) => !skipped.has(settingsLabel(r.settings)),
+  );
   const order = new Map(planned.map((r) => [r.key, r.index]));
   const missing = planned.filter((r) => !owner.has(r.key)).map(missingName(shardCount(plans)));
   const sorted = records

@@ -44,6 +44,7 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
           `- ${c.label}: seed ${w.seed} — downtime ${s(w.downtimeMs)}, dropped ${w.droppedPercent.toFixed(2)} %, ${w.outcome}`,
       ),
     ),
+    ...skippedLines(plan),
     ...(agg.errors.length > 0
       ? [
           '',
@@ -55,6 +56,17 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
     '',
   ];
   return lines.join('\n');
+}
+
+function skippedLines(plan: SweepPlanFile): string[] {
+  const skipped = plan.skipped ?? [];
+  if (skipped.length === 0) return [];
+  return [
+    '',
+    '## Skipped combinations (the scenario refuses them; not run)',
+    '',
+    ...skipped.map((s) => `- ${s.settings}: ${s.reasons.join('; ')}`),
+  ];
 }
 
 export async function writeSweepReports(

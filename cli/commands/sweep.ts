@@ -141,13 +141,9 @@ export async function handler(options: SweepCliOptions, io: CliIo): Promise<numb
       return 130;
     case 'done': {
       const shown = displayPath(io, out);
-      io.stdout(
-        sweepMarkdown(outcome.aggregate, {
-          seeds: options.seeds,
-          seedStart: options.seedStart,
-          shard: options.shard,
-        } as never),
-      );
+      for (const s of outcome.plan.skipped ?? [])
+        io.stderr(`skipped --set ${s.settings}: ${s.reasons.join('; ')}\n`);
+      io.stdout(sweepMarkdown(outcome.aggregate, outcome.plan));
       io.stdout(
         `\n${outcome.ran} runs now, ${outcome.skipped} already done. Wrote ${shown}/runs.ndjson, sweep.json, sweep.md, sweep.html\n`,
       );
