@@ -25,13 +25,16 @@ function editLine(edit: EditResult): string {
   const shape = `peak ${edit.peakInstances} instances, min ready ${edit.minReadyInstances}`;
   switch (edit.outcome) {
     case 'completed': {
-      const replaced =
+      // Rollout duration is the replacement time, here as in every report; the monitoring window is apart.
+      const monitored =
         edit.rolloutDurationMs !== null && edit.rolloutDurationMs < edit.durationMs
-          ? `; instances replaced in ${formatDurationMs(edit.rolloutDurationMs)}, then monitored`
+          ? `, then monitored until ${formatDurationMs(edit.durationMs)} after the request`
           : '';
       const how = edit.inPlace
         ? 'completed in place'
-        : `completed in ${formatDurationMs(edit.durationMs)}${replaced}`;
+        : edit.kind === 'rollback'
+          ? 'accepted'
+          : `completed: rollout duration ${formatDurationMs(edit.rolloutDurationMs ?? edit.durationMs)}${monitored}`;
       return `${head}: ${how} (${revisions}, ${shape})`;
     }
     case 'rolledBack':

@@ -95,9 +95,57 @@ function faultMarker(marker: Marker): ChartMarker {
   return { x: minutes(marker.tMs), label: label || 'fault', color: COLOR.fault, dash: [2, 3] };
 }
 
-/** Edits (request and end) and faults, in time order; other markers live in the event timeline. */
+/**
+ * The monitoring window of an edit whose instances were all replaced: from the last replacement (the
+ * end of its rollout duration) to its outcome or the end of the run.
+ */
+function monitoringBand(edit: EditResult): ChartMarker[] {
+  if (edit.rolloutDurationMs === null || edit.kind !== 'edit') return [];
+  const from = edit.requestedAtMs + edit.rolloutDurationMs;
+  if (edit.endedAtMs <= from) return [];
+  const label = `${editLabel(edit)} monitoring`;
+  return [
+    {
+      x: minutes(from),
+      toX: minutes(edit.endedAtMs),
+      label,
+      color: COLOR.completed,
+      dash: [],
+      fill: rgba(COLOR.completed, 0.08),
+    },
+  ];
+}
+
+/** Intervals with demand and no ready instance, by sample (the downtime metric's definition). */
+export function downtimeBands(result: RunResult): ChartMarker[] {
+  const bands: ChartMarker[] = [];
+  let start: number | null = null;
+  const t = result.timeline;
+  t.forEach((s, i) => {
+    const ready = Object.values(s.instances).reduce((a, c) => a + c.ready, 0);
+    const down = ready === 0 && (s.offeredRps > 0 || s.queue > 0);
+    if (down && start === null) start = s.tMs;
+    const endMs = t[i + 1]?.tMs ?? result.simulatedMs;
+    if (start !== null && (!down || i === t.length - 1)) {
+      const to = down ? endMs : s.tMs;
+      bands.push({
+        x: minutes(start),
+        toX: minutes(to),
+        label: 'down',
+        color: COLOR.down,
+        dash: [],
+        fill: rgba(COLOR.down, 0.14),
+      });
+      start = null;
+    }
+  });
+  return bands;
+}
+
+/** Edits (request and end), faults and downtime, in time order; other markers live in the event timeline. */
 export function chartMarkers(result: RunResult): ChartMarker[] {
   const marks = [
+    ...downtimeBands(result),
     ...result.edits.flatMap(editMarkers),
     ...result.markers.filter((m) => m.kind === 'fault').map(faultMarker),
   ];
@@ -108,6 +156,8 @@ interface AxisTitles {
   readonly title: string;
   readonly y: string;
   readonly stacked: boolean;
+  /** Marks for this chart only (the instances chart's monitoring windows). */
+  readonly extraMarkers?: readonly ChartMarker[];
 }
 
 function timeOptions(result: RunResult, axes: AxisTitles): ChartConfiguration['options'] {
@@ -134,7 +184,9 @@ function timeOptions(result: RunResult, axes: AxisTitles): ChartConfiguration['o
         padding: { bottom: 4 },
       },
       legend: { position: 'top', labels: { font, boxWidth: 18, padding: 14 } },
-      [MARKER_PLUGIN_ID]: { markers: chartMarkers(result) },
+      [MARKER_PLUGIN_ID]: {
+        markers: [...chartMarkers(result), ...(axes.extraMarkers ?? [])].sort((a, b) => a.x - b.x),
+      },
     },
     scales: {
       x: {
@@ -214,6 +266,7 @@ function instancesChart(result: RunResult): ReportChart {
         title: 'Instances by revision and state',
         y: 'instances',
         stacked: true,
+        extraMarkers: result.edits.flatMap(monitoringBand),
       }),
     },
   };

@@ -26,7 +26,10 @@ export interface EditRow {
   readonly tone: Tone;
   /** Rollback reason or rejection codes, empty when there is none. */
   readonly detail: string;
+  /** Request to outcome (a completed edit: including its monitoring window). */
   readonly duration: string;
+  /** The rollout duration: request until the last instance was replaced. */
+  readonly rollout: string;
   readonly revisions: string;
   readonly peakInstances: number;
   readonly minReadyInstances: number;
@@ -75,6 +78,7 @@ function editRow(edit: EditResult): EditRow {
     tone: edit.outcome === 'completed' ? 'good' : edit.outcome === 'inProgress' ? 'neutral' : 'bad',
     detail: editDetail(edit),
     duration: edit.outcome === 'rejected' ? '–' : formatDurationMs(edit.durationMs),
+    rollout: edit.kind === 'edit' && edit.outcome !== 'rejected' && !edit.inPlace ? rolloutText(edit) : '–',
     revisions: `${edit.fromRevision} → ${edit.toRevision}`,
     peakInstances: edit.peakInstances,
     minReadyInstances: edit.minReadyInstances,
@@ -115,10 +119,20 @@ function countOutcomes(edits: readonly EditResult[]): string {
   return `${edits.length} (${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')})`;
 }
 
+/**
+ * Rollout duration means one thing everywhere: from the request until the last instance was replaced
+ * (`rolloutDurationMs`), without the monitoring window.
+ */
+export function rolloutText(edit: EditResult): string {
+  if (edit.rolloutDurationMs !== null) return formatDurationMs(edit.rolloutDurationMs);
+  if (edit.outcome === 'inProgress') return `not finished (${formatDurationMs(edit.durationMs)} so far)`;
+  return edit.outcome === 'rolledBack' ? 'never finished (rolled back)' : '–';
+}
+
 function durationsText(edits: readonly EditResult[]): string {
-  const rolled = edits.filter((e) => e.outcome !== 'rejected');
+  const rolled = edits.filter((e) => e.kind === 'edit' && e.outcome !== 'rejected' && !e.inPlace);
   if (rolled.length === 0) return '–';
-  return rolled.map((e) => `${editLabel(e)}: ${formatDurationMs(e.durationMs)}`).join('; ');
+  return rolled.map((e) => `${editLabel(e)}: ${rolloutText(e)}`).join('; ');
 }
 
 /** ` (H100 2, H200 4; each at its own peak)` when more than one GPU type was used, else nothing. */

@@ -258,7 +258,7 @@ function sweepTable(input: SweepChartInput): string {
 <td class="num">${ms(quantile(c.durationMs, 0.5))} / ${ms(quantile(c.durationMs, 0.95))}</td></tr>`;
   });
   return `<table><thead><tr><th>settings</th><th>runs</th><th>rolled back (95 % interval)</th>
-<th>downtime p50 / p95 / max</th><th>duration p50 / p95</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
+<th>downtime p50 / p95 / max</th><th>rollout duration p50 / p95</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
 }
 
 /** A self-contained sweep page: the table per combination, then the interactive charts. */

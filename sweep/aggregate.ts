@@ -24,7 +24,8 @@ export interface ComboAggregate {
   readonly rollbackRate95: { readonly low: number; readonly high: number };
   readonly reasons: Readonly<Record<string, number>>;
   readonly downtimeMs: Distribution;
-  /** Time from edit request to its end, summed over a run's accepted edits. */
+  /** Rollout duration (request until the last instance was replaced), summed over a run's edits that got
+   * that far; runs where none did are left out. */
   readonly durationMs: Distribution;
   readonly droppedPercent: Distribution;
   readonly gpuHours: Distribution;
@@ -116,7 +117,10 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
     }
     if (edits.some((e) => e.outcome === 'rolledBack')) rolledBackRuns++;
     downtime.push(result.metrics.downtimeMs);
-    duration.push(edits.filter((e) => e.outcome !== 'rejected').reduce((s, e) => s + e.durationMs, 0));
+    // Rollout duration (request until the last instance was replaced), as in every run report; runs
+    // whose edits never finished replacing have none to contribute.
+    const rollouts = edits.flatMap((e) => (e.rolloutDurationMs === null ? [] : [e.rolloutDurationMs]));
+    if (rollouts.length > 0) duration.push(rollouts.reduce((s, v) => s + v, 0));
     dropped.push(result.metrics.droppedPercent);
     gpuHours.push(result.metrics.gpuHours);
   }

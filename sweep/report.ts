@@ -24,7 +24,7 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
       (plan.shard ? `, shard ${shardLabel(plan.shard)}` : '') +
       (agg.errors.length > 0 ? `, **${agg.errors.length} errors**` : ''),
     '',
-    '| settings | runs | completed | rolled back | rejected | rollback rate (95 % CI) | downtime p50 / p95 / p99 / max | duration p50 / p95 / max | dropped % p95 | GPU-h mean |',
+    '| settings | runs | completed | rolled back | rejected | rollback rate (95 % CI) | downtime p50 / p95 / p99 / max | rollout duration p50 / p95 / max | dropped % p95 | GPU-h mean |',
     '|---|---:|---:|---:|---:|---|---|---|---:|---:|',
     ...agg.combos.map(
       (c) =>

@@ -96,15 +96,16 @@ describe('chartConfigs', () => {
     expect(stacked.map((d) => (d as { fill: unknown }).fill)).toEqual(['origin', '-1', '-1', '-1']);
   });
 
-  it('marks each edit request and end, and faults, in time order', () => {
+  it('marks each edit request and end, faults and downtime, in time order', () => {
     expect(chartMarkers(result).map((m) => [m.x, m.label])).toEqual([
       [15, 'edit 1'],
       [28, 'edit 1 rolled back'],
+      [40, 'down'],
       [40, 'nodeFailure: 1 node in pool a100'],
       [55, 'edit 2 rejected'],
       [65, 'edit 3 done'],
     ]);
-    expect(charts[1]!.config.options!.plugins?.rollsimMarkers?.markers).toHaveLength(5);
+    expect(charts[1]!.config.options!.plugins?.rollsimMarkers?.markers).toHaveLength(6);
   });
 
   it('shows no latency where nothing was served (a gap, not a zero)', () => {
@@ -175,7 +176,9 @@ describe('summary.md', () => {
     const md = summaryMarkdown(load('bad-version-rollback'));
     expect(md).toMatch(/^### ❌ rollsim: bad-version-rollback$/m);
     expect(md).toContain('| **Downtime** | ❌ 3m |');
-    expect(md).toMatch(/^\| edit 1 \| 0:15:00 \| ❌ rolled back \| HEALTH\\_CHECK\\_FAILED \| 13m \|/m);
+    expect(md).toMatch(
+      /^\| edit 1 \| 0:15:00 \| ❌ rolled back \| HEALTH\\_CHECK\\_FAILED \| never finished \(rolled back\) \| 13m \|/m,
+    );
     expect(md).toContain('- ❌ **maxDowntime**: downtime 3m > 0s');
     // Every table row has as many cells as its header.
     for (const block of md.split('\n\n').filter((b) => b.startsWith('|'))) {
