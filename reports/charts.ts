@@ -45,6 +45,7 @@ const COLOR = {
   rolledBack: '#c62828',
   rejected: '#8e24aa',
   inProgress: '#f9a825',
+  backlog: '#b07aa1',
   fault: '#e65100',
 } as const;
 
@@ -405,7 +406,39 @@ function gpusChart(result: RunResult, pools: readonly string[], name: string): R
   };
 }
 
-/** The run charts, in report order: instances, capacity, latency, then GPUs (one chart per pool). */
+/** Async deployments: the queue of requests waiting for an instance, over time. */
+function backlogChart(result: RunResult): ReportChart {
+  const title = 'Async backlog';
+  const datasets: ChartDataset<'line', XY[]>[] = [
+    {
+      label: 'requests queued',
+      data: series(result.timeline, (s) => s.queue),
+      borderColor: COLOR.backlog,
+      backgroundColor: rgba(COLOR.backlog, 0.25),
+      borderWidth: 2,
+      fill: 'origin',
+    },
+  ];
+  return {
+    name: 'backlog',
+    title,
+    caption: `Requests waiting in the queue at each sample (peak ${result.metrics.peakBacklog}).`,
+    config: {
+      type: 'line',
+      data: { datasets },
+      options: timeOptions(result, { title, y: 'requests queued', stacked: false }),
+    },
+  };
+}
+
+/** The run charts, in report order: instances, capacity, latency, the async backlog, then GPUs per pool. */
 export function chartConfigs(result: RunResult): ReportChart[] {
-  return [instancesChart(result), capacityChart(result), latencyChart(result), ...gpusCharts(result)];
+  const async = result.final.spec.processingType === 'async';
+  return [
+    instancesChart(result),
+    capacityChart(result),
+    latencyChart(result),
+    ...(async ? [backlogChart(result)] : []),
+    ...gpusCharts(result),
+  ];
 }
