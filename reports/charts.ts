@@ -64,6 +64,45 @@ function series(timeline: readonly TimelineSample[], pick: (s: TimelineSample) =
   });
 }
 
+/** Most samples a chart draws; a longer timeline is thinned for display (result.json keeps every one). */
+export const DISPLAY_SAMPLES_MAX = 1200;
+
+/**
+ * The samples a chart draws: all of them when there are few; else, per bucket of consecutive samples,
+ * the ones holding each series' minimum and maximum (and a gap, if any), so no peak or dip disappears.
+ * One set of samples for all of a chart's series, so stacked series stay aligned.
+ */
+export function displayTimeline(
+  timeline: readonly TimelineSample[],
+  picks: readonly ((s: TimelineSample) => number | null)[],
+  max = DISPLAY_SAMPLES_MAX,
+): readonly TimelineSample[] {
+  if (timeline.length <= max || picks.length === 0) return timeline;
+  const buckets = Math.max(1, Math.floor(max / 2));
+  const size = timeline.length / buckets;
+  const keep = new Set<number>([0, timeline.length - 1]);
+  for (let b = 0; b < buckets; b++) {
+    const from = Math.floor(b * size);
+    const to = Math.min(timeline.length, Math.floor((b + 1) * size));
+    for (const pick of picks) {
+      let lo = -1;
+      let hi = -1;
+      let gap = -1;
+      for (let i = from; i < to; i++) {
+        const v = pick(timeline[i]!);
+        if (v === null || !Number.isFinite(v)) {
+          if (gap < 0) gap = i;
+          continue;
+        }
+        if (lo < 0 || v < pick(timeline[lo]!)!) lo = i;
+        if (hi < 0 || v > pick(timeline[hi]!)!) hi = i;
+      }
+      for (const i of [lo, hi, gap]) if (i >= 0) keep.add(i);
+    }
+  }
+  return [...keep].sort((a, b) => a - b).map((i) => timeline[i]!);
+}
+
 const allZero = (data: readonly XY[]): boolean => data.every((p) => p.y === null || p.y === 0);
 
 function editMarkers(edit: EditResult): ChartMarker[] {
@@ -222,12 +261,18 @@ function revisionColor(key: string, order: readonly string[]): string {
   return PALETTE[index % PALETTE.length] ?? PALETTE[0]!;
 }
 
+const STATES = ['ready', 'starting', 'pending', 'draining'] as const;
+
 function instancesChart(result: RunResult): ReportChart {
   const revs = revisionKeys(result.timeline);
+  const timeline = displayTimeline(result.timeline, [
+    (s) => s.desired,
+    ...STATES.flatMap((state) => revs.map((rev) => (s: TimelineSample) => s.instances[rev]?.[state] ?? 0)),
+  ]);
   const datasets: ChartDataset<'line', XY[]>[] = [
     {
       label: 'desired',
-      data: series(result.timeline, (s) => s.desired),
+      data: series(timeline, (s) => s.desired),
       borderColor: COLOR.ink,
       borderDash: [7, 5],
       borderWidth: 2,
@@ -235,9 +280,9 @@ function instancesChart(result: RunResult): ReportChart {
       stack: 'desired',
     },
   ];
-  for (const state of ['ready', 'starting', 'pending', 'draining'] as const) {
+  for (const state of STATES) {
     for (const rev of revs) {
-      const data = series(result.timeline, (s) => s.instances[rev]?.[state] ?? 0);
+      const data = series(timeline, (s) => s.instances[rev]?.[state] ?? 0);
       if (allZero(data)) continue;
       const color = revisionColor(rev, revs);
       datasets.push({
@@ -274,17 +319,22 @@ function instancesChart(result: RunResult): ReportChart {
 }
 
 function capacityChart(result: RunResult): ReportChart {
+  const timeline = displayTimeline(result.timeline, [
+    (s) => s.offeredRps,
+    (s) => s.capacityRps,
+    (s) => s.droppedRps,
+  ]);
   const datasets: ChartDataset<'line', XY[]>[] = [
     {
       label: 'offered load',
-      data: series(result.timeline, (s) => s.offeredRps),
+      data: series(timeline, (s) => s.offeredRps),
       borderColor: COLOR.ink,
       borderWidth: 2,
       fill: false,
     },
     {
       label: 'ready capacity',
-      data: series(result.timeline, (s) => s.capacityRps),
+      data: series(timeline, (s) => s.capacityRps),
       borderColor: COLOR.capacity,
       backgroundColor: rgba(COLOR.capacity, 0.15),
       borderWidth: 2.5,
@@ -292,7 +342,7 @@ function capacityChart(result: RunResult): ReportChart {
     },
     {
       label: 'dropped',
-      data: series(result.timeline, (s) => s.droppedRps),
+      data: series(timeline, (s) => s.droppedRps),
       borderColor: COLOR.dropped,
       backgroundColor: rgba(COLOR.dropped, 0.55),
       borderWidth: 1.5,
@@ -319,17 +369,18 @@ function latencyChart(result: RunResult): ReportChart {
   const scale = inSeconds ? 1 / 1000 : 1;
   // Nothing served means no latency to show: a gap says that better than a zero.
   const pick = (v: number, s: TimelineSample): number | null => (s.servedRps > 0 ? v * scale : null);
+  const timeline = displayTimeline(result.timeline, [(s) => pick(s.p50Ms, s), (s) => pick(s.p95Ms, s)]);
   const datasets: ChartDataset<'line', XY[]>[] = [
     {
       label: 'p50',
-      data: series(result.timeline, (s) => pick(s.p50Ms, s)),
+      data: series(timeline, (s) => pick(s.p50Ms, s)),
       borderColor: COLOR.p50,
       borderWidth: 1.5,
       fill: false,
     },
     {
       label: 'p95',
-      data: series(result.timeline, (s) => pick(s.p95Ms, s)),
+      data: series(timeline, (s) => pick(s.p95Ms, s)),
       borderColor: COLOR.p95,
       borderWidth: 1.5,
       fill: false,
@@ -376,9 +427,19 @@ function gpusChart(result: RunResult, pools: readonly string[], name: string): R
     ['free', 'free', COLOR.free, 0.45],
   ] as const;
   const datasets: ChartDataset<'line', XY[]>[] = [];
+  const timeline = displayTimeline(
+    result.timeline,
+    pools.flatMap((pool) =>
+      parts.map(
+        ([key]) =>
+          (s: TimelineSample) =>
+            s.pools[pool]?.[key] ?? 0,
+      ),
+    ),
+  );
   pools.forEach((pool, i) => {
     for (const [key, label, color, alpha] of parts) {
-      const data = series(result.timeline, (s) => s.pools[pool]?.[key] ?? 0);
+      const data = series(timeline, (s) => s.pools[pool]?.[key] ?? 0);
       if (key === 'down' && allZero(data)) continue;
       datasets.push({
         label: pools.length > 1 ? `${pool}: ${label}` : label,
@@ -412,7 +473,7 @@ function backlogChart(result: RunResult): ReportChart {
   const datasets: ChartDataset<'line', XY[]>[] = [
     {
       label: 'requests queued',
-      data: series(result.timeline, (s) => s.queue),
+      data: series(displayTimeline(result.timeline, [(s) => s.queue]), (s) => s.queue),
       borderColor: COLOR.backlog,
       backgroundColor: rgba(COLOR.backlog, 0.25),
       borderWidth: 2,
