@@ -1,6 +1,7 @@
 // The short text summary `rollsim run` prints: what happened to each edit and why, what users felt
 // (downtime, dropped requests, latency), what it cost (peak GPUs), where the files are, and how to replay.
 import {
+  countOf,
   formatClockMs,
   formatCount,
   formatDurationMs,
@@ -22,7 +23,7 @@ export interface SummaryContext {
 function editLine(edit: EditResult): string {
   const head = `  ${edit.kind} ${edit.index + 1} at ${formatClockMs(edit.requestedAtMs)}`;
   const revisions = `revision ${edit.fromRevision} → ${edit.toRevision}`;
-  const shape = `peak ${edit.peakInstances} instances, min ready ${edit.minReadyInstances}`;
+  const shape = `peak ${countOf(edit.peakInstances, 'instance')}, min ready ${edit.minReadyInstances}`;
   switch (edit.outcome) {
     case 'completed': {
       // Rollout duration is the replacement time, here as in every report; the monitoring window is apart.
@@ -40,7 +41,7 @@ function editLine(edit: EditResult): string {
     case 'rolledBack':
       return `${head}: rolled back after ${formatDurationMs(edit.durationMs)}: ${edit.reason ?? 'no reason'} (${shape})`;
     case 'rejected': {
-      const errors = edit.errors.map((e) => `      ${e.code} ${e.field}: ${e.message}`);
+      const errors = edit.errors.map((e) => `      ${e.code}${e.field ? ` ${e.field}` : ''}: ${e.message}`);
       return [`${head}: rejected`, ...errors].join('\n');
     }
     case 'inProgress':

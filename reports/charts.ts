@@ -131,7 +131,9 @@ function editMarkers(edit: EditResult): ChartMarker[] {
 }
 
 function faultMarker(marker: Marker): ChartMarker {
-  const label = marker.label.length > 36 ? `${marker.label.slice(0, 35)}…` : marker.label;
+  // On the chart, the fault's kind and where (the part before the colon); the event timeline has it all.
+  const head = marker.label.split(':')[0]!.trim();
+  const label = head.length > 80 ? `${head.slice(0, 79)}…` : head;
   return { x: minutes(marker.tMs), label: label || 'fault', color: COLOR.fault, dash: [2, 3] };
 }
 

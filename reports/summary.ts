@@ -53,7 +53,7 @@ export function editLabel(edit: EditResult): string {
 export function outcomeText(edit: EditResult): string {
   switch (edit.outcome) {
     case 'completed':
-      return edit.inPlace ? 'completed (in place)' : 'completed';
+      return edit.inPlace ? 'completed in place' : 'completed';
     case 'rolledBack':
       return 'rolled back';
     case 'rejected':
@@ -67,7 +67,7 @@ function editDetail(edit: EditResult): string {
   if (edit.outcome === 'inProgress')
     return `${inProgressText(edit)}${edit.reason === null ? '' : `; rolling back: ${edit.reason}`}`;
   if (edit.reason !== null) return edit.reason;
-  return edit.errors.map((e) => `${e.code} (${e.field}): ${e.message}`).join('; ');
+  return edit.errors.map((e) => `${e.code}${e.field ? ` (${e.field})` : ''}: ${e.message}`).join('; ');
 }
 
 function editRow(edit: EditResult): EditRow {

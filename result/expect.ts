@@ -1,7 +1,7 @@
 // A scenario's `expect` block checked against a run result: one named pass/fail per expectation, with
 // a detail that says what was found, so a CI log alone explains a failure.
 import type { EditResult, ExpectationResult, RunResult } from './result.js';
-import { formatDurationMs } from '../scenario/schema.js';
+import { formatDurationMs } from './duration.js';
 import type { EditExpectation, Scenario } from '../scenario/types.js';
 
 export function evaluateExpectations(scenario: Scenario, result: RunResult): ExpectationResult[] {
@@ -43,7 +43,9 @@ function editExpectations(
 ): ExpectationResult[] {
   const out: ExpectationResult[] = [];
   if (expected.length !== actual.length) {
-    const detail = `expected ${expected.length} edit/rollback results, got ${actual.length}`;
+    const results = (n: number): string =>
+      n === 1 ? '1 edit or rollback result' : `${n} edit or rollback results`;
+    const detail = `expected ${results(expected.length)}, got ${actual.length}`;
     out.push({ name: 'edits.length', pass: false, detail });
   }
   expected.forEach((want, i) => {

@@ -385,7 +385,9 @@ function expectIssues(file: ScenarioFile): SemanticIssue[] {
   const out: SemanticIssue[] = [];
   const actions = (file.events ?? []).filter((e) => e.edit !== undefined || e.rollback !== undefined).length;
   if (x.edits !== undefined && x.edits.length !== actions) {
-    const message = `has ${x.edits.length} entries but the scenario has ${actions} edit/rollback events (one entry per event, in time order)`;
+    const entries = x.edits.length === 1 ? '1 entry' : `${x.edits.length} entries`;
+    const events = actions === 1 ? '1 edit or rollback event' : `${actions} edit or rollback events`;
+    const message = `has ${entries} but the scenario has ${events} (one entry per event, in time order)`;
     out.push({ path: ['expect', 'edits'], message });
   }
   (x.edits ?? []).forEach((e, i) => {

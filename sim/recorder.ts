@@ -1,6 +1,7 @@
 // What a run records: the edits (from the engine's action effects), the timeline samples, the markers,
 // and the downtime and degraded clocks. The definitions of the figures are in result/metrics.ts.
 import type { EngineEffect, EngineEvent } from '../engine/types.js';
+import { describeSpecEdit } from '../result/describe.js';
 import { isDegraded, isDown, ratePerSecond, round3 } from '../result/metrics.js';
 import type { EditResult, InstanceCounts, RunResult, TimelineSample } from '../result/result.js';
 import type { World } from './world.js';
@@ -51,7 +52,7 @@ export class Recorder {
     const isRequest = event.type === 'edit/requested' || event.type === 'rollback/requested';
     this.requestAtMs = isRequest ? event.atMs : null;
     if (event.type === 'edit/requested')
-      this.w.mark('editRequested', `edit requested: ${JSON.stringify(event.edit)}`);
+      this.w.mark('editRequested', `edit requested: ${describeSpecEdit(event.edit)}`);
     if (event.type === 'rollback/requested') this.w.mark('rollbackRequested', 'rollback requested');
   }
 

@@ -30,7 +30,9 @@ export function sweepHtml(agg: SweepAggregate, plan: SweepPlanFile): Promise<str
     (plan.shard ? `, shard ${shardLabel(plan.shard)}` : '') +
     (agg.errors.length > 0 ? `, <strong>${agg.errors.length} errors</strong>` : '') +
     `.</p><p>Best: <strong>${escapeHtml(agg.best?.label ?? 'none')}</strong> (${escapeHtml(agg.best?.rule ?? '')}).</p>` +
-    `<p>Worst seeds (replay with <code>rollsim run SCENARIO --seed N</code>):</p><ul>${worst}</ul>` +
+    (worst === ''
+      ? '<p>No run had downtime, dropped requests or an edit that did not complete.</p>'
+      : `<p>Worst seeds (replay with <code>rollsim run SCENARIO --seed N</code>):</p><ul>${worst}</ul>`) +
     skippedHtml(plan);
   return Promise.resolve(sweepReportHtml(input, `Sweep: ${agg.scenario}`, intro));
 }

@@ -38,6 +38,9 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
     '',
     '## Worst runs (replay with `rollsim run SCENARIO --seed N`)',
     '',
+    ...(agg.combos.every((c) => c.worst.length === 0)
+      ? ['No run had downtime, dropped requests or an edit that did not complete.']
+      : []),
     ...agg.combos.flatMap((c) =>
       c.worst.map(
         (w) =>

@@ -75,7 +75,7 @@ describe('help', () => {
 describe('usage errors exit 2 with a message and no stack trace', () => {
   it.each([
     [[], /Say which command to run/],
-    [['frobnicate'], /Unknown argument: frobnicate/],
+    [['frobnicate'], /unknown command "frobnicate"; commands: run, validate/],
     [['run', '--bogus'], /Unknown argument: bogus/],
     [['run', 'a.yaml', 'b.yaml'], /Unknown argument: b.yaml/],
     [['run', '--seed', 'abc'], /--seed must be a whole number from 0 to 9007199254740991, got "abc"/],
@@ -187,7 +187,7 @@ describe('bad scenario files exit 2, say where, and write nothing', () => {
     const mixed = await cli(['validate', DEFAULT_SCENARIO, path.join(BAD, 'nan.yaml')]);
     expect(mixed.code).toBe(2);
     expect(mixed.stdout).toContain(
-      `ok ${DEFAULT_SCENARIO} (busy-cluster-8b-to-70b: 1 edit/rollback events, 0 faults, with expect)`,
+      `ok ${DEFAULT_SCENARIO} (busy-cluster-8b-to-70b: 1 edit or rollback event, 0 faults, with expect)`,
     );
     expect(mixed.stdout).toContain('1 of 2 files valid');
     expect(mixed.stderr).toContain('nan.yaml:22:8: traffic.rps: expected a finite number, got NaN (.nan)');
