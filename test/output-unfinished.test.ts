@@ -99,3 +99,22 @@ describe('an edit unfinished at the end of the run', () => {
     expect(e.rolloutDurationMs).toBe(full.rolloutDurationMs);
   });
 });
+
+describe('library/edit-unfinished-at-end.yaml', () => {
+  const text = fs.readFileSync(path.join(ROOT, 'library', 'edit-unfinished-at-end.yaml'), 'utf8');
+  const load = (t: string): Scenario => {
+    const loaded = loadScenarioText(t, { file: 'x.yaml', sourcePath: path.join(ROOT, 'library', 'x.yaml') });
+    if (!loaded.ok) throw new Error(loaded.issues.map(formatIssue).join('\n'));
+    return loaded.scenario;
+  };
+
+  it('expects inProgress, and that expectation fails once the run is long enough for the edit to finish', () => {
+    const short = load(text);
+    expect(evaluateExpectations(short, runScenario(short).result).every((e) => e.pass)).toBe(true);
+    const long = load(text.replace('duration: 30m', 'duration: 60m'));
+    const failed = evaluateExpectations(long, runScenario(long).result).filter((e) => !e.pass);
+    expect(failed.map((e) => [e.name, e.detail])).toEqual([
+      ['edits[0].outcome', 'expected inProgress, got completed'],
+    ]);
+  });
+});
