@@ -29,7 +29,7 @@ export const PALETTE = [
   '#ff9da7',
   '#9c755f',
 ];
-const STATE_ALPHA = { ready: 0.85, starting: 0.4, pending: 0.1, draining: 0.22 } as const;
+const STATE_ALPHA = { ready: 0.85, starting: 0.4, pending: 0.18, draining: 0.22 } as const;
 const COLOR = {
   ink: '#222222',
   capacity: '#4e79a7',
