@@ -8,7 +8,7 @@ function plain(value: unknown): string {
     return Object.values(value as Record<string, unknown>)
       .map(plain)
       .join(' ');
-  return String(value);
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function parts(prefix: string, value: unknown): string[] {
