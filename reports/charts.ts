@@ -131,9 +131,8 @@ function editMarkers(edit: EditResult): ChartMarker[] {
 }
 
 function faultMarker(marker: Marker): ChartMarker {
-  // On the chart, the fault's kind and where (the part before the colon); the event timeline has it all.
-  const head = marker.label.split(':')[0]!.trim();
-  const label = head.length > 80 ? `${head.slice(0, 79)}…` : head;
+  // The whole label (the simulator's are short); only a runaway one is shortened.
+  const label = marker.label.length > 80 ? `${marker.label.slice(0, 79)}…` : marker.label;
   return { x: minutes(marker.tMs), label: label || 'fault', color: COLOR.fault, dash: [2, 3] };
 }
 

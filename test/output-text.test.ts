@@ -87,7 +87,7 @@ describe('text', () => {
     const faults = result.markers.filter((m) => m.kind === 'fault');
     expect(faults.length).toBeGreaterThan(0);
     const labels = chartMarkers(result).map((m) => m.label);
-    for (const f of faults) expect(labels).toContain(f.label.split(':')[0]!.trim());
+    for (const f of faults) expect(labels).toContain(f.label);
     expect(labels.some((l) => l.endsWith('…'))).toBe(false);
   });
 

@@ -153,7 +153,7 @@ describe('summary', () => {
     const fact = (label: string) => s.facts.find((f) => f.label === label);
     expect(fact('Downtime')).toMatchObject({ value: '3m', tone: 'bad' });
     expect(fact('Reason')?.value).toBe('HEALTH_CHECK_FAILED, MODEL_TYPE_MISMATCH');
-    expect(s.edits.map((e) => e.outcome)).toEqual(['rolled back', 'rejected', 'completed (in place)']);
+    expect(s.edits.map((e) => e.outcome)).toEqual(['rolled back', 'rejected', 'completed in place']);
   });
 
   it('says so plainly when everything worked', () => {
