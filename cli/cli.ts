@@ -11,6 +11,7 @@ import * as run from './commands/run.js';
 import * as sweep from './commands/sweep.js';
 import * as validate from './commands/validate.js';
 import { EXIT, packageVersion, processIo, UsageError, type CliIo } from './io.js';
+import { didYouMean } from '../scenario/semantic.js';
 
 const COMMANDS = [
   'run',
@@ -78,9 +79,14 @@ function dispatch(name: CommandName, argv: Record<string, unknown>, io: CliIo): 
 }
 
 function usageFailure(io: CliIo, message: string, command: string | undefined): number {
-  const help =
-    command !== undefined && (COMMANDS as readonly string[]).includes(command) ? ` ${command}` : '';
-  io.stderr(`rollsim: ${message}\nRun "rollsim${help} --help" for usage.\n`);
+  const known = command !== undefined && (COMMANDS as readonly string[]).includes(command);
+  const help = known ? ` ${command}` : '';
+  // A mistyped command: name the closest one (`rollsim rn` → did you mean "run"?).
+  const hint =
+    !known && command !== undefined && command !== '' && !command.startsWith('-')
+      ? `unknown command "${command}"${didYouMean(command, COMMANDS) || `; commands: ${COMMANDS.join(', ')}`}\n`
+      : '';
+  io.stderr(`rollsim: ${hint || `${message}\n`}Run "rollsim${help} --help" for usage.\n`);
   return EXIT.badInput;
 }
 

@@ -1,6 +1,7 @@
 // The short text summary `rollsim run` prints: what happened to each edit and why, what users felt
 // (downtime, dropped requests, latency), what it cost (peak GPUs), where the files are, and how to replay.
 import {
+  countOf,
   formatClockMs,
   formatCount,
   formatDurationMs,
@@ -8,6 +9,8 @@ import {
   formatPercent,
 } from '../reports/format.js';
 import type { EditResult, ExpectationResult, RunResult } from '../result/result.js';
+import { inProgressText } from '../result/expect.js';
+import { servingText } from '../reports/summary.js';
 
 export interface SummaryContext {
   /** The scenario file as the user should type it, or null for the built-in default. */
@@ -20,24 +23,29 @@ export interface SummaryContext {
 function editLine(edit: EditResult): string {
   const head = `  ${edit.kind} ${edit.index + 1} at ${formatClockMs(edit.requestedAtMs)}`;
   const revisions = `revision ${edit.fromRevision} → ${edit.toRevision}`;
-  const shape = `peak ${edit.peakInstances} instances, min ready ${edit.minReadyInstances}`;
+  const shape = `peak ${countOf(edit.peakInstances, 'instance')}, min ready ${edit.minReadyInstances}`;
   switch (edit.outcome) {
     case 'completed': {
-      const replaced =
+      // Rollout duration is the replacement time, here as in every report; the monitoring window is apart.
+      const monitored =
         edit.rolloutDurationMs !== null && edit.rolloutDurationMs < edit.durationMs
-          ? `; instances replaced in ${formatDurationMs(edit.rolloutDurationMs)}, then monitored`
+          ? `, then monitored until ${formatDurationMs(edit.durationMs)} after the request`
           : '';
       const how = edit.inPlace
         ? 'completed in place'
-        : `completed in ${formatDurationMs(edit.durationMs)}${replaced}`;
+        : edit.kind === 'rollback'
+          ? 'accepted'
+          : `completed: rollout duration ${formatDurationMs(edit.rolloutDurationMs ?? edit.durationMs)}${monitored}`;
       return `${head}: ${how} (${revisions}, ${shape})`;
     }
     case 'rolledBack':
       return `${head}: rolled back after ${formatDurationMs(edit.durationMs)}: ${edit.reason ?? 'no reason'} (${shape})`;
     case 'rejected': {
-      const errors = edit.errors.map((e) => `      ${e.code} ${e.field}: ${e.message}`);
+      const errors = edit.errors.map((e) => `      ${e.code}${e.field ? ` ${e.field}` : ''}: ${e.message}`);
       return [`${head}: rejected`, ...errors].join('\n');
     }
+    case 'inProgress':
+      return `${head}: ${inProgressText(edit)} (${revisions}, ${shape})`;
   }
 }
 
@@ -57,6 +65,9 @@ export function formatRunSummary(result: RunResult, ctx: SummaryContext): string
   const lines = [
     `${result.scenario}: seed ${result.seed}, ${formatDurationMs(result.simulatedMs)} simulated`,
     ...(result.edits.length === 0 ? ['  no edits'] : result.edits.map(editLine)),
+    ...(result.edits.some((e) => e.outcome === 'inProgress')
+      ? [`  serving at the end: ${servingText(result.final.instances)}`]
+      : []),
     `downtime ${formatDurationMs(m.downtimeMs)} · dropped ${formatPercent(m.droppedPercent)} (${dropped}) · ` +
       `p95 latency ${formatLatencyMs(m.latencyMs.p95)} · peak GPUs ${formatCount(m.peakGpus)}`,
     ...expectationLines(result.expectations),

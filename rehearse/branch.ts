@@ -140,7 +140,8 @@ export function runBranch(task: BranchTask): BranchResult {
 
 function judge(task: BranchTask, result: RunResult, watch: Watch, faultAtMs: number): BranchResult {
   const entry = result.edits.find((e) => e.index === task.edit);
-  const outcome: BranchOutcome = entry?.outcome ?? 'unfinished';
+  const outcome: BranchOutcome =
+    entry === undefined || entry.outcome === 'inProgress' ? 'unfinished' : entry.outcome;
   const restoredMs =
     outcome === 'rolledBack' && watch.restoredAtMs !== null ? watch.restoredAtMs - faultAtMs : null;
   const recovered =

@@ -15,6 +15,9 @@ export interface ChartMarker {
   readonly color: string;
   /** Line dash pattern in pixels; empty for a solid line. */
   readonly dash: readonly number[];
+  /** A band instead of a line: shaded from `x` to `toX` in `fill`, labelled at its start. */
+  readonly toX?: number;
+  readonly fill?: string;
 }
 
 export interface MarkerPluginOptions {
@@ -33,6 +36,24 @@ declare module 'chart.js' {
 // of its line.
 export const MARKER_PLUGIN_SOURCE = `({
   id: ${JSON.stringify(MARKER_PLUGIN_ID)},
+  // Bands (monitoring windows, downtime) go under the data; their labels are drawn with the lines.
+  beforeDatasetsDraw: function (chart, _args, opts) {
+    var markers = (opts && opts.markers) || [];
+    var scale = chart.scales.x;
+    var area = chart.chartArea;
+    if (!scale || !area) return;
+    var ctx = chart.ctx;
+    ctx.save();
+    for (var b = 0; b < markers.length; b++) {
+      if (typeof markers[b].toX !== 'number') continue;
+      var bx0 = Math.max(area.left, scale.getPixelForValue(markers[b].x));
+      var bx1 = Math.min(area.right, scale.getPixelForValue(markers[b].toX));
+      if (!isFinite(bx0) || !isFinite(bx1) || bx1 <= bx0) continue;
+      ctx.fillStyle = markers[b].fill || 'rgba(0,0,0,0.08)';
+      ctx.fillRect(bx0, area.top, Math.max(1, bx1 - bx0), area.bottom - area.top);
+    }
+    ctx.restore();
+  },
   afterDatasetsDraw: function (chart, _args, opts) {
     var markers = (opts && opts.markers) || [];
     var scale = chart.scales.x;
@@ -51,6 +72,7 @@ export const MARKER_PLUGIN_SOURCE = `({
       var px = scale.getPixelForValue(markers[i].x);
       if (!isFinite(px) || px < area.left - 1 || px > area.right + 1) continue;
       visible.push({ m: markers[i], px: px });
+      if (typeof markers[i].toX === 'number') continue;
       ctx.beginPath();
       ctx.setLineDash(markers[i].dash || []);
       ctx.lineWidth = 2;

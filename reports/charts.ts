@@ -30,7 +30,7 @@ export const PALETTE = [
   '#ff9da7',
   '#9c755f',
 ];
-const STATE_ALPHA = { ready: 0.85, starting: 0.4, draining: 0.22 } as const;
+const STATE_ALPHA = { ready: 0.85, starting: 0.4, pending: 0.18, draining: 0.22 } as const;
 const COLOR = {
   ink: '#222222',
   capacity: '#4e79a7',
@@ -46,6 +46,8 @@ const COLOR = {
   completed: '#2e7d32',
   rolledBack: '#c62828',
   rejected: '#8e24aa',
+  inProgress: '#f9a825',
+  backlog: '#b07aa1',
   fault: '#e65100',
 } as const;
 
@@ -63,11 +65,62 @@ function series(timeline: readonly TimelineSample[], pick: (s: TimelineSample) =
   });
 }
 
+/** Most samples a chart draws; a longer timeline is thinned for display (result.json keeps every one). */
+export const DISPLAY_SAMPLES_MAX = 1200;
+
+/**
+ * The samples a chart draws: all of them when there are few; else, per bucket of consecutive samples,
+ * the ones holding each series' minimum and maximum (and a gap, if any), so no peak or dip disappears.
+ * One set of samples for all of a chart's series, so stacked series stay aligned.
+ */
+export function displayTimeline(
+  timeline: readonly TimelineSample[],
+  picks: readonly ((s: TimelineSample) => number | null)[],
+  max = DISPLAY_SAMPLES_MAX,
+): readonly TimelineSample[] {
+  if (timeline.length <= max || picks.length === 0) return timeline;
+  const buckets = Math.max(1, Math.floor(max / 2));
+  const size = timeline.length / buckets;
+  const keep = new Set<number>([0, timeline.length - 1]);
+  for (let b = 0; b < buckets; b++) {
+    const from = Math.floor(b * size);
+    const to = Math.min(timeline.length, Math.floor((b + 1) * size));
+    for (const pick of picks) {
+      let lo = -1;
+      let hi = -1;
+      let gap = -1;
+      for (let i = from; i < to; i++) {
+        const v = pick(timeline[i]!);
+        if (v === null || !Number.isFinite(v)) {
+          if (gap < 0) gap = i;
+          continue;
+        }
+        if (lo < 0 || v < pick(timeline[lo]!)!) lo = i;
+        if (hi < 0 || v > pick(timeline[hi]!)!) hi = i;
+      }
+      for (const i of [lo, hi, gap]) if (i >= 0) keep.add(i);
+    }
+  }
+  return [...keep].sort((a, b) => a - b).map((i) => timeline[i]!);
+}
+
 const allZero = (data: readonly XY[]): boolean => data.every((p) => p.y === null || p.y === 0);
 
 function editMarkers(edit: EditResult): ChartMarker[] {
   const name = editLabel(edit);
   const requestColor = edit.kind === 'rollback' ? COLOR.rolledBack : COLOR.editRequested;
+  if (edit.outcome === 'inProgress') {
+    const state = edit.replaced === undefined ? '' : `, ${edit.replaced.done}/${edit.replaced.of}`;
+    return [
+      { x: minutes(edit.requestedAtMs), label: name, color: requestColor, dash: [6, 4] },
+      {
+        x: minutes(edit.endedAtMs),
+        label: `${name} still ${edit.phase ?? 'in progress'}${state}`,
+        color: COLOR.inProgress,
+        dash: [2, 2],
+      },
+    ];
+  }
   const end: ChartMarker =
     edit.outcome === 'completed'
       ? { x: minutes(edit.endedAtMs), label: `${name} done`, color: COLOR.completed, dash: [] }
@@ -79,13 +132,62 @@ function editMarkers(edit: EditResult): ChartMarker[] {
 }
 
 function faultMarker(marker: Marker): ChartMarker {
-  const label = marker.label.length > 36 ? `${marker.label.slice(0, 35)}…` : marker.label;
+  // The whole label (the simulator's are short); only a runaway one is shortened.
+  const label = marker.label.length > 80 ? `${marker.label.slice(0, 79)}…` : marker.label;
   return { x: minutes(marker.tMs), label: label || 'fault', color: COLOR.fault, dash: [2, 3] };
 }
 
-/** Edits (request and end) and faults, in time order; other markers live in the event timeline. */
+/**
+ * The monitoring window of an edit whose instances were all replaced: from the last replacement (the
+ * end of its rollout duration) to its outcome or the end of the run.
+ */
+function monitoringBand(edit: EditResult): ChartMarker[] {
+  if (edit.rolloutDurationMs === null || edit.kind !== 'edit') return [];
+  const from = edit.requestedAtMs + edit.rolloutDurationMs;
+  if (edit.endedAtMs <= from) return [];
+  const label = `${editLabel(edit)} monitoring`;
+  return [
+    {
+      x: minutes(from),
+      toX: minutes(edit.endedAtMs),
+      label,
+      color: COLOR.completed,
+      dash: [],
+      fill: rgba(COLOR.completed, 0.08),
+    },
+  ];
+}
+
+/** Intervals with demand and no ready instance, by sample (the downtime metric's definition). */
+export function downtimeBands(result: RunResult): ChartMarker[] {
+  const bands: ChartMarker[] = [];
+  let start: number | null = null;
+  const t = result.timeline;
+  t.forEach((s, i) => {
+    const ready = Object.values(s.instances).reduce((a, c) => a + c.ready, 0);
+    const down = ready === 0 && (s.offeredRps > 0 || s.queue > 0);
+    if (down && start === null) start = s.tMs;
+    const endMs = t[i + 1]?.tMs ?? result.simulatedMs;
+    if (start !== null && (!down || i === t.length - 1)) {
+      const to = down ? endMs : s.tMs;
+      bands.push({
+        x: minutes(start),
+        toX: minutes(to),
+        label: 'down',
+        color: COLOR.down,
+        dash: [],
+        fill: rgba(COLOR.down, 0.14),
+      });
+      start = null;
+    }
+  });
+  return bands;
+}
+
+/** Edits (request and end), faults and downtime, in time order; other markers live in the event timeline. */
 export function chartMarkers(result: RunResult): ChartMarker[] {
   const marks = [
+    ...downtimeBands(result),
     ...result.edits.flatMap(editMarkers),
     ...result.markers.filter((m) => m.kind === 'fault').map(faultMarker),
   ];
@@ -96,6 +198,8 @@ interface AxisTitles {
   readonly title: string;
   readonly y: string;
   readonly stacked: boolean;
+  /** Marks for this chart only (the instances chart's monitoring windows). */
+  readonly extraMarkers?: readonly ChartMarker[];
 }
 
 function timeOptions(result: RunResult, axes: AxisTitles): ChartConfiguration['options'] {
@@ -122,7 +226,9 @@ function timeOptions(result: RunResult, axes: AxisTitles): ChartConfiguration['o
         padding: { bottom: 4 },
       },
       legend: { position: 'top', labels: { font, boxWidth: 18, padding: 14 } },
-      [MARKER_PLUGIN_ID]: { markers: chartMarkers(result) },
+      [MARKER_PLUGIN_ID]: {
+        markers: [...chartMarkers(result), ...(axes.extraMarkers ?? [])].sort((a, b) => a.x - b.x),
+      },
     },
     scales: {
       x: {
@@ -157,12 +263,18 @@ function revisionColor(key: string, order: readonly string[]): string {
   return PALETTE[index % PALETTE.length] ?? PALETTE[0]!;
 }
 
+const STATES = ['ready', 'starting', 'pending', 'draining'] as const;
+
 function instancesChart(result: RunResult): ReportChart {
   const revs = revisionKeys(result.timeline);
+  const timeline = displayTimeline(result.timeline, [
+    (s) => s.desired,
+    ...STATES.flatMap((state) => revs.map((rev) => (s: TimelineSample) => s.instances[rev]?.[state] ?? 0)),
+  ]);
   const datasets: ChartDataset<'line', XY[]>[] = [
     {
       label: 'desired',
-      data: series(result.timeline, (s) => s.desired),
+      data: series(timeline, (s) => s.desired),
       borderColor: COLOR.ink,
       borderDash: [7, 5],
       borderWidth: 2,
@@ -170,9 +282,9 @@ function instancesChart(result: RunResult): ReportChart {
       stack: 'desired',
     },
   ];
-  for (const state of ['ready', 'starting', 'draining'] as const) {
+  for (const state of STATES) {
     for (const rev of revs) {
-      const data = series(result.timeline, (s) => s.instances[rev]?.[state] ?? 0);
+      const data = series(timeline, (s) => s.instances[rev]?.[state] ?? 0);
       if (allZero(data)) continue;
       const color = revisionColor(rev, revs);
       datasets.push({
@@ -181,7 +293,7 @@ function instancesChart(result: RunResult): ReportChart {
         borderColor: color,
         backgroundColor: rgba(color, STATE_ALPHA[state]),
         borderWidth: state === 'ready' ? 1.5 : 1,
-        borderDash: state === 'draining' ? [4, 3] : [],
+        borderDash: state === 'draining' ? [4, 3] : state === 'pending' ? [1, 2] : [],
         // Fill down to the series below, never chart.js's `fill: 'stack'`: that also counts the
         // unstacked `desired` line as "below" and paints wrong bands. Samples are joined by straight
         // lines, not steps, because filling between stepped lines leaves gaps in chart.js 4.
@@ -194,7 +306,7 @@ function instancesChart(result: RunResult): ReportChart {
     name: 'instances',
     title: 'Instances by revision and state',
     caption:
-      'Stacked: ready instances at the bottom, then starting, then draining; one colour per revision. The dashed black line is the desired count.',
+      'Stacked: ready instances at the bottom, then starting (has its GPUs, loading), then pending (waiting for a GPU or a node), then draining; one colour per revision. The dashed black line is the desired count.',
     config: {
       type: 'line',
       data: { datasets },
@@ -202,23 +314,29 @@ function instancesChart(result: RunResult): ReportChart {
         title: 'Instances by revision and state',
         y: 'instances',
         stacked: true,
+        extraMarkers: result.edits.flatMap(monitoringBand),
       }),
     },
   };
 }
 
 function capacityChart(result: RunResult): ReportChart {
+  const timeline = displayTimeline(result.timeline, [
+    (s) => s.offeredRps,
+    (s) => s.capacityRps,
+    (s) => s.droppedRps,
+  ]);
   const datasets: ChartDataset<'line', XY[]>[] = [
     {
       label: 'offered load',
-      data: series(result.timeline, (s) => s.offeredRps),
+      data: series(timeline, (s) => s.offeredRps),
       borderColor: COLOR.ink,
       borderWidth: 2,
       fill: false,
     },
     {
       label: 'ready capacity',
-      data: series(result.timeline, (s) => s.capacityRps),
+      data: series(timeline, (s) => s.capacityRps),
       borderColor: COLOR.capacity,
       backgroundColor: rgba(COLOR.capacity, 0.15),
       borderWidth: 2.5,
@@ -226,7 +344,7 @@ function capacityChart(result: RunResult): ReportChart {
     },
     {
       label: 'dropped',
-      data: series(result.timeline, (s) => s.droppedRps),
+      data: series(timeline, (s) => s.droppedRps),
       borderColor: COLOR.dropped,
       backgroundColor: rgba(COLOR.dropped, 0.55),
       borderWidth: 1.5,
@@ -253,17 +371,18 @@ function latencyChart(result: RunResult): ReportChart {
   const scale = inSeconds ? 1 / 1000 : 1;
   // Nothing served means no latency to show: a gap says that better than a zero.
   const pick = (v: number, s: TimelineSample): number | null => (s.servedRps > 0 ? v * scale : null);
+  const timeline = displayTimeline(result.timeline, [(s) => pick(s.p50Ms, s), (s) => pick(s.p95Ms, s)]);
   const datasets: ChartDataset<'line', XY[]>[] = [
     {
       label: 'p50',
-      data: series(result.timeline, (s) => pick(s.p50Ms, s)),
+      data: series(timeline, (s) => pick(s.p50Ms, s)),
       borderColor: COLOR.p50,
       borderWidth: 1.5,
       fill: false,
     },
     {
       label: 'p95',
-      data: series(result.timeline, (s) => pick(s.p95Ms, s)),
+      data: series(timeline, (s) => pick(s.p95Ms, s)),
       borderColor: COLOR.p95,
       borderWidth: 1.5,
       fill: false,
@@ -304,8 +423,19 @@ function poolNames(timeline: readonly TimelineSample[]): string[] {
   return [...names];
 }
 
-function gpusChart(result: RunResult): ReportChart {
+/** One chart per pool: a GPU type's pool never shares an axis with another's. */
+function gpusCharts(result: RunResult): ReportChart[] {
   const pools = poolNames(result.timeline);
+  if (pools.length <= 1) return [gpusChart(result, pools, 'gpus')];
+  return pools.map((pool) => gpusChart(result, [pool], `gpus-${fileSafe(pool)}`));
+}
+
+/** A pool name as part of a file name: letters, digits, `-` and `_` only. */
+function fileSafe(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 60) || 'pool';
+}
+
+function gpusChart(result: RunResult, pools: readonly string[], name: string): ReportChart {
   const parts = [
     ['deployment', 'this deployment', COLOR.deployment, 0.85],
     ['tenants', 'other tenants', COLOR.tenants, 0.6],
@@ -313,9 +443,19 @@ function gpusChart(result: RunResult): ReportChart {
     ['free', 'free', COLOR.free, 0.45],
   ] as const;
   const datasets: ChartDataset<'line', XY[]>[] = [];
+  const timeline = displayTimeline(
+    result.timeline,
+    pools.flatMap((pool) =>
+      parts.map(
+        ([key]) =>
+          (s: TimelineSample) =>
+            s.pools[pool]?.[key] ?? 0,
+      ),
+    ),
+  );
   pools.forEach((pool, i) => {
     for (const [key, label, color, alpha] of parts) {
-      const data = series(result.timeline, (s) => s.pools[pool]?.[key] ?? 0);
+      const data = series(timeline, (s) => s.pools[pool]?.[key] ?? 0);
       if (key === 'down' && allZero(data)) continue;
       datasets.push({
         label: pools.length > 1 ? `${pool}: ${label}` : label,
@@ -329,11 +469,12 @@ function gpusChart(result: RunResult): ReportChart {
       });
     }
   });
-  const title = pools.length === 1 ? `GPUs in pool ${pools[0]}` : `GPUs per pool (${pools.join(', ')})`;
+  const title = pools.length === 1 ? `GPUs in pool ${pools[0]}` : 'GPUs';
   return {
-    name: 'gpus',
+    name,
     title,
-    caption: 'GPUs held by this deployment, by other tenants, free, and down (failed), stacked per pool.',
+    caption:
+      'GPUs held by this deployment, by other tenants, free, and down (failed), stacked; one chart per pool.',
     config: {
       type: 'line',
       data: { datasets },
@@ -342,7 +483,39 @@ function gpusChart(result: RunResult): ReportChart {
   };
 }
 
-/** The four run charts, in report order. */
+/** Async deployments: the queue of requests waiting for an instance, over time. */
+function backlogChart(result: RunResult): ReportChart {
+  const title = 'Async backlog';
+  const datasets: ChartDataset<'line', XY[]>[] = [
+    {
+      label: 'requests queued',
+      data: series(displayTimeline(result.timeline, [(s) => s.queue]), (s) => s.queue),
+      borderColor: COLOR.backlog,
+      backgroundColor: rgba(COLOR.backlog, 0.25),
+      borderWidth: 2,
+      fill: 'origin',
+    },
+  ];
+  return {
+    name: 'backlog',
+    title,
+    caption: `Requests waiting in the queue at each sample (peak ${result.metrics.peakBacklog}).`,
+    config: {
+      type: 'line',
+      data: { datasets },
+      options: timeOptions(result, { title, y: 'requests queued', stacked: false }),
+    },
+  };
+}
+
+/** The run charts, in report order: instances, capacity, latency, the async backlog, then GPUs per pool. */
 export function chartConfigs(result: RunResult): ReportChart[] {
-  return [instancesChart(result), capacityChart(result), latencyChart(result), gpusChart(result)];
+  const async = result.final.spec.processingType === 'async';
+  return [
+    instancesChart(result),
+    capacityChart(result),
+    latencyChart(result),
+    ...(async ? [backlogChart(result)] : []),
+    ...gpusCharts(result),
+  ];
 }

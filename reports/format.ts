@@ -1,20 +1,7 @@
 // Number, duration and escaping helpers shared by every report format, so they read the same.
 
 /** `250ms`, `45s`, `12m 30s`, `2h 05m`: short, exact enough for a person. */
-export function formatDurationMs(ms: number): string {
-  if (!Number.isFinite(ms)) return String(ms);
-  const sign = ms < 0 ? '-' : '';
-  const abs = Math.abs(ms);
-  if (abs === 0) return '0s';
-  if (abs < 1000) return `${sign}${Math.round(abs)}ms`;
-  const totalS = Math.round(abs / 1000);
-  if (totalS < 60) return `${sign}${(abs / 1000).toFixed(abs < 10_000 ? 1 : 0).replace(/\.0$/, '')}s`;
-  const h = Math.floor(totalS / 3600);
-  const m = Math.floor((totalS % 3600) / 60);
-  const s = totalS % 60;
-  if (h > 0) return `${sign}${h}h ${String(m).padStart(2, '0')}m`;
-  return s === 0 ? `${sign}${m}m` : `${sign}${m}m ${String(s).padStart(2, '0')}s`;
-}
+export { formatDurationMs } from '../result/duration.js';
 
 /** Simulated time of day as `h:mm:ss` (runs start at 0:00:00). */
 export function formatClockMs(ms: number): string {
@@ -23,6 +10,11 @@ export function formatClockMs(ms: number): string {
   const m = Math.floor((totalS % 3600) / 60);
   const s = totalS % 60;
   return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+}
+
+/** `1 instance`, `2 instances`: a count with its noun, singular or plural. */
+export function countOf(n: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(n)} ${n === 1 ? singular : plural}`;
 }
 
 /** A count with thousands separators (fixed locale so output is reproducible). */

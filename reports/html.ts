@@ -14,8 +14,8 @@ const MARKER_TEXT: Readonly<Record<Marker['kind'], { text: string; tone: string 
   rollbackRequested: { text: 'rollback requested', tone: 'neutral' },
   fault: { text: 'fault', tone: 'bad' },
   scale: { text: 'scaled', tone: 'neutral' },
-  degraded: { text: 'degraded', tone: 'bad' },
-  healthy: { text: 'healthy', tone: 'good' },
+  belowDesired: { text: 'below desired count', tone: 'bad' },
+  atDesired: { text: 'at desired count', tone: 'good' },
 };
 
 const PAGE_CSS = `
@@ -41,12 +41,12 @@ function editsTable(rows: readonly EditRow[]): string {
         r,
       ) => `<tr><td class="nowrap">${escapeHtml(r.label)}</td><td class="num">${escapeHtml(r.requestedAt)}</td>
 <td><span class="badge ${r.tone}">${escapeHtml(r.outcome)}</span></td><td>${escapeHtml(r.detail) || '–'}</td>
-<td class="num nowrap">${escapeHtml(r.duration)}</td><td class="nowrap">${escapeHtml(r.revisions)}</td>
+<td class="num nowrap">${escapeHtml(r.rollout)}</td><td class="num nowrap">${escapeHtml(r.duration)}</td><td class="nowrap">${escapeHtml(r.revisions)}</td>
 <td class="num">${r.peakInstances}</td><td class="num">${r.minReadyInstances}</td></tr>`,
     )
     .join('\n');
   return `<table><thead><tr><th>edit</th><th>requested at</th><th>outcome</th><th>reason / errors</th>
-<th>duration</th><th>revisions</th><th>peak instances</th><th>min ready</th></tr></thead>
+<th>rollout duration</th><th>until outcome</th><th>revisions</th><th>peak instances</th><th>min ready</th></tr></thead>
 <tbody>${body}</tbody></table>`;
 }
 

@@ -2,6 +2,7 @@
 // so scenario strings are escaped for both).
 import type { ExpectationResult, RunResult } from '../result/result.js';
 import { summarize, type EditRow, type Tone } from './summary.js';
+import { chartConfigs } from './charts.js';
 
 // Characters that start emphasis, code, links or table cells anywhere in a line (`<` is handled as HTML).
 const MARKDOWN_SPECIAL = /[\\`*_[\]|~]/g;
@@ -30,7 +31,8 @@ function editsSection(rows: readonly EditRow[]): string {
       'requested at',
       'outcome',
       'reason / errors',
-      'duration',
+      'rollout duration',
+      'until outcome',
       'revisions',
       'peak instances',
       'min ready',
@@ -40,6 +42,7 @@ function editsSection(rows: readonly EditRow[]): string {
       escapeMarkdown(r.requestedAt),
       `${TONE_MARK[r.tone]} ${escapeMarkdown(r.outcome)}`,
       escapeMarkdown(r.detail) || '–',
+      escapeMarkdown(r.rollout),
       escapeMarkdown(r.duration),
       escapeMarkdown(r.revisions),
       String(r.peakInstances),
@@ -75,6 +78,8 @@ ${facts}
 
 ${editsSection(s.edits)}
 ${expectationsSection(result.expectations)}
-Charts (\`instances.png\`, \`capacity.png\`, \`latency.png\`, \`gpus.png\`) and the interactive \`report.html\` are in the output folder.
+Charts (${chartConfigs(result)
+    .map((c) => `\`${c.name}.png\``)
+    .join(', ')}) and the interactive \`report.html\` are in the output folder.
 `;
 }

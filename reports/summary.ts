@@ -1,5 +1,6 @@
 // The facts every report leads with, computed once so HTML and Markdown can never disagree.
 import type { EditResult, RunResult } from '../result/result.js';
+import { inProgressText } from '../result/expect.js';
 import {
   formatClockMs,
   formatCount,
@@ -25,7 +26,10 @@ export interface EditRow {
   readonly tone: Tone;
   /** Rollback reason or rejection codes, empty when there is none. */
   readonly detail: string;
+  /** Request to outcome (a completed edit: including its monitoring window). */
   readonly duration: string;
+  /** The rollout duration: request until the last instance was replaced. */
+  readonly rollout: string;
   readonly revisions: string;
   readonly peakInstances: number;
   readonly minReadyInstances: number;
@@ -49,17 +53,21 @@ export function editLabel(edit: EditResult): string {
 export function outcomeText(edit: EditResult): string {
   switch (edit.outcome) {
     case 'completed':
-      return edit.inPlace ? 'completed (in place)' : 'completed';
+      return edit.inPlace ? 'completed in place' : 'completed';
     case 'rolledBack':
       return 'rolled back';
     case 'rejected':
       return 'rejected';
+    case 'inProgress':
+      return 'in progress';
   }
 }
 
 function editDetail(edit: EditResult): string {
+  if (edit.outcome === 'inProgress')
+    return `${inProgressText(edit)}${edit.reason === null ? '' : `; rolling back: ${edit.reason}`}`;
   if (edit.reason !== null) return edit.reason;
-  return edit.errors.map((e) => `${e.code} (${e.field}): ${e.message}`).join('; ');
+  return edit.errors.map((e) => `${e.code}${e.field ? ` (${e.field})` : ''}: ${e.message}`).join('; ');
 }
 
 function editRow(edit: EditResult): EditRow {
@@ -67,9 +75,10 @@ function editRow(edit: EditResult): EditRow {
     label: editLabel(edit),
     requestedAt: formatClockMs(edit.requestedAtMs),
     outcome: outcomeText(edit),
-    tone: edit.outcome === 'completed' ? 'good' : 'bad',
+    tone: edit.outcome === 'completed' ? 'good' : edit.outcome === 'inProgress' ? 'neutral' : 'bad',
     detail: editDetail(edit),
     duration: edit.outcome === 'rejected' ? '–' : formatDurationMs(edit.durationMs),
+    rollout: edit.kind === 'edit' && edit.outcome !== 'rejected' && !edit.inPlace ? rolloutText(edit) : '–',
     revisions: `${edit.fromRevision} → ${edit.toRevision}`,
     peakInstances: edit.peakInstances,
     minReadyInstances: edit.minReadyInstances,
@@ -85,7 +94,13 @@ function headlineOf(result: RunResult): { headline: string; tone: Tone } {
   else if (bad.length === 0) parts.push(result.edits.length === 1 ? 'edit completed' : 'all edits completed');
   else
     parts.push(
-      bad.map((e) => `${editLabel(e)} ${outcomeText(e)}${e.reason ? ` (${e.reason})` : ''}`).join(', '),
+      bad
+        .map((e) =>
+          e.outcome === 'inProgress'
+            ? `${editLabel(e)} ${inProgressText(e)}`
+            : `${editLabel(e)} ${outcomeText(e)}${e.reason ? ` (${e.reason})` : ''}`,
+        )
+        .join(', '),
     );
   if (result.expectations.length > 0) {
     parts.push(
@@ -93,6 +108,7 @@ function headlineOf(result: RunResult): { headline: string; tone: Tone } {
     );
   }
   const tone: Tone = failed > 0 ? 'bad' : bad.length > 0 ? 'neutral' : 'good';
+  // An edit still under way has no outcome yet; the headline says so rather than "completed".
   return { headline: parts.join(' · '), tone };
 }
 
@@ -103,10 +119,31 @@ function countOutcomes(edits: readonly EditResult[]): string {
   return `${edits.length} (${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')})`;
 }
 
+/**
+ * Rollout duration means one thing everywhere: from the request until the last instance was replaced
+ * (`rolloutDurationMs`), without the monitoring window.
+ */
+export function rolloutText(edit: EditResult): string {
+  if (edit.rolloutDurationMs !== null) return formatDurationMs(edit.rolloutDurationMs);
+  if (edit.outcome === 'inProgress') return `not finished (${formatDurationMs(edit.durationMs)} so far)`;
+  return edit.outcome === 'rolledBack' ? 'never finished (rolled back)' : '–';
+}
+
 function durationsText(edits: readonly EditResult[]): string {
-  const rolled = edits.filter((e) => e.outcome !== 'rejected');
+  const rolled = edits.filter((e) => e.kind === 'edit' && e.outcome !== 'rejected' && !e.inPlace);
   if (rolled.length === 0) return '–';
-  return rolled.map((e) => `${editLabel(e)}: ${formatDurationMs(e.durationMs)}`).join('; ');
+  return rolled.map((e) => `${editLabel(e)}: ${rolloutText(e)}`).join('; ');
+}
+
+/** ` (H100 2, H200 4; each at its own peak)` when more than one GPU type was used, else nothing. */
+function byType(
+  m: RunResult['metrics'],
+  value: (t: { peakGpus: number; gpuHours: number }) => string,
+  note: string | null,
+): string {
+  const types = Object.entries(m.byGpuType ?? {});
+  if (types.length < 2) return '';
+  return ` (${types.map(([type, t]) => `${type} ${value(t)}`).join(', ')}${note === null ? '' : `; ${note}`})`;
 }
 
 function factsOf(result: RunResult): SummaryFact[] {
@@ -136,18 +173,33 @@ function factsOf(result: RunResult): SummaryFact[] {
       'Latency p50 / p95 / p99',
       [m.latencyMs.p50, m.latencyMs.p95, m.latencyMs.p99].map(formatLatencyMs).join(' / '),
     ),
-    fact('Peak GPUs', formatCount(m.peakGpus)),
-    fact('GPU-hours', formatNumber(m.gpuHours, 1)),
+    fact(
+      'Peak GPUs',
+      formatCount(m.peakGpus) + byType(m, (t) => `${formatCount(t.peakGpus)}`, 'each at its own peak'),
+    ),
+    fact('GPU-hours', formatNumber(m.gpuHours, 1) + byType(m, (t) => formatNumber(t.gpuHours, 1), null)),
   ];
   if (result.final.spec.processingType === 'async')
     facts.push(fact('Peak backlog', formatCount(m.peakBacklog)));
   facts.push(
     fact(
-      'Final',
-      `revision ${result.final.revision}: ${result.final.spec.model} on ${result.final.spec.accelerator.count}× ${result.final.spec.accelerator.type}, ${result.final.readyInstances} ready`,
+      'Final spec',
+      `revision ${result.final.revision}: ${result.final.spec.model} on ${result.final.spec.accelerator.count}× ${result.final.spec.accelerator.type}`,
     ),
+    fact('Serving at the end', servingText(result.final.instances)),
   );
   return facts;
+}
+
+/** `rev1: 2 ready, 1 draining; rev2: 1 ready, 1 starting` (states with no instance left out). */
+export function servingText(instances: RunResult['final']['instances']): string {
+  const parts = Object.entries(instances).map(([rev, c]) => {
+    const states = (['ready', 'starting', 'pending', 'draining'] as const)
+      .filter((k) => c[k] > 0)
+      .map((k) => `${c[k]} ${k}`);
+    return `${rev.replace(/^rev/, 'revision ')}: ${states.join(', ') || 'none'}`;
+  });
+  return parts.join('; ') || 'no instances';
 }
 
 export function summarize(result: RunResult): RunSummary {

@@ -156,11 +156,22 @@ function cdfChart(
     fill: false,
   }));
   const title = `${what}: cumulative distribution`;
+  const all = input.combinations.flatMap((c) => [...pick(c)]);
+  // Every run at 0: a single point draws nothing, so draw the 100 % line across and say so.
+  const allZero = all.length > 0 && all.every((v) => v === 0);
+  if (allZero)
+    for (const d of datasets)
+      d.data = [
+        { x: 0, y: 100 },
+        { x: 1, y: 100 },
+      ];
   const options = sweepOptions(title, `${what.toLowerCase()} (${unit.name})`, 'runs at or below (%)', true);
   return {
     name,
     title,
-    caption: `Share of runs with ${what.toLowerCase()} at or below each value; further left and higher is better.`,
+    caption: allZero
+      ? `Every run had ${what.toLowerCase()} 0.`
+      : `Share of runs with ${what.toLowerCase()} at or below each value; further left and higher is better.`,
     config: { type: 'line', data: { datasets }, options },
   };
 }
@@ -262,7 +273,7 @@ function sweepTable(input: SweepChartInput): string {
 <td class="num">${ms(quantile(c.durationMs, 0.5))} / ${ms(quantile(c.durationMs, 0.95))}</td></tr>`;
   });
   return `<table><thead><tr><th>settings</th><th>runs</th><th>rolled back (95 % interval)</th>
-<th>downtime p50 / p95 / max</th><th>duration p50 / p95</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
+<th>downtime p50 / p95 / max</th><th>rollout duration p50 / p95</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
 }
 
 /** A self-contained sweep page: the table per combination, then the interactive charts. */

@@ -1,7 +1,7 @@
 // A scenario's `expect` block checked against a run result: one named pass/fail per expectation, with
 // a detail that says what was found, so a CI log alone explains a failure.
 import type { EditResult, ExpectationResult, RunResult } from './result.js';
-import { formatDurationMs } from '../scenario/schema.js';
+import { formatDurationMs } from './duration.js';
 import type { EditExpectation, Scenario } from '../scenario/types.js';
 
 export function evaluateExpectations(scenario: Scenario, result: RunResult): ExpectationResult[] {
@@ -21,7 +21,13 @@ export function evaluateExpectations(scenario: Scenario, result: RunResult): Exp
     const detail = `dropped ${formatPercent(actual)} ${actual <= limit ? '≤' : '>'} ${formatPercent(limit)}`;
     out.push({ name: 'maxDroppedPercent', pass: actual <= limit, detail });
   }
-  if (expect.final !== undefined) out.push(...matchPartial('final', expect.final, result.final.spec));
+  if (expect.final !== undefined) {
+    // The final spec is the target; while an edit is still under way, say so beside the comparison.
+    const open = result.edits.find((e) => e.outcome === 'inProgress');
+    const note = open === undefined ? '' : ` (target spec; edit ${open.index + 1} ${inProgressText(open)})`;
+    for (const r of matchPartial('final', expect.final, result.final.spec))
+      out.push({ ...r, detail: `${r.detail}${note}` });
+  }
   return out;
 }
 
@@ -37,7 +43,9 @@ function editExpectations(
 ): ExpectationResult[] {
   const out: ExpectationResult[] = [];
   if (expected.length !== actual.length) {
-    const detail = `expected ${expected.length} edit/rollback results, got ${actual.length}`;
+    const results = (n: number): string =>
+      n === 1 ? '1 edit or rollback result' : `${n} edit or rollback results`;
+    const detail = `expected ${results(expected.length)}, got ${actual.length}`;
     out.push({ name: 'edits.length', pass: false, detail });
   }
   expected.forEach((want, i) => {
@@ -68,7 +76,15 @@ function editExpectations(
   return out;
 }
 
+/** `still in progress at the end of the run (rolling, 1 of 3 replaced)`. */
+export function inProgressText(edit: EditResult): string {
+  const replaced =
+    edit.replaced === undefined ? '' : `, ${edit.replaced.done} of ${edit.replaced.of} replaced`;
+  return `still in progress at the end of the run (${edit.phase ?? 'unknown phase'}${replaced})`;
+}
+
 function describeEdit(edit: EditResult): string {
+  if (edit.outcome === 'inProgress') return `: ${inProgressText(edit)}`;
   if (edit.outcome === 'rolledBack') return ` (reason ${edit.reason ?? 'none'})`;
   if (edit.outcome === 'rejected') return ` (errors ${codesOf(edit).join(', ') || 'none'})`;
   return '';

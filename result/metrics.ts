@@ -169,10 +169,21 @@ export class RunMetricsAccumulator {
   readonly down = new ConditionTimer();
   readonly degraded = new ConditionTimer();
   private gpuMs = 0;
+  /** Per GPU type: GPUs held now and their integral, and the peak. */
+  private readonly byType = new Map<string, { held: TimeIntegral; peak: number }>();
 
   setGpus(nowMs: number, gpus: number): void {
     this.gpus.set(nowMs, gpus);
     if (gpus > this.peakGpus) this.peakGpus = gpus;
+  }
+
+  /** GPUs of one type held by the deployment changed by `delta` (the total is set by setGpus). */
+  addGpusOfType(nowMs: number, gpuType: string, delta: number): void {
+    let t = this.byType.get(gpuType);
+    if (t === undefined) this.byType.set(gpuType, (t = { held: new TimeIntegral(), peak: 0 }));
+    const now = t.held.current + delta;
+    t.held.set(nowMs, now);
+    if (now > t.peak) t.peak = now;
   }
 
   noteBacklog(backlog: number): void {
@@ -200,6 +211,12 @@ export class RunMetricsAccumulator {
       itlMs: quantiles(this.itl),
       gpuHours: gpuHours(this.gpuMs),
       peakGpus: this.peakGpus,
+      byGpuType: Object.fromEntries(
+        [...this.byType.keys()].sort().map((type) => {
+          const t = this.byType.get(type)!;
+          return [type, { peakGpus: t.peak, gpuHours: gpuHours(t.held.take(endMs)) }];
+        }),
+      ),
       peakBacklog: this.peakBacklog,
     };
   }

@@ -2,20 +2,40 @@
 import type { DeploymentSpec } from '../catalog/spec.js';
 import type { EditIssue, EditOutcome, RollbackReason } from '../engine/types.js';
 
+/** What an edit came to; `inProgress` when the simulation ended before it had an outcome. */
+export type EditResultOutcome = EditOutcome | 'inProgress';
+
+/** Where an unfinished edit stood at the end of the run (the engine's rollout phase). */
+export type EditPhase = 'rolling' | 'scaling' | 'monitoring' | 'rollingBack';
+
+/** Instances of a revision by state. `pending`: waiting for a GPU or a node; `starting`: has its GPUs,
+ * loading or not yet passing its probes; `ready`: serving; `draining`: told to stop. */
+export interface InstanceCounts {
+  readonly pending: number;
+  readonly starting: number;
+  readonly ready: number;
+  readonly draining: number;
+}
+
 export interface EditResult {
   readonly index: number;
   /** `edit` or `rollback` (the scenario action this entry records). */
   readonly kind: 'edit' | 'rollback';
   readonly requestedAtMs: number;
-  readonly outcome: EditOutcome;
+  readonly outcome: EditResultOutcome;
+  /** `inProgress` only: the phase the edit was in when the run ended. */
+  readonly phase?: EditPhase;
+  /** `inProgress` only: instances of the target revision available, out of the desired count. */
+  readonly replaced?: { readonly done: number; readonly of: number };
   readonly reason: RollbackReason | null;
   readonly errors: readonly EditIssue[];
   readonly inPlace: boolean;
   readonly startedAtMs: number;
   readonly endedAtMs: number;
-  /** From request to the outcome; for a completed rolling edit this includes the monitoring window. */
+  /** From start to the outcome (in progress: to the end of the run); includes the monitoring window. */
   readonly durationMs: number;
-  /** Completed edits: from request until the last instance was replaced (no monitoring window); else null. */
+  /** The rollout duration: from request until the last instance was replaced (no monitoring window);
+   * null when that never happened (rejected, rolled back, or still rolling at the end of the run). */
   readonly rolloutDurationMs: number | null;
   readonly fromRevision: number;
   readonly toRevision: number;
@@ -45,7 +65,7 @@ export interface TimelineSample {
   readonly capacityRps: number;
   readonly desired: number;
   /** Per revision (`rev1`, `rev2`, ...): instances by state. */
-  readonly instances: Readonly<Record<string, { ready: number; starting: number; draining: number }>>;
+  readonly instances: Readonly<Record<string, InstanceCounts>>;
   readonly gpusUsed: number;
   readonly gpusFree: number;
   /** Per pool: GPUs held by this deployment, by other tenants, free, and failed. */
@@ -76,6 +96,8 @@ export interface RunMetrics {
   readonly itlMs: { readonly p50: number; readonly p95: number; readonly p99: number } | null;
   readonly gpuHours: number;
   readonly peakGpus: number;
+  /** Per GPU type (`H100`, `H200`, ...): the same two figures, so types are not only added together. */
+  readonly byGpuType: Readonly<Record<string, { readonly peakGpus: number; readonly gpuHours: number }>>;
   /** Async deployments: the largest backlog seen. */
   readonly peakBacklog: number;
 }
@@ -97,8 +119,10 @@ export interface Marker {
     | 'rollbackRequested'
     | 'fault'
     | 'scale'
-    | 'degraded'
-    | 'healthy';
+    /** Fewer available instances than desired with no rollout under way (not the `degradedMs` metric). */
+    | 'belowDesired'
+    /** Back at the desired count of available instances. */
+    | 'atDesired';
   readonly label: string;
 }
 
@@ -111,6 +135,8 @@ export interface RunResult {
     readonly revision: number;
     readonly spec: DeploymentSpec;
     readonly readyInstances: number;
+    /** What is serving at the end: instances per revision (`rev1`, ...) by state. */
+    readonly instances: Readonly<Record<string, InstanceCounts>>;
   };
   readonly metrics: RunMetrics;
   readonly timeline: readonly TimelineSample[];

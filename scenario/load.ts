@@ -138,6 +138,23 @@ export function loadScenarioText(text: string, source: Source): LoadResult {
       ...locate(doc, at, i.path, i.atKey),
     }));
     issues.push(...located);
+    // Check the meaning of the sections the schema accepted too, so one pass reports every problem.
+    const partial = validSections(value);
+    if (partial !== null) {
+      const semantic = semanticIssues(
+        partial.file,
+        { checkTrace: (trace) => traceProblem(trace, source) },
+        partial.ok,
+      );
+      issues.push(
+        ...semantic.map((i) => ({
+          ...i,
+          code: 'semantic' as const,
+          fatal: false,
+          ...locate(doc, at, i.path, false),
+        })),
+      );
+    }
     return failure(source.file, issues);
   }
   const semantic = semanticIssues(parsed.data, {
@@ -156,6 +173,21 @@ export function loadScenarioText(text: string, source: Source): LoadResult {
 }
 
 type TraceSection = Extract<ScenarioFile['traffic'], { profile: 'trace' }>['trace'];
+
+/** The top-level sections that pass the schema on their own, parsed; null when the file is no mapping. */
+function validSections(value: unknown): { file: ScenarioFile; ok: Set<string> } | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const raw = withoutForbiddenKeys(value) as Record<string, unknown>;
+  const file: Record<string, unknown> = {};
+  const ok = new Set<string>();
+  for (const [key, schema] of Object.entries(ScenarioFileSchema.shape)) {
+    const parsed = (schema as z.ZodType).safeParse(raw[key]);
+    if (!parsed.success) continue;
+    ok.add(key);
+    if (parsed.data !== undefined) file[key] = parsed.data;
+  }
+  return { file: file as ScenarioFile, ok };
+}
 
 /**
  * The head check gives the clearest message for the usual mistakes (missing file, wrong column); then

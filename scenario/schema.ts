@@ -427,7 +427,7 @@ const Expect = z.strictObject({
   edits: z
     .array(
       z.strictObject({
-        outcome: z.enum(['completed', 'rolledBack', 'rejected']),
+        outcome: z.enum(['completed', 'rolledBack', 'rejected', 'inProgress']),
         reason: z.enum(FAILURE_REASONS).optional(),
         inPlace: z.boolean().optional().describe('true: applied without restarting any instance.'),
         errors: z

@@ -5,6 +5,7 @@ import {
   extendCatalog,
   modelFits,
   smallestFits,
+  TENSOR_PARALLEL_SIZES,
   type ModelRecord,
 } from '../catalog/catalog.js';
 import { DEFAULT_PLATFORM_LIMITS } from '../catalog/spec.js';
@@ -55,18 +56,50 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
 
 const list = (xs: readonly string[]): string => xs.map((x) => `"${x}"`).join(', ');
 
-export function semanticIssues(file: ScenarioFile, ctx: SemanticContext): SemanticIssue[] {
-  const models = extendCatalog(BUILTIN_CATALOG, (file.models ?? []) as unknown as ModelRecord[]).models;
+type SectionName = keyof ScenarioFile;
+
+/**
+ * The checks, each with the sections of the file it reads. When the schema refused some sections, the
+ * checks that read only valid ones still run, so one pass reports schema, meaning and catalog problems
+ * together (`sections`: the top-level sections that passed the schema; all of them when absent).
+ */
+export function semanticIssues(
+  file: ScenarioFile,
+  ctx: SemanticContext,
+  sections?: ReadonlySet<string>,
+): SemanticIssue[] {
+  const has = (...need: SectionName[]): boolean =>
+    sections === undefined || need.every((s) => sections.has(s));
+  const models = has('models')
+    ? extendCatalog(BUILTIN_CATALOG, (file.models ?? []) as unknown as ModelRecord[]).models
+    : BUILTIN_CATALOG.models;
   return [
-    ...clusterIssues(file),
-    ...deploymentIssues(file, models),
-    ...rolloutIssues(file),
-    ...trafficIssues(file, ctx),
-    ...modelIssues(file),
-    ...eventIssues(file, Object.keys(models)),
-    ...expectIssues(file),
-    ...sampleIssues(file),
+    ...(has('cluster', 'duration') ? clusterIssues(file) : []),
+    ...(has('deployment', 'models') ? modelRefIssues(file, models) : []),
+    ...(has('deployment', 'cluster', 'models') ? deploymentIssues(file, models) : []),
+    ...(has('rollout') ? rolloutIssues(file) : []),
+    ...(has('traffic', 'duration') ? trafficIssues(file, ctx) : []),
+    ...(has('models') ? modelIssues(file) : []),
+    ...(has('events', 'duration', 'cluster', 'models') ? eventIssues(file, Object.keys(models)) : []),
+    ...(has('events', 'duration') && !has('cluster', 'models') ? eventTimeIssues(file) : []),
+    ...(has('expect', 'events') ? expectIssues(file) : []),
+    ...(has('sampleInterval', 'duration') ? sampleIssues(file) : []),
   ];
+}
+
+function modelRefIssues(file: ScenarioFile, models: Readonly<Record<string, ModelRecord>>): SemanticIssue[] {
+  const d = file.deployment;
+  if (models[d.model] !== undefined) return [];
+  const ids = Object.keys(models);
+  const message = `unknown model "${d.model}"; known: ${ids.join(', ')} (or add it under models:)${didYouMean(d.model, ids)}`;
+  return [{ path: ['deployment', 'model'], message }];
+}
+
+/** Event times alone, when the cluster or models sections are invalid and the full event check cannot run. */
+function eventTimeIssues(file: ScenarioFile): SemanticIssue[] {
+  const out: SemanticIssue[] = [];
+  (file.events ?? []).forEach((e, i) => withinRun(file, e.at, ['events', i, 'at'], out));
+  return out;
 }
 
 function poolGpusMax(pool: Pool): number {
@@ -156,11 +189,6 @@ function deploymentIssues(
     });
   }
   const model = models[d.model];
-  if (model === undefined) {
-    const ids = Object.keys(models);
-    const message = `unknown model "${d.model}"; known: ${ids.join(', ')} (or add it under models:)${didYouMean(d.model, ids)}`;
-    out.push({ path: at('model'), message });
-  }
   out.push(...acceleratorIssues(file, model));
   out.push(...scalingIssues(file));
   if (Object.keys(d.tags ?? {}).length > SCENARIO_LIMITS.tagsMax) {
@@ -171,6 +199,13 @@ function deploymentIssues(
 
 function acceleratorIssues(file: ScenarioFile, model: ModelRecord | undefined): SemanticIssue[] {
   const { type, count } = file.deployment.accelerator;
+  const tpSizes: readonly number[] = TENSOR_PARALLEL_SIZES;
+  if (!tpSizes.includes(count)) {
+    // The rule edits are held to (engine/validate.ts), so a starting spec an edit could not reach is refused.
+    const allowed = tpSizes.filter((n) => n <= DEFAULT_PLATFORM_LIMITS.maxGpusPerInstance).join(', ');
+    const message = `GPUs per instance must be one of ${allowed} (tensor-parallel sizes within one node); got ${count}`;
+    return [{ path: ['deployment', 'accelerator', 'count'], message }];
+  }
   const pools = file.cluster.pools.filter((p) => p.gpu === type);
   if (pools.length === 0) {
     const have = file.cluster.pools.map((p) => `${p.name} (${p.gpu})`).join(', ');
@@ -350,7 +385,9 @@ function expectIssues(file: ScenarioFile): SemanticIssue[] {
   const out: SemanticIssue[] = [];
   const actions = (file.events ?? []).filter((e) => e.edit !== undefined || e.rollback !== undefined).length;
   if (x.edits !== undefined && x.edits.length !== actions) {
-    const message = `has ${x.edits.length} entries but the scenario has ${actions} edit/rollback events (one entry per event, in time order)`;
+    const entries = x.edits.length === 1 ? '1 entry' : `${x.edits.length} entries`;
+    const events = actions === 1 ? '1 edit or rollback event' : `${actions} edit or rollback events`;
+    const message = `has ${entries} but the scenario has ${events} (one entry per event, in time order)`;
     out.push({ path: ['expect', 'edits'], message });
   }
   (x.edits ?? []).forEach((e, i) => {

@@ -118,7 +118,8 @@ export type ScenarioEvent =
   | { readonly atMs: number; readonly action: 'fault'; readonly fault: FaultSpec };
 
 export interface EditExpectation {
-  readonly outcome: EditOutcome;
+  /** `inProgress`: the edit is still under way when the run ends. */
+  readonly outcome: EditOutcome | 'inProgress';
   readonly reason?: RollbackReason;
   /** true: the edit must have been applied without restarting any instance. */
   readonly inPlace?: boolean;

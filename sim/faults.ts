@@ -75,7 +75,7 @@ function failNodes(w: World, poolName: string, count: number, repairMs: number |
   for (const n of chosen) {
     const victims = instancesOn(w, n);
     for (const inst of victims) {
-      w.setDeploymentGpus(-inst.gpusHeld);
+      w.setDeploymentGpus(-inst.gpusHeld, inst.gpuType);
       inst.gpusHeld = 0;
       inst.node = -1;
     }
@@ -101,7 +101,7 @@ function failGpus(w: World, poolName: string, count: number, repairMs: number | 
       const inst = instanceAtOffset(w, hit.node, hit.offset);
       w.cluster.writeOffDeploymentGpu(hit.node);
       inst.gpusHeld -= 1;
-      w.setDeploymentGpus(-1);
+      w.setDeploymentGpus(-1, inst.gpuType);
       crash(w, inst, 'gpuFailure');
     }
     if (repairMs !== null) w.schedule(w.clock.now + repairMs, Ev.gpuRepair, hit.node);

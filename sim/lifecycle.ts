@@ -97,7 +97,7 @@ function hold(w: World, inst: WorldInstance, node: number): void {
   w.cluster.allocate(node, inst.gpus);
   inst.node = node;
   inst.gpusHeld = inst.gpus;
-  w.setDeploymentGpus(inst.gpus);
+  w.setDeploymentGpus(inst.gpus, inst.gpuType);
 }
 
 /** Puts an instance on a node and starts its cold start; false when no node has room. */
@@ -272,7 +272,7 @@ function finishTermination(w: World, inst: WorldInstance): void {
   const freed = inst.node >= 0 && inst.gpusHeld > 0;
   if (freed) {
     w.cluster.release(inst.node, inst.gpusHeld, w.clock.now);
-    w.setDeploymentGpus(-inst.gpusHeld);
+    w.setDeploymentGpus(-inst.gpusHeld, inst.gpuType);
   }
   inst.gpusHeld = 0;
   inst.node = -1;

@@ -1,8 +1,9 @@
 // What a run records: the edits (from the engine's action effects), the timeline samples, the markers,
 // and the downtime and degraded clocks. The definitions of the figures are in result/metrics.ts.
 import type { EngineEffect, EngineEvent } from '../engine/types.js';
+import { describeSpecEdit } from '../result/describe.js';
 import { isDegraded, isDown, ratePerSecond, round3 } from '../result/metrics.js';
-import type { EditResult, TimelineSample } from '../result/result.js';
+import type { EditResult, InstanceCounts, RunResult, TimelineSample } from '../result/result.js';
 import type { LoadPhases, World } from './world.js';
 
 interface Tracker {
@@ -16,6 +17,18 @@ interface Tracker {
   weightsMs: number;
   engineStartMs: number;
   totalMs: number;
+}
+
+/** Mean cold start per phase of the instances that began loading during an edit; null when none did. */
+function meanLoadTimes(t: Tracker): EditResult['loadMs'] {
+  if (t.loads === 0) return null;
+  return {
+    instances: t.loads,
+    imagePullMs: round3(t.imagePullMs / t.loads),
+    weightsMs: round3(t.weightsMs / t.loads),
+    engineStartMs: round3(t.engineStartMs / t.loads),
+    totalMs: round3(t.totalMs / t.loads),
+  };
 }
 
 type Snapshot = Omit<
@@ -71,7 +84,7 @@ export class Recorder {
     const isRequest = event.type === 'edit/requested' || event.type === 'rollback/requested';
     this.requestAtMs = isRequest ? event.atMs : null;
     if (event.type === 'edit/requested')
-      this.w.mark('editRequested', `edit requested: ${JSON.stringify(event.edit)}`);
+      this.w.mark('editRequested', `edit requested: ${describeSpecEdit(event.edit)}`);
     if (event.type === 'rollback/requested') this.w.mark('rollbackRequested', 'rollback requested');
   }
 
@@ -84,10 +97,15 @@ export class Recorder {
       case 'action/ended':
         return this.endAction(effect);
       case 'deployment/degraded':
-        w.mark('degraded', `degraded: ${effect.ready} of ${effect.desired} instances available`);
+        // Named for what it measures (available below desired), apart from the Degraded metric
+        // (ready capacity below demand, result/metrics.ts).
+        w.mark(
+          'belowDesired',
+          `below desired count: ${effect.ready} of ${effect.desired} instances available`,
+        );
         return;
       case 'deployment/healthy':
-        w.mark('healthy', `healthy: ${effect.ready} instances available`);
+        w.mark('atDesired', `back at desired count: ${effect.ready} instances available`);
         return;
       default:
         return;
@@ -134,16 +152,7 @@ export class Recorder {
       toRevision: e.toRevision,
       peakInstances: t.peakInstances,
       minReadyInstances: t.minReadyInstances,
-      loadMs:
-        t.loads === 0
-          ? null
-          : {
-              instances: t.loads,
-              imagePullMs: round3(t.imagePullMs / t.loads),
-              weightsMs: round3(t.weightsMs / t.loads),
-              engineStartMs: round3(t.engineStartMs / t.loads),
-              totalMs: round3(t.totalMs / t.loads),
-            },
+      loadMs: meanLoadTimes(t),
     });
     this.edits.sort((a, b) => a.index - b.index);
     const what = e.kind === 'rollback' ? 'rollback' : 'edit';
@@ -188,22 +197,81 @@ export class Recorder {
     this.snapshot = open ? this.takeSnapshot() : null;
   }
 
-  private takeSnapshot(): Snapshot {
+  /** Live instances per revision by state: pending (no GPU or node yet), starting, ready, draining. */
+  instanceCounts(): Record<string, InstanceCounts> {
     const w = this.w;
-    const byRevision = new Map<number, { ready: number; starting: number; draining: number }>();
+    const byRevision = new Map<
+      number,
+      { pending: number; starting: number; ready: number; draining: number }
+    >();
     for (const idx of w.alive) {
       const inst = w.instances[idx]!;
       if (inst.phase === 'crashed') continue;
       let counts = byRevision.get(inst.revision);
       if (counts === undefined)
-        byRevision.set(inst.revision, (counts = { ready: 0, starting: 0, draining: 0 }));
+        byRevision.set(inst.revision, (counts = { pending: 0, starting: 0, ready: 0, draining: 0 }));
       if (inst.phase === 'draining') counts.draining++;
+      else if (inst.phase === 'pending') counts.pending++;
       else if (w.serving.isRoutable(idx)) counts.ready++;
       else counts.starting++;
     }
-    const instances: Record<string, { ready: number; starting: number; draining: number }> = {};
+    const instances: Record<string, InstanceCounts> = {};
     for (const rev of [...byRevision.keys()].sort((a, b) => a - b))
       instances[`rev${rev}`] = byRevision.get(rev)!;
+    return instances;
+  }
+
+  /**
+   * The end of the run: an edit or rollback the engine is still carrying out gets an `inProgress` entry
+   * (its phase, how many instances are replaced, its times so far); `final` says what is serving.
+   */
+  finish(): { edits: EditResult[]; final: RunResult['final'] } {
+    const w = this.w;
+    const now = w.clock.now;
+    const r = w.engine.rollout;
+    const edits = [...this.edits];
+    if (r.phase !== 'steady') {
+      const t = this.tracker(r.actionIndex);
+      const restored = r.phase === 'rollingBack' ? r.fromRevision : r.toRevision;
+      let done = 0;
+      for (const inst of w.engine.instances.values())
+        if (inst.revision === restored && inst.available && !inst.terminating) done++;
+      edits.push({
+        index: r.actionIndex,
+        kind: 'edit',
+        requestedAtMs: t.requestedAtMs,
+        outcome: 'inProgress',
+        phase: r.phase,
+        replaced: { done, of: w.engine.desired },
+        reason: r.phase === 'rollingBack' ? r.reason : null,
+        errors: [],
+        inPlace: r.phase === 'scaling' || (r.phase === 'rollingBack' && r.inPlace),
+        startedAtMs: t.startedAtMs,
+        endedAtMs: now,
+        durationMs: now - t.startedAtMs,
+        rolloutDurationMs: r.phase === 'monitoring' ? r.rolloutDoneAtMs - t.requestedAtMs : null,
+        fromRevision: r.fromRevision,
+        toRevision: r.toRevision,
+        peakInstances: t.peakInstances,
+        minReadyInstances: t.minReadyInstances,
+        loadMs: meanLoadTimes(t),
+      });
+      edits.sort((a, b) => a.index - b.index);
+    }
+    return {
+      edits,
+      final: {
+        revision: w.engine.revision,
+        spec: w.engine.spec,
+        readyInstances: w.serving.routableCount,
+        instances: this.instanceCounts(),
+      },
+    };
+  }
+
+  private takeSnapshot(): Snapshot {
+    const w = this.w;
+    const instances = this.instanceCounts();
     const pools: Record<string, { deployment: number; tenants: number; free: number; down: number }> = {};
     let gpusFree = 0;
     w.cluster.pools.forEach((pool, p) => {

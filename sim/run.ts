@@ -117,12 +117,13 @@ export function runScenario(
   start(w, recorder);
   loop(w, recorder, new Autoscaler());
   const endMs = scenario.durationMs;
+  const { edits, final } = recorder.finish();
   const result: RunResult = {
     scenario: scenario.metadata.name,
     seed,
     simulatedMs: endMs,
-    edits: recorder.edits,
-    final: { revision: w.engine.revision, spec: w.engine.spec, readyInstances: w.serving.routableCount },
+    edits,
+    final,
     metrics: w.metrics.finish(endMs),
     timeline: recorder.timeline,
     markers: w.markers,

@@ -201,8 +201,9 @@ export class World {
     return idx === undefined ? undefined : this.instances[idx];
   }
 
-  setDeploymentGpus(delta: number): void {
+  setDeploymentGpus(delta: number, gpuType: string): void {
     this.deploymentGpus += delta;
     this.metrics.setGpus(this.clock.now, this.deploymentGpus);
+    this.metrics.addGpusOfType(this.clock.now, gpuType, delta);
   }
 }

@@ -18,14 +18,15 @@ export interface ComboAggregate {
   readonly settings: Readonly<Record<string, string | number | boolean>>;
   readonly runs: number;
   readonly errors: number;
-  readonly outcomes: { completed: number; rolledBack: number; rejected: number };
+  readonly outcomes: { completed: number; rolledBack: number; rejected: number; inProgress: number };
   /** Runs with at least one rolled-back edit. */
   readonly rolledBackRuns: number;
   readonly rollbackRate: number;
   readonly rollbackRate95: { readonly low: number; readonly high: number };
   readonly reasons: Readonly<Record<string, number>>;
   readonly downtimeMs: Distribution;
-  /** Time from edit request to its end, summed over a run's accepted edits. */
+  /** Rollout duration (request until the last instance was replaced), summed over a run's edits that got
+   * that far; runs where none did are left out. */
   readonly durationMs: Distribution;
   readonly droppedPercent: Distribution;
   readonly gpuHours: Distribution;
@@ -94,7 +95,7 @@ export function aggregate(scenario: string, records: readonly RunRecord[]): Swee
 
 function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggregate {
   const ok = runs.filter((r) => r.status === 'ok' && r.result !== undefined);
-  const outcomes = { completed: 0, rolledBack: 0, rejected: 0 };
+  const outcomes = { completed: 0, rolledBack: 0, rejected: 0, inProgress: 0 };
   const reasons: Record<string, number> = {};
   let rolledBackRuns = 0;
   const downtime: number[] = [];
@@ -111,7 +112,10 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
     }
     if (edits.some((e) => e.outcome === 'rolledBack')) rolledBackRuns++;
     downtime.push(result.metrics.downtimeMs);
-    duration.push(edits.filter((e) => e.outcome !== 'rejected').reduce((s, e) => s + e.durationMs, 0));
+    // Rollout duration (request until the last instance was replaced), as in every run report; runs
+    // whose edits never finished replacing have none to contribute.
+    const rollouts = edits.flatMap((e) => (e.rolloutDurationMs === null ? [] : [e.rolloutDurationMs]));
+    if (rollouts.length > 0) duration.push(rollouts.reduce((s, v) => s + v, 0));
     dropped.push(result.metrics.droppedPercent);
     gpuHours.push(result.metrics.gpuHours);
   }
@@ -122,6 +126,8 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
       droppedPercent: r.result?.metrics.droppedPercent ?? 0,
       outcome: (r.result?.edits ?? []).map((e) => e.outcome).join('+') || 'none',
     }))
+    // Only runs that went wrong somehow: when every run was clean, there is no worst run to replay.
+    .filter((w) => w.downtimeMs > 0 || w.droppedPercent > 0 || !/^(completed\+?)*$/.test(w.outcome))
     .sort((a, b) => b.downtimeMs - a.downtimeMs || b.droppedPercent - a.droppedPercent || a.seed - b.seed)
     .slice(0, 5);
   return {

@@ -3,6 +3,7 @@ import { escapeHtml } from '../reports/format.js';
 import { sweepReportHtml } from '../reports/sweep-charts.js';
 import type { SweepAggregate } from './aggregate.js';
 import type { SweepPlanFile } from './store.js';
+import { shardLabel } from './plan.js';
 
 export function sweepHtml(agg: SweepAggregate, plan: SweepPlanFile): Promise<string> {
   const input = {
@@ -26,9 +27,21 @@ export function sweepHtml(agg: SweepAggregate, plan: SweepPlanFile): Promise<str
     .join('');
   const intro =
     `<p>${agg.totalRuns} runs over seeds ${plan.seedStart}–${plan.seedStart + plan.seeds - 1}` +
-    (plan.shard ? `, shard ${plan.shard.index}/${plan.shard.count}` : '') +
+    (plan.shard ? `, shard ${shardLabel(plan.shard)}` : '') +
     (agg.errors.length > 0 ? `, <strong>${agg.errors.length} errors</strong>` : '') +
     `.</p><p>Best: <strong>${escapeHtml(agg.best?.label ?? 'none')}</strong> (${escapeHtml(agg.best?.rule ?? '')}).</p>` +
-    `<p>Worst seeds (replay with <code>rollsim run SCENARIO --seed N</code>):</p><ul>${worst}</ul>`;
+    (worst === ''
+      ? '<p>No run had downtime, dropped requests or an edit that did not complete.</p>'
+      : `<p>Worst seeds (replay with <code>rollsim run SCENARIO --seed N</code>):</p><ul>${worst}</ul>`) +
+    skippedHtml(plan);
   return Promise.resolve(sweepReportHtml(input, `Sweep: ${agg.scenario}`, intro));
+}
+
+function skippedHtml(plan: SweepPlanFile): string {
+  const skipped = plan.skipped ?? [];
+  if (skipped.length === 0) return '';
+  const items = skipped
+    .map((s) => `<li>${escapeHtml(s.settings)}: ${escapeHtml(s.reasons.join('; '))}</li>`)
+    .join('');
+  return `<p>Skipped combinations (the scenario refuses them; not run):</p><ul>${items}</ul>`;
 }

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { aggregate, type SweepAggregate } from './aggregate.js';
 import { writeFileAtomic } from '../reports/atomic.js';
-import { planRuns } from './plan.js';
+import { planRuns, settingsLabel, shardLabel, type PlannedRun } from './plan.js';
 import { writeSweepReports } from './report.js';
 import { PLAN_FILE, readRunLog, RUNS_FILE, type RunRecord, type SweepPlanFile } from './store.js';
 
@@ -13,6 +13,7 @@ export type MergeOutcome =
       readonly kind: 'merged';
       readonly aggregate: SweepAggregate;
       readonly runs: number;
+      /** Planned runs no folder holds, named by shard and seed: `shard 2/4 seed 7`. */
       readonly missing: readonly string[];
     }
   | { readonly kind: 'badInput'; readonly messages: readonly string[] };
@@ -57,9 +58,12 @@ export async function mergeSweeps(dirs: readonly string[], outDir: string): Prom
   }
   if (messages.length > 0) return { kind: 'badInput', messages: messages.slice(0, 20) };
 
-  const planned = planRuns(base.axes, base.seeds, base.seedStart);
+  const skipped = new Set((base.skipped ?? []).map((s) => s.settings));
+  const planned = planRuns(base.axes, base.seeds, base.seedStart).filter(
+    (r) => !skipped.has(settingsLabel(r.settings)),
+  );
   const order = new Map(planned.map((r) => [r.key, r.index]));
-  const missing = planned.filter((r) => !owner.has(r.key)).map((r) => r.key);
+  const missing = planned.filter((r) => !owner.has(r.key)).map(missingName(shardCount(plans)));
   const sorted = records
     .filter((r) => order.has(r.key))
     .sort((a, b) => (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0));
@@ -70,4 +74,20 @@ export async function mergeSweeps(dirs: readonly string[], outDir: string): Prom
   const agg = aggregate(base.scenario, sorted);
   await writeSweepReports(outDir, agg, merged);
   return { kind: 'merged', aggregate: agg, runs: sorted.length, missing };
+}
+
+/** The shard count the folders were made with, when they agree on one; else null. */
+function shardCount(plans: readonly SweepPlanFile[]): number | null {
+  const counts = new Set(plans.map((p) => p.shard?.count ?? null));
+  const [only] = counts;
+  return counts.size === 1 && only !== undefined ? only : null;
+}
+
+/** `shard 2/4 seed 7` (shards counted from 1, as --shard takes them), with the settings of a grid. */
+function missingName(count: number | null): (run: PlannedRun) => string {
+  return (run) => {
+    const shard = count === null ? '' : `shard ${shardLabel({ index: run.index % count, count })} `;
+    const settings = Object.keys(run.settings).length === 0 ? '' : ` (${settingsLabel(run.settings)})`;
+    return `${shard}seed ${run.seed}${settings}`;
+  };
 }

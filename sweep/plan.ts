@@ -69,14 +69,30 @@ function typedValue(v: string): string | number | boolean {
   return v.replace(/^"(.*)"$/, '$1');
 }
 
-/** Parses `I/N` (0-based I) for --shard. */
+/**
+ * Parses `I/N` for --shard, counting shards 1..N as Vitest, Jest and Playwright do. The Shard it returns
+ * is 0-based inside (`index` 0..N−1), like JOB_COMPLETION_INDEX.
+ */
 export function parseShard(text: string): ParseResult<Shard> {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (m === null) return { ok: false, message: `--shard ${text}: expected I/N with 0 ≤ I < N, e.g. 0/4` };
+  if (m === null)
+    return {
+      ok: false,
+      message: `--shard ${text}: expected I/N with 1 ≤ I ≤ N, e.g. 1/4 (shards count from 1)`,
+    };
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (count < 1 || index >= count) return { ok: false, message: `--shard ${text}: need 0 ≤ I < N and N ≥ 1` };
-  return { ok: true, value: { index, count } };
+  if (count < 1 || index < 1 || index > count)
+    return {
+      ok: false,
+      message: `--shard ${text}: need 1 ≤ I ≤ N (shards count from 1, like Vitest and Jest)`,
+    };
+  return { ok: true, value: { index: index - 1, count } };
+}
+
+/** `2/4`: a shard as users name it (counted from 1). */
+export function shardLabel(shard: Shard): string {
+  return `${shard.index + 1}/${shard.count}`;
 }
 
 /** Every combination of the axes, in axis order (the last axis varies fastest). */

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../reports/atomic.js';
 import type { SweepAggregate } from './aggregate.js';
 import type { SweepPlanFile } from './store.js';
 import { sweepHtml } from './html.js';
+import { shardLabel } from './plan.js';
 
 export function sweepJson(agg: SweepAggregate, plan: SweepPlanFile): string {
   const combos = agg.combos.map(({ samples: _samples, ...rest }) => rest);
@@ -20,10 +21,10 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
     `# Sweep: ${agg.scenario}`,
     '',
     `${agg.totalRuns} runs: seeds ${plan.seedStart}–${plan.seedStart + plan.seeds - 1}` +
-      (plan.shard ? `, shard ${plan.shard.index}/${plan.shard.count}` : '') +
+      (plan.shard ? `, shard ${shardLabel(plan.shard)}` : '') +
       (agg.errors.length > 0 ? `, **${agg.errors.length} errors**` : ''),
     '',
-    '| settings | runs | completed | rolled back | rejected | rollback rate (95 % CI) | downtime p50 / p95 / p99 / max | duration p50 / p95 / max | dropped % p95 | GPU-h mean |',
+    '| settings | runs | completed | rolled back | rejected | rollback rate (95 % CI) | downtime p50 / p95 / p99 / max | rollout duration p50 / p95 / max | dropped % p95 | GPU-h mean |',
     '|---|---:|---:|---:|---:|---|---|---|---:|---:|',
     ...agg.combos.map(
       (c) =>
@@ -37,12 +38,16 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
     '',
     '## Worst runs (replay with `rollsim run SCENARIO --seed N`)',
     '',
+    ...(agg.combos.every((c) => c.worst.length === 0)
+      ? ['No run had downtime, dropped requests or an edit that did not complete.']
+      : []),
     ...agg.combos.flatMap((c) =>
       c.worst.map(
         (w) =>
           `- ${c.label}: seed ${w.seed} — downtime ${s(w.downtimeMs)}, dropped ${w.droppedPercent.toFixed(2)} %, ${w.outcome}`,
       ),
     ),
+    ...skippedLines(plan),
     ...(agg.errors.length > 0
       ? [
           '',
@@ -54,6 +59,17 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
     '',
   ];
   return lines.join('\n');
+}
+
+function skippedLines(plan: SweepPlanFile): string[] {
+  const skipped = plan.skipped ?? [];
+  if (skipped.length === 0) return [];
+  return [
+    '',
+    '## Skipped combinations (the scenario refuses them; not run)',
+    '',
+    ...skipped.map((s) => `- ${s.settings}: ${s.reasons.join('; ')}`),
+  ];
 }
 
 export async function writeSweepReports(

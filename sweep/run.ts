@@ -19,7 +19,15 @@ import {
 import { Progress } from './progress.js';
 import { writeSweepReports } from './report.js';
 import { loadWithSettings } from './settings.js';
-import { PLAN_FILE, RunLog, readRunLog, RUNS_FILE, type RunRecord, type SweepPlanFile } from './store.js';
+import {
+  PLAN_FILE,
+  RunLog,
+  readRunLog,
+  RUNS_FILE,
+  type RunRecord,
+  type SkippedCombo,
+  type SweepPlanFile,
+} from './store.js';
 import { aggregate, type SweepAggregate } from './aggregate.js';
 import type { SweepTask } from './worker.js';
 import { writeFileAtomic } from '../reports/atomic.js';
@@ -51,11 +59,17 @@ export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
 
-/** Loads every settings combination up front so a bad --set value fails before anything runs. */
+/**
+ * Loads every settings combination up front. A combination the scenario refuses (say maxSurge 0 with
+ * maxUnavailable 0) is skipped with its reasons, named by its --set values rather than by a position in
+ * a file the user never wrote; only when no combination is valid is nothing run.
+ */
 export function loadCombos(
   file: string,
   axes: readonly GridAxis[],
-): { ok: true; text: string; byLabel: Map<string, Scenario> } | { ok: false; messages: string[] } {
+):
+  | { ok: true; text: string; byLabel: Map<string, Scenario>; skipped: SkippedCombo[] }
+  | { ok: false; messages: string[] } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -65,21 +79,42 @@ export function loadCombos(
       messages: [`${file}: cannot read the scenario (${(error as NodeJS.ErrnoException).code ?? 'error'})`],
     };
   }
+  const source = { file, sourcePath: resolve(file) };
+  const base = loadWithSettings(text, source, {});
+  if (axes.length === 0)
+    return base.ok
+      ? { ok: true, text, byLabel: new Map([['{}', base.scenario]]), skipped: [] }
+      : { ok: false, messages: base.issues.map(formatIssue) };
   const byLabel = new Map<string, Scenario>();
-  const messages: string[] = [];
+  const skipped: SkippedCombo[] = [];
   for (const settings of combinations(axes)) {
-    const loaded = loadWithSettings(text, { file, sourcePath: resolve(file) }, settings);
-    if (loaded.ok) byLabel.set(settingsLabel(settings), loaded.scenario);
-    else messages.push(...loaded.issues.map(formatIssue));
+    const label = settingsLabel(settings);
+    const loaded = loadWithSettings(text, source, settings);
+    if (loaded.ok) byLabel.set(label, loaded.scenario);
+    else
+      skipped.push({
+        settings: label,
+        reasons: loaded.issues.map((i) => `${i.path ? `${i.path}: ` : ''}${i.message}`),
+      });
   }
-  return messages.length > 0 ? { ok: false, messages } : { ok: true, text, byLabel };
+  if (byLabel.size > 0) return { ok: true, text, byLabel, skipped };
+  // Nothing valid: when the file itself is wrong, say where in it; else name each --set combination.
+  if (!base.ok) return { ok: false, messages: base.issues.map(formatIssue) };
+  return {
+    ok: false,
+    messages: skipped.flatMap((s) => s.reasons.map((r) => `--set ${s.settings}: ${r}`)),
+  };
 }
 
 export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   const combos = loadCombos(options.scenarioFile, options.axes);
   if (!combos.ok) return { kind: 'badInput', messages: combos.messages };
-  const all = planRuns(options.axes, options.seeds, options.seedStart);
-  const mine = options.shard === null ? all : shardRuns(all, options.shard);
+  // Shards split the full plan (so every machine agrees), then drop the skipped combinations' runs.
+  const skippedLabels = new Set(combos.skipped.map((s) => s.settings));
+  const valid = (r: PlannedRun): boolean => !skippedLabels.has(settingsLabel(r.settings));
+  const planned = planRuns(options.axes, options.seeds, options.seedStart);
+  const all = planned.filter(valid);
+  const mine = (options.shard === null ? planned : shardRuns(planned, options.shard)).filter(valid);
   const first = combos.byLabel.values().next().value as Scenario;
   const plan: SweepPlanFile = {
     version: 1,
@@ -92,6 +127,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
     shard: options.shard,
     totalRuns: all.length,
     shardRuns: mine.length,
+    ...(combos.skipped.length > 0 ? { skipped: combos.skipped } : {}),
   };
   const planProblem = preparePlan(options.outDir, plan);
   if (planProblem !== null) return { kind: 'badInput', messages: [planProblem] };

@@ -78,4 +78,12 @@ export interface SweepPlanFile {
   readonly shard: Shard | null;
   readonly totalRuns: number;
   readonly shardRuns: number;
+  /** Settings combinations the scenario refuses (not run), with why; absent when there are none. */
+  readonly skipped?: readonly SkippedCombo[];
+}
+
+export interface SkippedCombo {
+  /** The settings label, as `settingsLabel` writes it. */
+  readonly settings: string;
+  readonly reasons: readonly string[];
 }

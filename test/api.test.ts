@@ -86,7 +86,7 @@ describe('runScenario', () => {
     const worse = { ...result, metrics: { ...result.metrics, downtimeMs: 90_000 } };
     const downtime = checkExpectations(scenario, worse).find((e) => e.name === 'maxDowntime');
     expect(downtime?.pass).toBe(false);
-    expect(downtime?.detail).toMatch(/^downtime 1m30s > 0s$/);
+    expect(downtime?.detail).toMatch(/^downtime 1m 30s > 0s$/);
   });
 
   it('checkInvariants leaves the result unchanged', () => {

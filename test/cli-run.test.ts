@@ -42,7 +42,7 @@ describe('rollsim run', () => {
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe('busy-cluster-8b-to-70b: seed 42, 1h 30m simulated');
     expect(lines[1]).toMatch(
-      /^ {2}edit 1 at 0:20:00: completed in \d+m \d+s; instances replaced in \d+m \d+s, then monitored \(revision 1 → 2, peak \d+ instances, min ready \d+\)$/,
+      /^ {2}edit 1 at 0:20:00: completed: rollout duration \d+m \d+s, then monitored until \d+m \d+s after the request \(revision 1 → 2, peak \d+ instances, min ready \d+\)$/,
     );
     expect(r.stdout).toMatch(/downtime \S+ · dropped \S+ \(\S+ of \S+\) · p95 latency \S+ s · peak GPUs \d+/);
     expect(r.stdout).toContain('expectations: all 7 passed');

@@ -75,7 +75,7 @@ describe('help', () => {
 describe('usage errors exit 2 with a message and no stack trace', () => {
   it.each([
     [[], /Say which command to run/],
-    [['frobnicate'], /Unknown argument: frobnicate/],
+    [['frobnicate'], /unknown command "frobnicate"; commands: run, validate/],
     [['run', '--bogus'], /Unknown argument: bogus/],
     [['run', 'a.yaml', 'b.yaml'], /Unknown argument: b.yaml/],
     [['run', '--seed', 'abc'], /--seed must be a whole number from 0 to 9007199254740991, got "abc"/],
@@ -86,7 +86,8 @@ describe('usage errors exit 2 with a message and no stack trace', () => {
     [['run', '--out'], /--out needs a path|Not enough arguments following: out/],
     [['run', '--json', '--trace'], /--trace writes trace.ndjson into the output folder/],
     [['validate'], /Not enough non-option arguments|validate needs at least one FILE/],
-    [['check', '--junit'], /--junit needs a path|Not enough arguments following: junit/],
+    [['check', 'library/', '--junit'], /--junit needs a path|Not enough arguments following: junit/],
+    [['check'], /check needs a PATH/],
     [['conformance', 'istio', 'x.json'], /Invalid values|unknown suite/],
     [['conformance', 'k8s'], /conformance needs a vector FILE|Not enough non-option arguments/],
   ])('%j', async (args, message) => {
@@ -122,8 +123,15 @@ describe('pure flag checks', () => {
   it('validate, check and conformance', () => {
     expect(() => validateCommand.check({ files: [] })).toThrow(/at least one FILE/);
     expect(validateCommand.toValidateOptions({ files: ['a', 'b'] })).toEqual({ files: ['a', 'b'] });
-    expect(checkCommand.toCheckOptions({ paths: [], junit: 'j.xml' })).toEqual({ paths: [], junit: 'j.xml' });
-    expect(() => checkCommand.check({ paths: [], junit: ['a', 'b'] })).toThrow(/--junit was given 2 times/);
+    expect(checkCommand.toCheckOptions({ paths: ['lib'], junit: 'j.xml' })).toEqual({
+      paths: ['lib'],
+      junit: 'j.xml',
+      passWithNoExpectations: false,
+    });
+    expect(() => checkCommand.check({ paths: [], junit: 'j.xml' })).toThrow(/check needs a PATH/);
+    expect(() => checkCommand.check({ paths: ['lib'], junit: ['a', 'b'] })).toThrow(
+      /--junit was given 2 times/,
+    );
     expect(() => conformanceCommand.check({ suite: 'istio', file: 'x' })).toThrow(/unknown suite "istio"/);
     expect(conformanceCommand.toConformanceOptions({ suite: 'k8s', file: 'v.json' })).toEqual({
       suite: 'k8s',
@@ -179,7 +187,7 @@ describe('bad scenario files exit 2, say where, and write nothing', () => {
     const mixed = await cli(['validate', DEFAULT_SCENARIO, path.join(BAD, 'nan.yaml')]);
     expect(mixed.code).toBe(2);
     expect(mixed.stdout).toContain(
-      `ok ${DEFAULT_SCENARIO} (busy-cluster-8b-to-70b: 1 edit/rollback events, 0 faults, with expect)`,
+      `ok ${DEFAULT_SCENARIO} (busy-cluster-8b-to-70b: 1 edit or rollback event, 0 faults, with expect)`,
     );
     expect(mixed.stdout).toContain('1 of 2 files valid');
     expect(mixed.stderr).toContain('nan.yaml:22:8: traffic.rps: expected a finite number, got NaN (.nan)');

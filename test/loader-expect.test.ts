@@ -48,7 +48,7 @@ function result(edits: EditResult[], downtimeMs = 0, droppedPercent = 0): RunRes
     seed: 42,
     simulatedMs: BASE.durationMs,
     edits,
-    final: { revision: 2, spec: SPEC, readyInstances: 2 },
+    final: { revision: 2, spec: SPEC, readyInstances: 2, instances: {} },
     metrics: {
       downtimeMs,
       degradedMs: 0,
@@ -59,6 +59,7 @@ function result(edits: EditResult[], downtimeMs = 0, droppedPercent = 0): RunRes
       itlMs: null,
       gpuHours: 1,
       peakGpus: 10,
+      byGpuType: { H100: { peakGpus: 10, gpuHours: 1 } },
       peakBacklog: 0,
     },
     timeline: [],

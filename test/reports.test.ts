@@ -62,8 +62,8 @@ describe('chartConfigs', () => {
   const result = load('bad-version-rollback');
   const charts = chartConfigs(result);
 
-  it('gives the four run charts, each titled, with units on both axes and time in minutes', () => {
-    expect(charts.map((c) => c.name)).toEqual(['instances', 'capacity', 'latency', 'gpus']);
+  it('gives the run charts (GPUs one per pool), each titled, with units on both axes and time in minutes', () => {
+    expect(charts.map((c) => c.name)).toEqual(['instances', 'capacity', 'latency', 'gpus-a100', 'gpus-h100']);
     for (const c of charts) {
       const opts = c.config.options!;
       expect(opts.plugins?.title?.text).toBe(c.title);
@@ -76,7 +76,7 @@ describe('chartConfigs', () => {
     const yTitles = charts.map(
       (c) => (c.config.options!.scales as Record<string, { title: { text: string } }>)['y']!.title.text,
     );
-    expect(yTitles).toEqual(['instances', 'requests/s', 'latency (s)', 'GPUs']);
+    expect(yTitles).toEqual(['instances', 'requests/s', 'latency (s)', 'GPUs', 'GPUs']);
   });
 
   it('is plain JSON, so the page can embed exactly what the PNG renderer draws', () => {
@@ -96,15 +96,16 @@ describe('chartConfigs', () => {
     expect(stacked.map((d) => (d as { fill: unknown }).fill)).toEqual(['origin', '-1', '-1', '-1']);
   });
 
-  it('marks each edit request and end, and faults, in time order', () => {
+  it('marks each edit request and end, faults and downtime, in time order', () => {
     expect(chartMarkers(result).map((m) => [m.x, m.label])).toEqual([
       [15, 'edit 1'],
       [28, 'edit 1 rolled back'],
+      [40, 'down'],
       [40, 'nodeFailure: 1 node in pool a100'],
       [55, 'edit 2 rejected'],
       [65, 'edit 3 done'],
     ]);
-    expect(charts[1]!.config.options!.plugins?.rollsimMarkers?.markers).toHaveLength(5);
+    expect(charts[1]!.config.options!.plugins?.rollsimMarkers?.markers).toHaveLength(6);
   });
 
   it('shows no latency where nothing was served (a gap, not a zero)', () => {
@@ -114,12 +115,13 @@ describe('chartConfigs', () => {
     expect(downtime.every((p) => p.y === null)).toBe(true);
   });
 
-  it('labels GPU series with the pool name when there are several pools', () => {
-    const labels = charts[3]!.config.data.datasets.map((d) => d.label);
-    expect(labels).toContain('a100: this deployment');
-    expect(labels).toContain('a100: down');
-    expect(labels).toContain('h100: other tenants');
-    expect(labels).not.toContain('h100: down');
+  it('draws each pool on its own chart, titled with the pool name', () => {
+    const a100 = charts[3]!;
+    const h100 = charts[4]!;
+    expect([a100.title, h100.title]).toEqual(['GPUs in pool a100', 'GPUs in pool h100']);
+    expect(a100.config.data.datasets.map((d) => d.label)).toContain('down');
+    expect(h100.config.data.datasets.map((d) => d.label)).toContain('other tenants');
+    expect(h100.config.data.datasets.map((d) => d.label)).not.toContain('down');
   });
 });
 
@@ -151,7 +153,7 @@ describe('summary', () => {
     const fact = (label: string) => s.facts.find((f) => f.label === label);
     expect(fact('Downtime')).toMatchObject({ value: '3m', tone: 'bad' });
     expect(fact('Reason')?.value).toBe('HEALTH_CHECK_FAILED, MODEL_TYPE_MISMATCH');
-    expect(s.edits.map((e) => e.outcome)).toEqual(['rolled back', 'rejected', 'completed (in place)']);
+    expect(s.edits.map((e) => e.outcome)).toEqual(['rolled back', 'rejected', 'completed in place']);
   });
 
   it('says so plainly when everything worked', () => {
@@ -174,7 +176,9 @@ describe('summary.md', () => {
     const md = summaryMarkdown(load('bad-version-rollback'));
     expect(md).toMatch(/^### ❌ rollsim: bad-version-rollback$/m);
     expect(md).toContain('| **Downtime** | ❌ 3m |');
-    expect(md).toMatch(/^\| edit 1 \| 0:15:00 \| ❌ rolled back \| HEALTH\\_CHECK\\_FAILED \| 13m \|/m);
+    expect(md).toMatch(
+      /^\| edit 1 \| 0:15:00 \| ❌ rolled back \| HEALTH\\_CHECK\\_FAILED \| never finished \(rolled back\) \| 13m \|/m,
+    );
     expect(md).toContain('- ❌ **maxDowntime**: downtime 3m > 0s');
     // Every table row has as many cells as its header.
     for (const block of md.split('\n\n').filter((b) => b.startsWith('|'))) {

@@ -299,7 +299,7 @@ describe('scenario library coverage', () => {
       'MANUAL_ROLLBACK_UNSUPPORTED',
     ];
     expect([...codes].sort()).toEqual(expect.arrayContaining(promised));
-    expect([...outcomes].sort()).toEqual(['completed', 'rejected', 'rolledBack']);
+    expect([...outcomes].sort()).toEqual(['completed', 'inProgress', 'rejected', 'rolledBack']);
   });
 });
 

@@ -21,8 +21,8 @@ describe('sweep plan', () => {
   });
 
   it('parses shards and rejects impossible ones', () => {
-    expect(parseShard('1/4')).toEqual({ ok: true, value: { index: 1, count: 4 } });
-    for (const bad of ['4/4', '0/0', 'a/b', '1']) expect(parseShard(bad).ok, bad).toBe(false);
+    expect(parseShard('2/4')).toEqual({ ok: true, value: { index: 1, count: 4 } });
+    for (const bad of ['5/4', '0/4', '0/0', 'a/b', '1']) expect(parseShard(bad).ok, bad).toBe(false);
   });
 
   it('plans every combination × seed once, and shards partition the plan exactly', () => {
@@ -81,7 +81,7 @@ function record(
           loadMs: null,
         },
       ],
-      final: { revision: 1, spec: {} as never, readyInstances: 2 },
+      final: { revision: 1, spec: {} as never, readyInstances: 2, instances: {} },
       metrics: {
         downtimeMs,
         degradedMs: 0,
@@ -92,6 +92,7 @@ function record(
         itlMs: null,
         gpuHours: 1,
         peakGpus: 2,
+        byGpuType: {},
         peakBacklog: 0,
       },
       expectations: [],
@@ -148,7 +149,7 @@ describe('aggregates', () => {
     const agg = aggregate('s', records);
     expect(agg.combos).toHaveLength(1);
     const c = agg.combos[0];
-    expect(c?.outcomes).toEqual({ completed: 2, rolledBack: 1, rejected: 0 });
+    expect(c?.outcomes).toEqual({ completed: 2, rolledBack: 1, rejected: 0, inProgress: 0 });
     expect(c?.rollbackRate).toBeCloseTo(1 / 3, 3);
     expect(c?.worst[0]?.seed).toBe(2);
     expect(c?.reasons).toEqual({ RESOURCE_UNAVAILABLE: 1 });

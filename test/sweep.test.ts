@@ -126,7 +126,7 @@ describe('sweep', () => {
     const dir = tmp();
     for (const args of [
       ['sweep', tiny, '--seeds', '0', '--out', join(dir, 'a')],
-      ['sweep', tiny, '--seeds', '3', '--shard', '2/2', '--out', join(dir, 'b')],
+      ['sweep', tiny, '--seeds', '3', '--shard', '3/2', '--out', join(dir, 'b')],
       ['sweep', tiny, '--seeds', '3', '--set', 'rollout.maxSurge=banana', '--out', join(dir, 'c')],
       ['sweep', tiny, '--seeds', '3', '--shards', '4', '--out', join(dir, 'd')],
     ]) {

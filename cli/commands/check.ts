@@ -10,16 +10,18 @@ import type { Scenario } from '../../scenario/types.js';
 import type { ExpectationResult } from '../../result/result.js';
 import { runScenario } from '../../sim/run.js';
 import { parsePath } from '../flags.js';
-import { builtinLibraryDir, displayPath, EXIT, UsageError, writeFileAtomic, type CliIo } from '../io.js';
+import { EXIT, UsageError, writeFileAtomic, type CliIo } from '../io.js';
 
 export const command = 'check [paths..]';
 export const describe =
   "Run every scenario's expect block (files or folders); exit 1 if any expectation fails";
 
 export interface CheckOptions {
-  /** Files or folders; empty means the built-in scenario library. */
+  /** Files or folders (at least one). */
   readonly paths: readonly string[];
   readonly junit: string | undefined;
+  /** Exit 0 when no checked file holds an expectation (like Vitest's --passWithNoTests). */
+  readonly passWithNoExpectations: boolean;
 }
 
 export function builder(y: Argv): Argv {
@@ -27,8 +29,11 @@ export function builder(y: Argv): Argv {
     .positional('paths', {
       type: 'string',
       array: true,
-      describe:
-        'Scenario files or folders (searched for *.yaml, *.yml, *.json); default: the built-in library',
+      describe: 'Scenario files or folders (searched for *.yaml, *.yml, *.json)',
+    })
+    .option('pass-with-no-expectations', {
+      type: 'boolean',
+      describe: 'Exit 0 when no file holds an expect block (default: exit 1, "no expectations found")',
     })
     .option('junit', {
       type: 'string',
@@ -48,7 +53,17 @@ export function check(argv: Record<string, unknown>): true {
 export function toCheckOptions(argv: Record<string, unknown>): CheckOptions {
   const raw = argv.paths;
   const list = Array.isArray(raw) ? (raw as unknown[]) : raw === undefined ? [] : [raw];
-  return { paths: list.map((p) => parsePath(p, 'PATH') ?? ''), junit: parsePath(argv.junit, '--junit') };
+  const junit = parsePath(argv.junit, '--junit');
+  if (list.length === 0)
+    throw new UsageError('check needs a PATH: scenario files or folders, e.g. rollsim check library/');
+  const pass = argv['pass-with-no-expectations'] ?? argv.passWithNoExpectations;
+  if (pass !== undefined && typeof pass !== 'boolean')
+    throw new UsageError('--pass-with-no-expectations takes no value');
+  return {
+    paths: list.map((p) => parsePath(p, 'PATH') ?? ''),
+    junit,
+    passWithNoExpectations: pass === true,
+  };
 }
 
 const SCENARIO_FILE = /\.(ya?ml|json)$/i;
@@ -72,8 +87,7 @@ function scenarioFilesIn(dir: string): string[] {
 
 /** Every scenario file the arguments name, as the user should see them. */
 function collectFiles(paths: readonly string[], io: CliIo): string[] {
-  const roots = paths.length > 0 ? paths : [displayPath(io, builtinLibraryDir())];
-  return roots.flatMap((p) => {
+  return paths.flatMap((p) => {
     const absolute = path.resolve(io.cwd, p);
     if (!fs.existsSync(absolute)) throw new UsageError(`${p}: no such file or folder`);
     if (!fs.statSync(absolute).isDirectory()) return [p];
@@ -152,5 +166,14 @@ export function handler(options: CheckOptions, io: CliIo): Promise<number> {
     writeFileAtomic(path.resolve(io.cwd, options.junit), junitXml(checked.map((c) => c.junit)));
     io.stdout(`wrote ${options.junit}\n`);
   }
-  return Promise.resolve(invalid > 0 ? EXIT.badInput : failed > 0 ? EXIT.failed : EXIT.ok);
+  if (invalid > 0) return Promise.resolve(EXIT.badInput);
+  if (failed > 0) return Promise.resolve(EXIT.failed);
+  if (passed === 0 && !options.passWithNoExpectations) {
+    // Checking nothing is not a pass (as Vitest without --passWithNoTests).
+    io.stderr(
+      `no expectations found: ${checked.length === 1 ? 'the scenario has' : `none of the ${checked.length} scenarios has`} an expect block; add one, or pass --pass-with-no-expectations\n`,
+    );
+    return Promise.resolve(EXIT.failed);
+  }
+  return Promise.resolve(EXIT.ok);
 }

@@ -1,4 +1,5 @@
-// `rollsim merge DIR... --out DIR`: join sweep shards; refuses overlaps, names missing runs (exit 1).
+// `rollsim merge DIR... --out DIR`: join sweep shards. Overlapping shards or foreign folders are bad input
+// (exit 2, nothing written); missing runs are named by shard and seed (exit 1, the rest merged).
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { mergeSweeps } from '../../sweep/merge.js';
@@ -49,7 +50,7 @@ export async function handler(options: MergeOptions, io: CliIo): Promise<number>
   io.stdout(`merged ${outcome.runs} runs into ${displayPath(io, out)}\n`);
   if (outcome.missing.length === 0) return EXIT.ok;
   io.stderr(
-    `${outcome.missing.length} planned runs are missing (first: ${outcome.missing.slice(0, 10).join(', ')}); run their shards again, then merge\n`,
+    `${outcome.missing.length} planned runs are missing: ${outcome.missing.slice(0, 10).join(', ')}${outcome.missing.length > 10 ? ', …' : ''}; run their shards again, then merge\n`,
   );
   return EXIT.failed;
 }

@@ -31,10 +31,14 @@ export function builder(y: Argv): Argv {
       type: 'string',
       describe: `Worker threads (default: available cores, here ${defaultWorkers()})`,
     })
-    .option('shard', { type: 'string', describe: 'Run only shard I of N (0-based), e.g. 0/4' })
+    .option('shard', {
+      type: 'string',
+      describe: 'Run only shard I of N, counted from 1 like Vitest and Jest: 1/4 … 4/4',
+    })
     .option('shards', {
       type: 'string',
-      describe: 'Split into N shards and take this one from $JOB_COMPLETION_INDEX (Kubernetes Indexed Job)',
+      describe:
+        'Split into N shards and take this one from $JOB_COMPLETION_INDEX, 0-based as Kubernetes sets it (0 … N-1)',
     })
     .option('set', { type: 'string', array: true, describe: 'Grid axis PATH=V1,V2,... (repeatable)' })
     .option('out', {
@@ -137,13 +141,9 @@ export async function handler(options: SweepCliOptions, io: CliIo): Promise<numb
       return 130;
     case 'done': {
       const shown = displayPath(io, out);
-      io.stdout(
-        sweepMarkdown(outcome.aggregate, {
-          seeds: options.seeds,
-          seedStart: options.seedStart,
-          shard: options.shard,
-        } as never),
-      );
+      for (const s of outcome.plan.skipped ?? [])
+        io.stderr(`skipped --set ${s.settings}: ${s.reasons.join('; ')}\n`);
+      io.stdout(sweepMarkdown(outcome.aggregate, outcome.plan));
       io.stdout(
         `\n${outcome.ran} runs now, ${outcome.skipped} already done. Wrote ${shown}/runs.ndjson, sweep.json, sweep.md, sweep.html\n`,
       );

@@ -37,7 +37,8 @@ function describeScenario(s: Scenario): string {
   const edits = count('edit') + count('rollback');
   const faults = count('fault');
   const expect = s.expect === null ? 'no expect block' : 'with expect';
-  return `${s.metadata.name}: ${edits} edit/rollback events, ${faults} faults, ${expect}`;
+  const n = (k: number, one: string, many: string): string => `${k} ${k === 1 ? one : many}`;
+  return `${s.metadata.name}: ${n(edits, 'edit or rollback event', 'edit or rollback events')}, ${n(faults, 'fault', 'faults')}, ${expect}`;
 }
 
 export function handler(options: ValidateOptions, io: CliIo): Promise<number> {

@@ -1,0 +1,96 @@
+// Issue 15, point 2: one meaning per word. "Rollout duration" is the replacement time (request until the
+// last instance was replaced) in the CLI, summary, HTML and sweep reports; the monitoring window is
+// marked on the instances chart; downtime is shaded.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatRunSummary } from '../cli/summary.js';
+import { chartConfigs } from '../reports/charts.js';
+import type { ChartMarker } from '../reports/chart-plugins.js';
+import { formatDurationMs } from '../reports/format.js';
+import { runReportHtml } from '../reports/html.js';
+import { summarize } from '../reports/summary.js';
+import { formatIssue, loadScenarioText } from '../scenario/load.js';
+import { runScenario } from '../sim/run.js';
+import { aggregate } from '../sweep/aggregate.js';
+import { summarise, type RunRecord } from '../sweep/store.js';
+
+const ROOT = path.join(import.meta.dirname, '..');
+const DEFAULT_TEXT = fs.readFileSync(path.join(ROOT, 'library', 'default.yaml'), 'utf8');
+
+function run(text: string) {
+  const loaded = loadScenarioText(text, { file: 'x.yaml', sourcePath: path.join(ROOT, 'x.yaml') });
+  if (!loaded.ok) throw new Error(loaded.issues.map(formatIssue).join('\n'));
+  return runScenario(loaded.scenario).result;
+}
+
+const markersOf = (result: ReturnType<typeof run>, chart: string): ChartMarker[] => {
+  const c = chartConfigs(result).find((x) => x.name === chart)!;
+  return (c.config.options!.plugins as unknown as { rollsimMarkers: { markers: ChartMarker[] } })
+    .rollsimMarkers.markers;
+};
+
+describe('rollout duration', () => {
+  const result = run(DEFAULT_TEXT);
+  const edit = result.edits[0]!;
+  const rollout = formatDurationMs(edit.rolloutDurationMs!);
+  const total = formatDurationMs(edit.durationMs);
+
+  it('is the replacement time, shorter than the time to the outcome', () => {
+    expect(edit.rolloutDurationMs!).toBeLessThan(edit.durationMs);
+  });
+
+  it('means the same in the CLI, the summary card and the edits table', () => {
+    const cli = formatRunSummary(result, { scenarioArg: null, outDir: null, written: [] });
+    expect(cli).toContain(`rollout duration ${rollout}`);
+    expect(cli).not.toContain(`completed in ${total}`);
+    const s = summarize(result);
+    expect(s.facts.find((f) => f.label === 'Rollout duration')!.value).toBe(`edit 1: ${rollout}`);
+    expect(s.edits[0]!.rollout).toBe(rollout);
+    expect(s.edits[0]!.duration).toBe(total);
+    expect(runReportHtml(result)).toContain('<th>rollout duration</th><th>until outcome</th>');
+  });
+
+  it('is what a sweep aggregates', () => {
+    const record: RunRecord = {
+      key: '{}#42',
+      seed: 42,
+      settings: {},
+      status: 'ok',
+      result: summarise(result),
+    };
+    const agg = aggregate(result.scenario, [record]);
+    expect(agg.combos[0]!.samples.durationMs).toEqual([edit.rolloutDurationMs]);
+  });
+});
+
+describe('chart marks', () => {
+  it('shade the monitoring window on the instances chart, from the last replacement to the outcome', () => {
+    const result = run(DEFAULT_TEXT);
+    const edit = result.edits[0]!;
+    const band = markersOf(result, 'instances').find((m) => m.label === 'edit 1 monitoring')!;
+    expect(band.x * 60_000).toBeCloseTo(edit.requestedAtMs + edit.rolloutDurationMs!, -2);
+    expect(band.toX! * 60_000).toBeCloseTo(edit.endedAtMs, -2);
+  });
+
+  it('shade downtime', () => {
+    // All instances replaced at once: a couple of minutes with no ready instance.
+    const text = DEFAULT_TEXT.replace('duration: 90m', 'duration: 45m')
+      .replace('{ at: 1h, count: 16 }', '{ at: 40m, count: 16 }')
+      .replace(/^traffic:/m, 'rollout: { maxSurge: 0, maxUnavailable: "100%" }\n\ntraffic:');
+    const result = run(text);
+    expect(result.metrics.downtimeMs).toBeGreaterThan(0);
+    const bands = markersOf(result, 'capacity').filter((m) => m.label === 'down');
+    expect(bands.length).toBeGreaterThan(0);
+    const shadedMs = bands.reduce((a, b) => a + (b.toX! - b.x) * 60_000, 0);
+    // By sample (10 s): within two samples per band of the exact metric.
+    expect(Math.abs(shadedMs - result.metrics.downtimeMs)).toBeLessThanOrEqual(bands.length * 20_000);
+  });
+});
+
+describe('docs', () => {
+  it('say what a rollback entry’s outcome means', () => {
+    const doc = fs.readFileSync(path.join(ROOT, 'docs', 'scenario-format.md'), 'utf8');
+    expect(doc).toContain('`edits[].outcome` of a `rollback` entry');
+  });
+});
