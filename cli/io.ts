@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { escapeControl, excerpt } from '../scenario/excerpt.js';
 import { formatIssue, type ScenarioIssue } from '../scenario/load.js';
 
 export interface CliIo {
@@ -12,10 +13,15 @@ export interface CliIo {
   readonly cwd: string;
 }
 
+/**
+ * The real streams. Everything printed passes through escapeControl: scenario names, field names and
+ * trace cells are untrusted, and an escape sequence in them must not reach a terminal or CI log raw.
+ * (`\uXXXX` is also a JSON escape, so `--json` output stays valid JSON with the same values.)
+ */
 export function processIo(): CliIo {
   return {
-    stdout: (text) => void process.stdout.write(text),
-    stderr: (text) => void process.stderr.write(text),
+    stdout: (text) => void process.stdout.write(escapeControl(text)),
+    stderr: (text) => void process.stderr.write(escapeControl(text)),
     cwd: process.cwd(),
   };
 }
@@ -26,6 +32,39 @@ export class UsageError extends Error {
 }
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
+
+const IO_REASONS: Readonly<Record<string, string>> = {
+  EISDIR: 'it is a folder',
+  EEXIST: 'it already exists',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  ENOENT: 'no such file or folder',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EMFILE: 'too many open files',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many symbolic links',
+  EBUSY: 'the file is busy',
+  EXDEV: 'it is on another file system',
+  ENOTEMPTY: 'the folder is not empty',
+  EIO: 'input/output error',
+};
+
+/**
+ * A file-system error as one line naming the path and the reason (`cannot write out/x: the file
+ * system is read-only (EROFS)`), or null when `error` is not one. Such errors are exit 2, not bugs.
+ */
+export function ioErrorMessage(error: unknown): string | null {
+  if (!(error instanceof Error)) return null;
+  const e = error as NodeJS.ErrnoException & { dest?: string };
+  if (typeof e.code !== 'string' || !/^E[A-Z]+$/.test(e.code) || typeof e.syscall !== 'string') return null;
+  const reason = IO_REASONS[e.code] ?? e.code.toLowerCase();
+  const where = e.path === undefined ? '' : ` ${excerpt(e.path, 300)}`;
+  const dest = e.dest === undefined ? '' : ` → ${excerpt(e.dest, 300)}`;
+  return `cannot ${e.syscall}${where}${dest}: ${reason} (${e.code})`;
+}
 
 let cachedRoot: string | null = null;
 

@@ -1,6 +1,8 @@
 // Checks a traffic trace before a run: the file exists, its header has the named columns, and the first
 // row parses. Reads only the head of the file; the simulator reads the rest.
 import fs from 'node:fs';
+import path from 'node:path';
+import { excerpt, quoted } from './excerpt.js';
 
 export interface TraceCheck {
   /** Absolute path. */
@@ -11,6 +13,44 @@ export interface TraceCheck {
   readonly timeColumn: string;
   readonly timeUnit: 'datetime' | 's' | 'ms';
   readonly tokenColumns: readonly string[];
+  /**
+   * Folders the trace must lie in, after symlinks are resolved: the scenario's own folder and any
+   * `--data-root` folders. A scenario file is untrusted input; it must not read /proc/self/environ.
+   */
+  readonly roots: readonly string[];
+}
+
+/** Whether `file` (already resolved) lies strictly inside `root` (already resolved). */
+function isInside(root: string, file: string): boolean {
+  const rel = path.relative(root, file);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+}
+
+/** The containment rule, as messages state it. */
+export const CONTAINMENT_RULE =
+  "trace files must be regular files inside the scenario's folder (after following symlinks) or inside a folder given with --data-root";
+
+/** What breaks the containment rule for `file`, or null when it holds. */
+export function containmentProblem(file: string, shownAs: string, roots: readonly string[]): string | null {
+  const name = `trace file ${quoted(shownAs)}`;
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    return `${name} not found (looked for ${excerpt(file, 200)}; paths are relative to the scenario file)`;
+  }
+  const realRoots = roots.flatMap((r) => {
+    try {
+      return [fs.realpathSync(r)];
+    } catch {
+      return [];
+    }
+  });
+  if (!realRoots.some((r) => isInside(r, real))) {
+    return `${name} resolves to ${excerpt(real, 200)}, outside the allowed folders (${realRoots.map((r) => excerpt(r, 200)).join(', ')}): ${CONTAINMENT_RULE}`;
+  }
+  if (!fs.statSync(real).isFile()) return `${name} is not a regular file: ${CONTAINMENT_RULE}`;
+  return null;
 }
 
 const HEAD_BYTES = 64 * 1024;
@@ -19,7 +59,9 @@ const DATETIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}
 
 /** What is wrong with the trace file, or null when its head looks right. */
 export function checkTraceFile(trace: TraceCheck): string | null {
-  const name = `trace file "${trace.shownAs}"`;
+  const name = `trace file ${quoted(trace.shownAs)}`;
+  const outside = containmentProblem(trace.file, trace.shownAs, trace.roots);
+  if (outside !== null) return outside;
   let stat: fs.Stats;
   try {
     stat = fs.statSync(trace.file);
@@ -58,7 +100,7 @@ function checkCsv(trace: TraceCheck, name: string, lines: readonly string[]): st
   const needed = [trace.timeColumn, ...trace.tokenColumns];
   const missing = needed.filter((c) => !columns.includes(c));
   if (missing.length > 0) {
-    return `${name} has no column ${missing.map((c) => `"${c}"`).join(', ')} (its header: ${columns.join(', ')})`;
+    return `${name} has no column ${missing.map((c) => quoted(c)).join(', ')} (its header: ${excerpt(columns.join(', '))})`;
   }
   if (first === undefined) return `${name} has a header but no rows`;
   const cells = first.split(',').map(unquote);
@@ -81,7 +123,7 @@ function checkJsonl(trace: TraceCheck, name: string, lines: readonly string[]): 
   const needed = [trace.timeColumn, ...trace.tokenColumns];
   const missing = needed.filter((c) => !(c in record));
   if (missing.length > 0) {
-    return `${name} line 1 has no field ${missing.map((c) => `"${c}"`).join(', ')} (it has: ${Object.keys(record).join(', ')})`;
+    return `${name} line 1 has no field ${missing.map((c) => quoted(c)).join(', ')} (it has: ${excerpt(Object.keys(record).join(', '))})`;
   }
   return checkRow(trace, `${name} line 1`, (c) => String(record[c]));
 }
@@ -89,15 +131,15 @@ function checkJsonl(trace: TraceCheck, name: string, lines: readonly string[]): 
 function checkRow(trace: TraceCheck, where: string, cell: (column: string) => string): string | null {
   const time = cell(trace.timeColumn);
   if (trace.timeUnit === 'datetime' && !(DATETIME.test(time) && Number.isFinite(Date.parse(time)))) {
-    return `${where}: ${trace.timeColumn} "${time}" is not a date-time such as 2023-11-16 18:15:46.68 (timeUnit: datetime)`;
+    return `${where}: ${trace.timeColumn} ${quoted(time)} is not a date-time such as 2023-11-16 18:15:46.68 (timeUnit: datetime)`;
   }
   if (trace.timeUnit !== 'datetime' && !(Number.isFinite(Number(time)) && time.trim() !== '')) {
-    return `${where}: ${trace.timeColumn} "${time}" is not a number (timeUnit: ${trace.timeUnit})`;
+    return `${where}: ${trace.timeColumn} ${quoted(time)} is not a number (timeUnit: ${trace.timeUnit})`;
   }
   for (const column of trace.tokenColumns) {
     const tokens = Number(cell(column));
     if (!Number.isInteger(tokens) || tokens < 0)
-      return `${where}: ${column} "${cell(column)}" is not a token count`;
+      return `${where}: ${column} ${quoted(cell(column))} is not a token count`;
   }
   return null;
 }

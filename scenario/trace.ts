@@ -2,6 +2,7 @@
 // Parsed once into typed arrays; a 1 MB file takes a few milliseconds. Bad rows are reported as values
 // with their line number, so the loader can show them before a run starts.
 import { readFileSync } from 'node:fs';
+import { excerpt, quoted } from './excerpt.js';
 import type { TraceConfig } from './types.js';
 
 export interface ParsedTrace {
@@ -111,7 +112,7 @@ function badValue(row: number, column: string, value: string, expected: string):
   return {
     code: 'TRACE_BAD_VALUE',
     path: `traffic.trace[row ${row + 1}].${column}`,
-    message: `data row ${row + 1}: ${JSON.stringify(value)} in column ${column} is not ${expected === 'datetime' ? 'a date-time like 2023-11-16 18:15:46.680' : expected}`,
+    message: `data row ${row + 1}: ${quoted(value)} in column ${column} is not ${expected === 'datetime' ? 'a date-time like 2023-11-16 18:15:46.680' : expected}`,
   };
 }
 
@@ -136,12 +137,16 @@ export function parseDateTimeMs(value: string): number {
   const m = DATETIME.exec(value);
   if (!m) return NaN;
   const [, y, mo, d, h, mi, s, frac, zone] = m;
+  if (!validDate(Number(y), Number(mo), Number(d)) || !validClock(Number(h), Number(mi), Number(s ?? '0'))) {
+    return NaN;
+  }
   const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? '0'));
   const fractionMs = frac ? Number(`0.${frac}`) * 1000 : 0;
   let offsetMs = 0;
   if (zone && zone !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
+    if (Number(digits.slice(0, 2)) > 23 || Number(digits.slice(2)) > 59) return NaN;
     offsetMs = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
   }
   return base + fractionMs - offsetMs;
@@ -168,14 +173,28 @@ function parseFixedDateTimeMs(v: string): number {
   let dayMs = dayCache.get(day);
   if (dayMs === undefined) {
     const [y, mo, d] = [digits(v, 0, 4), digits(v, 5, 7), digits(v, 8, 10)];
-    dayMs = Number.isNaN(y + mo + d) ? NaN : Date.UTC(y, mo - 1, d);
+    dayMs = validDate(y, mo, d) ? Date.UTC(y, mo - 1, d) : NaN;
     if (dayCache.size < 10_000) dayCache.set(day, dayMs);
   }
-  const clock = digits(v, 11, 13) * 3_600_000 + digits(v, 14, 16) * 60_000 + digits(v, 17, 19) * 1000;
+  const [h, mi, s] = [digits(v, 11, 13), digits(v, 14, 16), digits(v, 17, 19)];
+  if (!validClock(h, mi, s)) return NaN;
+  const clock = h * 3_600_000 + mi * 60_000 + s * 1000;
   if (n === 19) return dayMs + clock;
   if (v.charCodeAt(19) !== 46 || n === 20) return NaN;
   const frac = digits(v, 20, n);
   return dayMs + clock + (frac / Math.pow(10, n - 20)) * 1000;
+}
+
+/** A real calendar day (Date.UTC would roll 2023-13-45 over into 2024). */
+function validDate(y: number, mo: number, d: number): boolean {
+  if (!Number.isInteger(y) || !Number.isInteger(mo) || !Number.isInteger(d) || mo < 1 || mo > 12 || d < 1)
+    return false;
+  return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+}
+
+/** A real time of day: hours 0–23, minutes and seconds 0–59. */
+function validClock(h: number, mi: number, s: number): boolean {
+  return h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59;
 }
 
 /** The decimal number in v[from, to), or NaN if a character is not a digit. */
@@ -195,7 +214,7 @@ function splitCsv(text: string, config: TraceConfig): Split {
   const lines = text.split(/\r?\n/);
   const header = parseCsvLine(lines[0] ?? '');
   const index = (name: string | null): number => (name === null ? -1 : header.indexOf(name));
-  const missing = missingColumns(config, (name) => index(name) >= 0, `header: ${header.join(', ')}`);
+  const missing = missingColumns(config, (name) => index(name) >= 0, `header: ${excerpt(header.join(', '))}`);
   if (missing.length > 0) return { issues: missing };
   const [ti, ii, oi] = [
     index(config.timeColumn),
@@ -285,6 +304,6 @@ function missingColumns(config: TraceConfig, has: (name: string) => boolean, whe
     .map(([field, name]) => ({
       code: 'TRACE_COLUMN_MISSING' as const,
       path: `traffic.trace.${field}`,
-      message: `column ${JSON.stringify(name)} is not in the trace (${where}); set ${field} to one of its columns`,
+      message: `column ${quoted(name ?? '')} is not in the trace (${where}); set ${field} to one of its columns`,
     }));
 }

@@ -32,6 +32,8 @@ export interface SweepOptions {
   readonly shard: Shard | null;
   readonly axes: readonly GridAxis[];
   readonly outDir: string;
+  /** Extra folders trace files may lie in (`--data-root`). */
+  readonly dataRoots?: readonly string[];
   /** Where progress goes (stderr); `null` for none. */
   readonly progress: NodeJS.WriteStream | null;
 }
@@ -55,6 +57,7 @@ export function defaultWorkers(): number {
 export function loadCombos(
   file: string,
   axes: readonly GridAxis[],
+  dataRoots: readonly string[] = [],
 ): { ok: true; text: string; byLabel: Map<string, Scenario> } | { ok: false; messages: string[] } {
   let text: string;
   try {
@@ -68,7 +71,7 @@ export function loadCombos(
   const byLabel = new Map<string, Scenario>();
   const messages: string[] = [];
   for (const settings of combinations(axes)) {
-    const loaded = loadWithSettings(text, { file, sourcePath: resolve(file) }, settings);
+    const loaded = loadWithSettings(text, { file, sourcePath: resolve(file), dataRoots }, settings);
     if (loaded.ok) byLabel.set(settingsLabel(settings), loaded.scenario);
     else messages.push(...loaded.issues.map(formatIssue));
   }
@@ -76,7 +79,7 @@ export function loadCombos(
 }
 
 export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
-  const combos = loadCombos(options.scenarioFile, options.axes);
+  const combos = loadCombos(options.scenarioFile, options.axes, options.dataRoots ?? []);
   if (!combos.ok) return { kind: 'badInput', messages: combos.messages };
   const all = planRuns(options.axes, options.seeds, options.seedStart);
   const mine = options.shard === null ? all : shardRuns(all, options.shard);

@@ -6,7 +6,7 @@ import { settingsLabel } from './plan.js';
 
 export function loadWithSettings(
   text: string,
-  source: { file: string; sourcePath: string },
+  source: { file: string; sourcePath: string; dataRoots?: readonly string[] },
   settings: Readonly<Record<string, string | number | boolean>>,
 ): LoadResult {
   if (Object.keys(settings).length === 0) return loadScenarioText(text, source);

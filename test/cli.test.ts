@@ -108,6 +108,7 @@ describe('pure flag checks', () => {
       out: undefined,
       json: false,
       trace: false,
+      dataRoots: [],
     });
     expect(runCommand.toRunOptions({ json: true, trace: true, out: 'o' })).toMatchObject({
       json: true,
@@ -121,8 +122,15 @@ describe('pure flag checks', () => {
 
   it('validate, check and conformance', () => {
     expect(() => validateCommand.check({ files: [] })).toThrow(/at least one FILE/);
-    expect(validateCommand.toValidateOptions({ files: ['a', 'b'] })).toEqual({ files: ['a', 'b'] });
-    expect(checkCommand.toCheckOptions({ paths: [], junit: 'j.xml' })).toEqual({ paths: [], junit: 'j.xml' });
+    expect(validateCommand.toValidateOptions({ files: ['a', 'b'] })).toEqual({
+      files: ['a', 'b'],
+      dataRoots: [],
+    });
+    expect(checkCommand.toCheckOptions({ paths: [], junit: 'j.xml' })).toEqual({
+      paths: [],
+      junit: 'j.xml',
+      dataRoots: [],
+    });
     expect(() => checkCommand.check({ paths: [], junit: ['a', 'b'] })).toThrow(/--junit was given 2 times/);
     expect(() => conformanceCommand.check({ suite: 'istio', file: 'x' })).toThrow(/unknown suite "istio"/);
     expect(conformanceCommand.toConformanceOptions({ suite: 'k8s', file: 'v.json' })).toEqual({

@@ -9,7 +9,8 @@ import { formatIssue, loadScenarioFile } from '../../scenario/load.js';
 import type { Scenario } from '../../scenario/types.js';
 import type { ExpectationResult } from '../../result/result.js';
 import { runScenario } from '../../sim/run.js';
-import { parsePath } from '../flags.js';
+import { excerpt } from '../../scenario/excerpt.js';
+import { DATA_ROOT_OPTION, parseDataRoots, parsePath, rawDataRoots } from '../flags.js';
 import { builtinLibraryDir, displayPath, EXIT, UsageError, writeFileAtomic, type CliIo } from '../io.js';
 
 export const command = 'check [paths..]';
@@ -20,6 +21,7 @@ export interface CheckOptions {
   /** Files or folders; empty means the built-in scenario library. */
   readonly paths: readonly string[];
   readonly junit: string | undefined;
+  readonly dataRoots: readonly string[];
 }
 
 export function builder(y: Argv): Argv {
@@ -35,6 +37,7 @@ export function builder(y: Argv): Argv {
       requiresArg: true,
       describe: 'Also write JUnit XML here (one testcase per expectation)',
     })
+    .option('data-root', DATA_ROOT_OPTION)
     .example('$0 check library/', 'Check every scenario in a folder')
     .example('$0 check library/ --junit out/junit.xml', 'Also write a JUnit report for CI')
     .check(check);
@@ -48,7 +51,11 @@ export function check(argv: Record<string, unknown>): true {
 export function toCheckOptions(argv: Record<string, unknown>): CheckOptions {
   const raw = argv.paths;
   const list = Array.isArray(raw) ? (raw as unknown[]) : raw === undefined ? [] : [raw];
-  return { paths: list.map((p) => parsePath(p, 'PATH') ?? ''), junit: parsePath(argv.junit, '--junit') };
+  return {
+    paths: list.map((p) => parsePath(p, 'PATH') ?? ''),
+    junit: parsePath(argv.junit, '--junit'),
+    dataRoots: rawDataRoots(argv['data-root']),
+  };
 }
 
 const SCENARIO_FILE = /\.(ya?ml|json)$/i;
@@ -91,13 +98,13 @@ interface Checked {
   readonly junit: CheckedScenario;
 }
 
-function checkOne(file: string, io: CliIo): Checked {
+function checkOne(file: string, io: CliIo, dataRoots: readonly string[]): Checked {
   const startedMs = performance.now();
   const done = (status: Status, rest: Omit<CheckedScenario, 'file' | 'durationMs'>): Checked => ({
     status,
     junit: { ...rest, file, durationMs: performance.now() - startedMs },
   });
-  const loaded = loadScenarioFile(file, { cwd: io.cwd });
+  const loaded = loadScenarioFile(file, { cwd: io.cwd, dataRoots });
   if (!loaded.ok) {
     io.stdout(`INVALID ${file}\n${loaded.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`);
     const error = loaded.issues.map(formatIssue).join('\n');
@@ -141,8 +148,13 @@ function report(
 }
 
 export function handler(options: CheckOptions, io: CliIo): Promise<number> {
+  const dataRoots = parseDataRoots(options.dataRoots, io.cwd);
+  const junit = options.junit === undefined ? null : path.resolve(io.cwd, options.junit);
+  if (junit !== null && fs.existsSync(junit) && !fs.statSync(junit).isFile()) {
+    throw new UsageError(`--junit ${excerpt(options.junit ?? '')}: it exists and is not a file`);
+  }
   const files = collectFiles(options.paths, io);
-  const checked = files.map((file) => checkOne(file, io));
+  const checked = files.map((file) => checkOne(file, io, dataRoots));
   const count = (status: Status): number => checked.filter((c) => c.status === status).length;
   const [passed, failed, invalid, skipped] = [count('pass'), count('fail'), count('invalid'), count('skip')];
   io.stdout(

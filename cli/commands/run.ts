@@ -6,7 +6,7 @@ import { evaluateExpectations } from '../../result/expect.js';
 import { loadScenarioFile } from '../../scenario/load.js';
 import type { RunResult } from '../../result/result.js';
 import { runScenario } from '../../sim/run.js';
-import { parsePath, parseSeed, single } from '../flags.js';
+import { DATA_ROOT_OPTION, parseDataRoots, parsePath, parseSeed, rawDataRoots, single } from '../flags.js';
 import {
   builtinScenarioPath,
   checkOutputDir,
@@ -28,6 +28,7 @@ export interface RunOptions {
   readonly out: string | undefined;
   readonly json: boolean;
   readonly trace: boolean;
+  readonly dataRoots: readonly string[];
 }
 
 export function builder(y: Argv): Argv {
@@ -56,6 +57,7 @@ export function builder(y: Argv): Argv {
       default: false,
       describe: 'Also write the full event trace (trace.ndjson)',
     })
+    .option('data-root', DATA_ROOT_OPTION)
     .example('$0 run', 'Run the built-in 8B → 70B swap on a busy cluster')
     .example('$0 run library/swap-8b-to-70b-h200.yaml --seed 7', 'Run a scenario with another seed')
     .example('$0 run swap.yaml --out out/swap --trace', 'Write the reports and the event trace to out/swap')
@@ -77,12 +79,16 @@ export function toRunOptions(argv: Record<string, unknown>): RunOptions {
   if (trace && json && out === undefined) {
     throw new UsageError('--trace writes trace.ndjson into the output folder; with --json, add --out DIR');
   }
-  return { scenario, seed: parseSeed(argv.seed), out, json, trace };
+  const dataRoots = rawDataRoots(argv['data-root']);
+  return { scenario, seed: parseSeed(argv.seed), out, json, trace, dataRoots };
 }
 
 export async function handler(options: RunOptions, io: CliIo): Promise<number> {
   const file = options.scenario ?? builtinScenarioPath();
-  const loaded = loadScenarioFile(options.scenario ?? displayPath(io, file), { cwd: io.cwd });
+  const loaded = loadScenarioFile(options.scenario ?? displayPath(io, file), {
+    cwd: io.cwd,
+    dataRoots: parseDataRoots(options.dataRoots, io.cwd),
+  });
   if (!loaded.ok) {
     printIssues(io, loaded.issues);
     return EXIT.badInput;

@@ -5,7 +5,7 @@ import type { Argv } from 'yargs';
 import { parseSetFlag, parseShard, type GridAxis, type Shard } from '../../sweep/plan.js';
 import { defaultWorkers, runSweep } from '../../sweep/run.js';
 import { sweepMarkdown } from '../../sweep/report.js';
-import { parsePath, single } from '../flags.js';
+import { DATA_ROOT_OPTION, parseDataRoots, parsePath, rawDataRoots, single } from '../flags.js';
 import { checkOutputDir, displayPath, EXIT, UsageError, type CliIo } from '../io.js';
 
 export const command = 'sweep <scenario>';
@@ -20,6 +20,7 @@ export interface SweepCliOptions {
   readonly shard: Shard | null;
   readonly axes: readonly GridAxis[];
   readonly out: string;
+  readonly dataRoots: readonly string[];
 }
 
 export function builder(y: Argv): Argv {
@@ -42,6 +43,7 @@ export function builder(y: Argv): Argv {
       describe: 'Output folder (runs.ndjson, sweep.json, sweep.md, sweep.html)',
       demandOption: true,
     })
+    .option('data-root', DATA_ROOT_OPTION)
     .example('$0 sweep library/default.yaml --seeds 200 --out out/sweep', '200 seeds on all cores')
     .example(
       '$0 sweep library/default.yaml --seeds 100 --set rollout.maxSurge=0,1,2 --set rollout.maxUnavailable=0,1 --out out/grid',
@@ -92,7 +94,8 @@ export function toSweepOptions(
       throw new UsageError(`--set ${parsed.value.path} is given twice`);
     axes.push(parsed.value);
   }
-  return { scenario, seeds, seedStart, workers, shard: shardOf(argv, env), axes, out };
+  const dataRoots = rawDataRoots(argv['data-root']);
+  return { scenario, seeds, seedStart, workers, shard: shardOf(argv, env), axes, out, dataRoots };
 }
 
 function shardOf(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Shard | null {
@@ -126,6 +129,7 @@ export async function handler(options: SweepCliOptions, io: CliIo): Promise<numb
     shard: options.shard,
     axes: options.axes,
     outDir: out,
+    dataRoots: parseDataRoots(options.dataRoots, io.cwd),
     progress: process.stderr,
   });
   switch (outcome.kind) {

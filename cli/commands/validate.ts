@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { loadScenarioFile } from '../../scenario/load.js';
 import type { Scenario } from '../../scenario/types.js';
-import { parsePath } from '../flags.js';
+import { DATA_ROOT_OPTION, parseDataRoots, parsePath, rawDataRoots } from '../flags.js';
 import { EXIT, printIssues, UsageError, type CliIo } from '../io.js';
 
 export const command = 'validate <files..>';
@@ -10,11 +10,13 @@ export const describe = 'Check scenario files against the schema and the catalog
 
 export interface ValidateOptions {
   readonly files: readonly string[];
+  readonly dataRoots: readonly string[];
 }
 
 export function builder(y: Argv): Argv {
   return y
     .positional('files', { type: 'string', array: true, describe: 'Scenario files (YAML or JSON)' })
+    .option('data-root', DATA_ROOT_OPTION)
     .example('$0 validate library/swap.yaml', 'Check one file')
     .example('$0 validate library/*.yaml', 'Check several; exit 2 if any has a problem')
     .check(check);
@@ -29,7 +31,7 @@ export function toValidateOptions(argv: Record<string, unknown>): ValidateOption
   const raw = argv.files;
   const list = Array.isArray(raw) ? (raw as unknown[]) : raw === undefined ? [] : [raw];
   if (list.length === 0) throw new UsageError('validate needs at least one FILE');
-  return { files: list.map((f) => parsePath(f, 'FILE') ?? '') };
+  return { files: list.map((f) => parsePath(f, 'FILE') ?? ''), dataRoots: rawDataRoots(argv['data-root']) };
 }
 
 function describeScenario(s: Scenario): string {
@@ -42,8 +44,9 @@ function describeScenario(s: Scenario): string {
 
 export function handler(options: ValidateOptions, io: CliIo): Promise<number> {
   let bad = 0;
+  const dataRoots = parseDataRoots(options.dataRoots, io.cwd);
   for (const file of options.files) {
-    const loaded = loadScenarioFile(file, { cwd: io.cwd });
+    const loaded = loadScenarioFile(file, { cwd: io.cwd, dataRoots });
     if (loaded.ok) io.stdout(`ok ${file} (${describeScenario(loaded.scenario)})\n`);
     else {
       bad++;
