@@ -99,7 +99,7 @@ export function runScenario(
     simulatedMs: endMs,
     edits: recorder.edits,
     final: { revision: w.engine.revision, spec: w.engine.spec, readyInstances: w.serving.routableCount },
-    metrics: w.metrics.finish(endMs),
+    metrics: w.metrics.finish(endMs, w.serving.overdueAt(endMs)),
     timeline: recorder.timeline,
     markers: w.markers,
     expectations: [],

@@ -63,6 +63,8 @@ export class Serving {
   private bNext = new Int32Array(16);
   private reqHead = new Int32Array(16);
   private instCap = 16;
+  /** Instances registered so far (indexes 0 .. instCount − 1). */
+  private instCount = 0;
   private bucketHead = new Int32Array(1).fill(-1);
   private bucketTail = new Int32Array(1).fill(-1);
   private minBucket = 0;
@@ -108,6 +110,7 @@ export class Serving {
   /** Registers an instance (index chosen by the caller, dense from 0). */
   addInstance(i: number, perf: InstancePerf): void {
     while (i >= this.instCap) this.growInstances();
+    if (i >= this.instCount) this.instCount = i + 1;
     this.slots[i] = perf.slots;
     this.inFlight[i] = 0;
     this.routable[i] = 0;
@@ -214,6 +217,23 @@ export class Serving {
       this.opts.onDrained(i);
     }
     this.touch();
+  }
+
+  /**
+   * Requests still queued or in flight at `endMs` that arrived at least the traffic timeout earlier:
+   * they can no longer be answered in time, so they count as failed in droppedPercent.
+   */
+  overdueAt(endMs: number): number {
+    const limit = endMs - this.opts.timeoutMs;
+    let overdue = 0;
+    for (let k = 0; k < this.queueLength; k++) {
+      const r = this.ring[(this.ringHead + k) % this.ring.length]!;
+      if (this.arrival[r]! <= limit) overdue++;
+    }
+    for (let i = 0; i < this.instCount; i++) {
+      for (let r = this.reqHead[i]!; r >= 0; r = this.rNext[r]!) if (this.arrival[r]! <= limit) overdue++;
+    }
+    return overdue;
   }
 
   /** Sync: fails queued requests whose timeout has passed. */

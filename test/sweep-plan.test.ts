@@ -84,7 +84,7 @@ function record(
       metrics: {
         downtimeMs,
         degradedMs: 0,
-        requests: { offered: 10, served: 10, dropped: 0, timedOut: 0 },
+        requests: { offered: 10, served: 10, dropped: 0, timedOut: 0, unfinished: 0, overdue: 0 },
         droppedPercent: 0,
         latencyMs: { p50: 1, p95: 2, p99: 3 },
         gpuHours: 1,
