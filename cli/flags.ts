@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { excerpt } from '../scenario/excerpt.js';
+import { DEFAULT_RUN_LIMITS, NO_RUN_LIMITS, type RunLimits } from '../scenario/limits.js';
 import { UsageError } from './io.js';
 
 /** A flag given at most once (yargs turns a repeated flag into an array). */
@@ -68,3 +69,14 @@ export const DATA_ROOT_OPTION = {
   describe:
     'Also allow trace files inside this folder (repeatable); by default a scenario may only read files in its own folder',
 } as const;
+
+/** The `--allow-large` option: lifts the run limits (DEFAULT_RUN_LIMITS) for a user who means it. */
+export const ALLOW_LARGE_OPTION = {
+  type: 'boolean',
+  default: false,
+  describe: 'Lift the limits on simulated requests, timeline samples, events, trace size and sweep runs',
+} as const;
+
+export function runLimits(allowLarge: boolean): RunLimits {
+  return allowLarge ? NO_RUN_LIMITS : DEFAULT_RUN_LIMITS;
+}

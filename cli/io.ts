@@ -11,6 +11,10 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** Relative paths on the command line resolve against this folder. */
   readonly cwd: string;
+  /** stderr is a terminal: long runs show progress there. */
+  readonly stderrIsTty?: boolean;
+  /** stderr without escaping, for the progress line's own control characters (text from the tool only). */
+  readonly stderrRaw?: (text: string) => void;
 }
 
 /**
@@ -23,6 +27,8 @@ export function processIo(): CliIo {
     stdout: (text) => void process.stdout.write(escapeControl(text)),
     stderr: (text) => void process.stderr.write(escapeControl(text)),
     cwd: process.cwd(),
+    stderrIsTty: process.stderr.isTTY === true,
+    stderrRaw: (text) => void process.stderr.write(text),
   };
 }
 
@@ -118,6 +124,43 @@ export function checkOutputDir(dir: string, flag: string): void {
   if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
     throw new UsageError(`${flag} ${dir}: it exists and is not a folder`);
   }
+}
+
+/** Prints the run limits a scenario breaks (exit 2 follows); false when there are none. */
+export function printLimitProblems(io: CliIo, file: string, problems: readonly string[]): boolean {
+  if (problems.length === 0) return false;
+  io.stderr(
+    `${problems.map((p) => `${file}: ${p}`).join('\n')}\n${file}: over the run limits; nothing was run or written\n`,
+  );
+  return true;
+}
+
+/**
+ * Progress of a long simulation on a terminal (stderr, one rewritten line, at most 4 times a second);
+ * null when stderr is not a terminal, so logs and pipes stay clean. Call the result's `done` at the end.
+ */
+export function terminalProgress(
+  io: CliIo,
+  totalMs: number,
+): { readonly update: (simulatedMs: number) => void; readonly done: () => void } | null {
+  const write = io.stderrRaw;
+  if (io.stderrIsTty !== true || write === undefined) return null;
+  const started = Date.now();
+  let last = started;
+  let shown = false;
+  return {
+    update: (simulatedMs) => {
+      const now = Date.now();
+      if (now - last < 250 || now - started < 1000) return;
+      last = now;
+      shown = true;
+      const pct = totalMs > 0 ? Math.min(100, (simulatedMs / totalMs) * 100) : 100;
+      write(`\rsimulating: ${pct.toFixed(0)} % of ${(totalMs / 3_600_000).toFixed(1)} h simulated   `);
+    },
+    done: () => {
+      if (shown) write('\r\u001b[2K');
+    },
+  };
 }
 
 export function printIssues(io: CliIo, issues: readonly ScenarioIssue[]): void {

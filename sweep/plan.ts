@@ -1,5 +1,6 @@
 // The run list of a sweep: every combination of --set values × every seed, in a fixed order, split
 // into shards deterministically. Pure: the same flags give the same plan on every machine.
+import { excerpt } from '../scenario/excerpt.js';
 
 /** One `--set path=v1,v2` flag: a dotted path into the scenario file and the values to try. */
 export interface GridAxis {
@@ -22,6 +23,9 @@ export interface Shard {
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
+/** A list index in a --set path must be below this (the schema's longest list, events). */
+export const SET_INDEX_MAX = 10_000;
+
 const PATH_RE = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$/;
 
 /** Parses `rollout.maxSurge=0,1,"25%"`: numbers and booleans become typed values, the rest strings. */
@@ -30,26 +34,33 @@ export function parseSetFlag(flag: string): ParseResult<GridAxis> {
   if (eq <= 0)
     return {
       ok: false,
-      message: `--set ${flag}: expected PATH=VALUE[,VALUE...], e.g. rollout.maxSurge=0,1,2`,
+      message: `--set ${excerpt(flag)}: expected PATH=VALUE[,VALUE...], e.g. rollout.maxSurge=0,1,2`,
     };
   const path = flag.slice(0, eq).trim();
   if (!PATH_RE.test(path))
     return {
       ok: false,
-      message: `--set ${flag}: "${path}" is not a dotted field path like rollout.maxSurge`,
+      message: `--set ${excerpt(flag)}: "${path}" is not a dotted field path like rollout.maxSurge`,
     };
   if (path.split('.').some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype')) {
-    return { ok: false, message: `--set ${flag}: "${path}" is not allowed` };
+    return { ok: false, message: `--set ${excerpt(flag)}: "${excerpt(path)}" is not allowed` };
+  }
+  const index = path.split('.').find((p) => /^\d+$/.test(p) && Number(p) >= SET_INDEX_MAX);
+  if (index !== undefined) {
+    return {
+      ok: false,
+      message: `--set ${excerpt(flag)}: list index ${excerpt(index)} is too large (at most ${SET_INDEX_MAX - 1}; lists in a scenario hold at most ${SET_INDEX_MAX} entries)`,
+    };
   }
   const raw = flag
     .slice(eq + 1)
     .split(',')
     .map((v) => v.trim());
   if (raw.length === 0 || raw.some((v) => v === ''))
-    return { ok: false, message: `--set ${flag}: empty value in the list` };
+    return { ok: false, message: `--set ${excerpt(flag)}: empty value in the list` };
   const values = raw.map(typedValue);
   if (new Set(values.map((v) => JSON.stringify(v))).size !== values.length) {
-    return { ok: false, message: `--set ${flag}: a value is listed twice` };
+    return { ok: false, message: `--set ${excerpt(flag)}: a value is listed twice` };
   }
   return { ok: true, value: { path, values } };
 }
@@ -63,10 +74,12 @@ function typedValue(v: string): string | number | boolean {
 /** Parses `I/N` (0-based I) for --shard. */
 export function parseShard(text: string): ParseResult<Shard> {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (m === null) return { ok: false, message: `--shard ${text}: expected I/N with 0 ≤ I < N, e.g. 0/4` };
+  if (m === null)
+    return { ok: false, message: `--shard ${excerpt(text)}: expected I/N with 0 ≤ I < N, e.g. 0/4` };
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (count < 1 || index >= count) return { ok: false, message: `--shard ${text}: need 0 ≤ I < N and N ≥ 1` };
+  if (count < 1 || index >= count)
+    return { ok: false, message: `--shard ${excerpt(text)}: need 0 ≤ I < N and N ≥ 1` };
   return { ok: true, value: { index, count } };
 }
 

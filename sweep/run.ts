@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { Tinypool } from 'tinypool';
 import type { Scenario } from '../scenario/types.js';
 import { formatIssue } from '../scenario/load.js';
+import { DEFAULT_RUN_LIMITS, limitProblems, type RunLimits } from '../scenario/limits.js';
 import {
   combinations,
   planRuns,
@@ -34,6 +35,8 @@ export interface SweepOptions {
   readonly outDir: string;
   /** Extra folders trace files may lie in (`--data-root`). */
   readonly dataRoots?: readonly string[];
+  /** Limits every settings combination must keep (default DEFAULT_RUN_LIMITS). */
+  readonly limits?: RunLimits;
   /** Where progress goes (stderr); `null` for none. */
   readonly progress: NodeJS.WriteStream | null;
 }
@@ -58,6 +61,7 @@ export function loadCombos(
   file: string,
   axes: readonly GridAxis[],
   dataRoots: readonly string[] = [],
+  limits: RunLimits = DEFAULT_RUN_LIMITS,
 ): { ok: true; text: string; byLabel: Map<string, Scenario> } | { ok: false; messages: string[] } {
   let text: string;
   try {
@@ -72,14 +76,23 @@ export function loadCombos(
   const messages: string[] = [];
   for (const settings of combinations(axes)) {
     const loaded = loadWithSettings(text, { file, sourcePath: resolve(file), dataRoots }, settings);
-    if (loaded.ok) byLabel.set(settingsLabel(settings), loaded.scenario);
-    else messages.push(...loaded.issues.map(formatIssue));
+    if (loaded.ok) {
+      const label = settingsLabel(settings);
+      const tooLarge = limitProblems(loaded.scenario, limits);
+      if (tooLarge.length === 0) byLabel.set(label, loaded.scenario);
+      else messages.push(...tooLarge.map((p) => `${file} (with --set ${label}): ${p}`));
+    } else messages.push(...loaded.issues.map(formatIssue));
   }
   return messages.length > 0 ? { ok: false, messages } : { ok: true, text, byLabel };
 }
 
 export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
-  const combos = loadCombos(options.scenarioFile, options.axes, options.dataRoots ?? []);
+  const combos = loadCombos(
+    options.scenarioFile,
+    options.axes,
+    options.dataRoots ?? [],
+    options.limits ?? DEFAULT_RUN_LIMITS,
+  );
   if (!combos.ok) return { kind: 'badInput', messages: combos.messages };
   const all = planRuns(options.axes, options.seeds, options.seedStart);
   const mine = options.shard === null ? all : shardRuns(all, options.shard);

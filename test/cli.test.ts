@@ -109,6 +109,7 @@ describe('pure flag checks', () => {
       json: false,
       trace: false,
       dataRoots: [],
+      allowLarge: false,
     });
     expect(runCommand.toRunOptions({ json: true, trace: true, out: 'o' })).toMatchObject({
       json: true,
@@ -125,11 +126,13 @@ describe('pure flag checks', () => {
     expect(validateCommand.toValidateOptions({ files: ['a', 'b'] })).toEqual({
       files: ['a', 'b'],
       dataRoots: [],
+      allowLarge: false,
     });
     expect(checkCommand.toCheckOptions({ paths: [], junit: 'j.xml' })).toEqual({
       paths: [],
       junit: 'j.xml',
       dataRoots: [],
+      allowLarge: false,
     });
     expect(() => checkCommand.check({ paths: [], junit: ['a', 'b'] })).toThrow(/--junit was given 2 times/);
     expect(() => conformanceCommand.check({ suite: 'istio', file: 'x' })).toThrow(/unknown suite "istio"/);

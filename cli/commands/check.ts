@@ -10,7 +10,16 @@ import type { Scenario } from '../../scenario/types.js';
 import type { ExpectationResult } from '../../result/result.js';
 import { runScenario } from '../../sim/run.js';
 import { excerpt } from '../../scenario/excerpt.js';
-import { DATA_ROOT_OPTION, parseDataRoots, parsePath, rawDataRoots } from '../flags.js';
+import { limitProblems, type RunLimits } from '../../scenario/limits.js';
+import {
+  ALLOW_LARGE_OPTION,
+  DATA_ROOT_OPTION,
+  parseDataRoots,
+  parsePath,
+  rawDataRoots,
+  runLimits,
+  single,
+} from '../flags.js';
 import { builtinLibraryDir, displayPath, EXIT, UsageError, writeFileAtomic, type CliIo } from '../io.js';
 
 export const command = 'check [paths..]';
@@ -22,6 +31,7 @@ export interface CheckOptions {
   readonly paths: readonly string[];
   readonly junit: string | undefined;
   readonly dataRoots: readonly string[];
+  readonly allowLarge: boolean;
 }
 
 export function builder(y: Argv): Argv {
@@ -38,6 +48,7 @@ export function builder(y: Argv): Argv {
       describe: 'Also write JUnit XML here (one testcase per expectation)',
     })
     .option('data-root', DATA_ROOT_OPTION)
+    .option('allow-large', ALLOW_LARGE_OPTION)
     .example('$0 check library/', 'Check every scenario in a folder')
     .example('$0 check library/ --junit out/junit.xml', 'Also write a JUnit report for CI')
     .check(check);
@@ -55,6 +66,7 @@ export function toCheckOptions(argv: Record<string, unknown>): CheckOptions {
     paths: list.map((p) => parsePath(p, 'PATH') ?? ''),
     junit: parsePath(argv.junit, '--junit'),
     dataRoots: rawDataRoots(argv['data-root']),
+    allowLarge: single(argv['allow-large'], '--allow-large') === true,
   };
 }
 
@@ -98,7 +110,7 @@ interface Checked {
   readonly junit: CheckedScenario;
 }
 
-function checkOne(file: string, io: CliIo, dataRoots: readonly string[]): Checked {
+function checkOne(file: string, io: CliIo, dataRoots: readonly string[], limits: RunLimits): Checked {
   const startedMs = performance.now();
   const done = (status: Status, rest: Omit<CheckedScenario, 'file' | 'durationMs'>): Checked => ({
     status,
@@ -111,6 +123,15 @@ function checkOne(file: string, io: CliIo, dataRoots: readonly string[]): Checke
     return done('invalid', { scenario: path.basename(file), expectations: [], error });
   }
   const scenario = loaded.scenario;
+  const tooLarge = limitProblems(scenario, limits);
+  if (tooLarge.length > 0) {
+    io.stdout(`INVALID ${file}\n${tooLarge.map((p) => `  ${file}: ${p}`).join('\n')}\n`);
+    return done('invalid', {
+      scenario: scenario.metadata.name,
+      expectations: [],
+      error: tooLarge.map((p) => `${file}: ${p}`).join('\n'),
+    });
+  }
   const name = scenario.metadata.name;
   if (scenario.expect === null) {
     io.stdout(`SKIP ${name} (${file}): no expect block\n`);
@@ -154,7 +175,7 @@ export function handler(options: CheckOptions, io: CliIo): Promise<number> {
     throw new UsageError(`--junit ${excerpt(options.junit ?? '')}: it exists and is not a file`);
   }
   const files = collectFiles(options.paths, io);
-  const checked = files.map((file) => checkOne(file, io, dataRoots));
+  const checked = files.map((file) => checkOne(file, io, dataRoots, runLimits(options.allowLarge)));
   const count = (status: Status): number => checked.filter((c) => c.status === status).length;
   const [passed, failed, invalid, skipped] = [count('pass'), count('fail'), count('invalid'), count('skip')];
   io.stdout(

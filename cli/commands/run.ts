@@ -6,13 +6,25 @@ import { evaluateExpectations } from '../../result/expect.js';
 import { loadScenarioFile } from '../../scenario/load.js';
 import type { RunResult } from '../../result/result.js';
 import { runScenario } from '../../sim/run.js';
-import { DATA_ROOT_OPTION, parseDataRoots, parsePath, parseSeed, rawDataRoots, single } from '../flags.js';
+import { limitProblems } from '../../scenario/limits.js';
+import {
+  ALLOW_LARGE_OPTION,
+  DATA_ROOT_OPTION,
+  parseDataRoots,
+  parsePath,
+  parseSeed,
+  rawDataRoots,
+  runLimits,
+  single,
+} from '../flags.js';
 import {
   builtinScenarioPath,
   checkOutputDir,
   displayPath,
   EXIT,
   printIssues,
+  printLimitProblems,
+  terminalProgress,
   UsageError,
   type CliIo,
 } from '../io.js';
@@ -29,6 +41,7 @@ export interface RunOptions {
   readonly json: boolean;
   readonly trace: boolean;
   readonly dataRoots: readonly string[];
+  readonly allowLarge: boolean;
 }
 
 export function builder(y: Argv): Argv {
@@ -58,6 +71,7 @@ export function builder(y: Argv): Argv {
       describe: 'Also write the full event trace (trace.ndjson)',
     })
     .option('data-root', DATA_ROOT_OPTION)
+    .option('allow-large', ALLOW_LARGE_OPTION)
     .example('$0 run', 'Run the built-in 8B → 70B swap on a busy cluster')
     .example('$0 run library/swap-8b-to-70b-h200.yaml --seed 7', 'Run a scenario with another seed')
     .example('$0 run swap.yaml --out out/swap --trace', 'Write the reports and the event trace to out/swap')
@@ -80,7 +94,8 @@ export function toRunOptions(argv: Record<string, unknown>): RunOptions {
     throw new UsageError('--trace writes trace.ndjson into the output folder; with --json, add --out DIR');
   }
   const dataRoots = rawDataRoots(argv['data-root']);
-  return { scenario, seed: parseSeed(argv.seed), out, json, trace, dataRoots };
+  const allowLarge = single(argv['allow-large'], '--allow-large') === true;
+  return { scenario, seed: parseSeed(argv.seed), out, json, trace, dataRoots, allowLarge };
 }
 
 export async function handler(options: RunOptions, io: CliIo): Promise<number> {
@@ -94,11 +109,21 @@ export async function handler(options: RunOptions, io: CliIo): Promise<number> {
     return EXIT.badInput;
   }
   const scenario = loaded.scenario;
+  const shownFile = options.scenario ?? displayPath(io, file);
+  if (printLimitProblems(io, shownFile, limitProblems(scenario, runLimits(options.allowLarge)))) {
+    return EXIT.badInput;
+  }
   const outArg = options.out ?? (options.json ? null : path.join('out', scenario.metadata.name));
   const outDir = outArg === null ? null : path.resolve(io.cwd, outArg);
   if (outDir !== null) checkOutputDir(outDir, '--out');
 
-  const run = runScenario(scenario, { seed: options.seed ?? scenario.seed, trace: options.trace });
+  const progress = terminalProgress(io, scenario.durationMs);
+  const run = runScenario(scenario, {
+    seed: options.seed ?? scenario.seed,
+    trace: options.trace,
+    ...(progress === null ? {} : { onProgress: progress.update }),
+  });
+  progress?.done();
   const result: RunResult = { ...run.result, expectations: evaluateExpectations(scenario, run.result) };
   const written = outDir === null ? [] : await writeRunReports(outDir, result, { trace: run.trace });
 

@@ -5,7 +5,15 @@ import type { Argv } from 'yargs';
 import { parseSetFlag, parseShard, type GridAxis, type Shard } from '../../sweep/plan.js';
 import { defaultWorkers, runSweep } from '../../sweep/run.js';
 import { sweepMarkdown } from '../../sweep/report.js';
-import { DATA_ROOT_OPTION, parseDataRoots, parsePath, rawDataRoots, single } from '../flags.js';
+import {
+  ALLOW_LARGE_OPTION,
+  DATA_ROOT_OPTION,
+  parseDataRoots,
+  parsePath,
+  rawDataRoots,
+  runLimits,
+  single,
+} from '../flags.js';
 import { checkOutputDir, displayPath, EXIT, UsageError, type CliIo } from '../io.js';
 
 export const command = 'sweep <scenario>';
@@ -21,6 +29,7 @@ export interface SweepCliOptions {
   readonly axes: readonly GridAxis[];
   readonly out: string;
   readonly dataRoots: readonly string[];
+  readonly allowLarge: boolean;
 }
 
 export function builder(y: Argv): Argv {
@@ -44,6 +53,7 @@ export function builder(y: Argv): Argv {
       demandOption: true,
     })
     .option('data-root', DATA_ROOT_OPTION)
+    .option('allow-large', ALLOW_LARGE_OPTION)
     .example('$0 sweep library/default.yaml --seeds 200 --out out/sweep', '200 seeds on all cores')
     .example(
       '$0 sweep library/default.yaml --seeds 100 --set rollout.maxSurge=0,1,2 --set rollout.maxUnavailable=0,1 --out out/grid',
@@ -95,7 +105,25 @@ export function toSweepOptions(
     axes.push(parsed.value);
   }
   const dataRoots = rawDataRoots(argv['data-root']);
-  return { scenario, seeds, seedStart, workers, shard: shardOf(argv, env), axes, out, dataRoots };
+  const allowLarge = single(argv['allow-large'], '--allow-large') === true;
+  const runs = axes.reduce((n, a) => n * a.values.length, seeds);
+  const limit = runLimits(allowLarge).sweepRuns;
+  if (runs > limit) {
+    throw new UsageError(
+      `this sweep has ${runs} runs (--seeds × the --set grid); the limit is ${limit}: lower --seeds or the grid, or lift the limit with --allow-large`,
+    );
+  }
+  return {
+    scenario,
+    seeds,
+    seedStart,
+    workers,
+    shard: shardOf(argv, env),
+    axes,
+    out,
+    dataRoots,
+    allowLarge,
+  };
 }
 
 function shardOf(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Shard | null {
@@ -130,6 +158,7 @@ export async function handler(options: SweepCliOptions, io: CliIo): Promise<numb
     axes: options.axes,
     outDir: out,
     dataRoots: parseDataRoots(options.dataRoots, io.cwd),
+    limits: runLimits(options.allowLarge),
     progress: process.stderr,
   });
   switch (outcome.kind) {
