@@ -1,9 +1,9 @@
 // `rollsim sweep`: run a scenario over many seeds (× a grid of settings) on a worker-thread pool,
 // appending each finished run to runs.ndjson so a killed sweep resumes where it stopped.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Tinypool } from 'tinypool';
 import type { Scenario } from '../scenario/types.js';
 import { formatIssue } from '../scenario/load.js';
@@ -20,7 +20,16 @@ import {
 import { Progress } from './progress.js';
 import { writeSweepReports } from './report.js';
 import { loadWithSettings } from './settings.js';
-import { PLAN_FILE, RunLog, readRunLog, RUNS_FILE, type RunRecord, type SweepPlanFile } from './store.js';
+import {
+  corruptMessages,
+  PLAN_FILE,
+  readPlan,
+  RunLog,
+  readRunLog,
+  RUNS_FILE,
+  type RunRecord,
+  type SweepPlanFile,
+} from './store.js';
 import { aggregate, type SweepAggregate } from './aggregate.js';
 import type { SweepTask } from './worker.js';
 import { writeFileAtomic } from '../reports/atomic.js';
@@ -37,6 +46,8 @@ export interface SweepOptions {
   readonly dataRoots?: readonly string[];
   /** Limits every settings combination must keep (default DEFAULT_RUN_LIMITS). */
   readonly limits?: RunLimits;
+  /** Skip corrupt runs.ndjson lines (their runs run again) instead of refusing. */
+  readonly skipCorrupt?: boolean;
   /** Where progress goes (stderr); `null` for none. */
   readonly progress: NodeJS.WriteStream | null;
 }
@@ -102,6 +113,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
     scenario: first.metadata.name,
     scenarioFile: options.scenarioFile,
     scenarioSha256: createHash('sha256').update(combos.text).digest('hex'),
+    inputs: inputHashes(options.scenarioFile, combos.byLabel),
     seeds: options.seeds,
     seedStart: options.seedStart,
     axes: options.axes,
@@ -109,29 +121,97 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
     totalRuns: all.length,
     shardRuns: mine.length,
   };
-  const planProblem = preparePlan(options.outDir, plan);
-  if (planProblem !== null) return { kind: 'badInput', messages: [planProblem] };
+  mkdirSync(options.outDir, { recursive: true });
+  const lock = takeLock(options.outDir);
+  if (typeof lock === 'string') return { kind: 'badInput', messages: [lock] };
+  try {
+    const planProblem = preparePlan(options.outDir, plan);
+    if (planProblem !== null) return { kind: 'badInput', messages: [planProblem] };
 
-  const logPath = join(options.outDir, RUNS_FILE);
-  const done = new Set(readRunLog(logPath).records.map((r) => r.key));
-  const todo = mine.filter((r) => !done.has(r.key));
-  const ran = await runPool(todo, combos.byLabel, options, logPath, mine.length - todo.length);
-  if (ran.interrupted) return { kind: 'interrupted', ran: ran.count };
-  const keys = new Set(mine.map((r) => r.key));
-  const records = readRunLog(logPath).records.filter((r) => keys.has(r.key));
-  const agg = aggregate(plan.scenario, records);
-  await writeSweepReports(options.outDir, agg, plan);
-  return { kind: 'done', aggregate: agg, plan, ran: ran.count, skipped: mine.length - todo.length };
+    const logPath = join(options.outDir, RUNS_FILE);
+    const before = readRunLog(logPath, { repair: true });
+    if (before.corrupt.length > 0 && options.skipCorrupt !== true) {
+      return {
+        kind: 'badInput',
+        messages: [
+          ...corruptMessages(logPath, before.corrupt),
+          `${logPath}: corrupt lines; remove them, or rerun with --skip-corrupt to run those runs again`,
+        ],
+      };
+    }
+    const done = new Set(before.records.map((r) => r.key));
+    const todo = mine.filter((r) => !done.has(r.key));
+    const ran = await runPool(todo, combos.byLabel, options, logPath, mine.length - todo.length);
+    if (ran.interrupted) return { kind: 'interrupted', ran: ran.count };
+    const keys = new Set(mine.map((r) => r.key));
+    const records = readRunLog(logPath).records.filter((r) => keys.has(r.key));
+    const agg = aggregate(plan.scenario, records);
+    await writeSweepReports(options.outDir, agg, plan);
+    return { kind: 'done', aggregate: agg, plan, ran: ran.count, skipped: mine.length - todo.length };
+  } finally {
+    lock();
+  }
+}
+
+export const LOCK_FILE = 'sweep.lock';
+
+/**
+ * Keeps two sweeps out of one folder: `sweep.lock` holds the writer's pid. A lock whose process is
+ * gone (killed) is stale and taken over. Returns the release function, or a message.
+ */
+function takeLock(outDir: string): (() => void) | string {
+  const path = join(outDir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+      return () => rmSync(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isSafeInteger(pid) && pid > 0 && pidAlive(pid)) {
+        return `${outDir}: another sweep (process ${pid}) is writing this folder; wait for it or use another --out`;
+      }
+      rmSync(path, { force: true }); // stale: its process is gone
+    }
+  }
+  return `${outDir}: cannot take ${LOCK_FILE}`;
+}
+
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** sha256 of every trace file the scenarios read, keyed by its path relative to the scenario's folder. */
+export function inputHashes(
+  scenarioFile: string,
+  scenarios: ReadonlyMap<string, Scenario>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of scenarios.values()) {
+    if (s.traffic.profile !== 'trace') continue;
+    const file = s.traffic.trace.file;
+    const key = relative(dirname(resolve(scenarioFile)), file);
+    out[key] ??= createHash('sha256').update(readFileSync(file)).digest('hex');
+  }
+  return out;
 }
 
 function preparePlan(outDir: string, plan: SweepPlanFile): string | null {
   const path = join(outDir, PLAN_FILE);
   if (existsSync(path)) {
-    const existing = JSON.parse(readFileSync(path, 'utf8')) as SweepPlanFile;
+    const read = readPlan(path);
+    if (!read.ok) return `${read.message}; use another --out or delete the folder`;
+    const existing = read.plan;
     const same =
       JSON.stringify({ ...existing, scenarioFile: '' }) === JSON.stringify({ ...plan, scenarioFile: '' });
     if (!same) {
-      return `${path}: this folder holds a different sweep (scenario, seeds, --set or --shard differ); use another --out or delete it`;
+      return `${path}: this folder holds a different sweep (scenario, its trace files, seeds, --set or --shard differ); use another --out or delete it`;
     }
     return null;
   }

@@ -30,6 +30,7 @@ export interface SweepCliOptions {
   readonly out: string;
   readonly dataRoots: readonly string[];
   readonly allowLarge: boolean;
+  readonly skipCorrupt: boolean;
 }
 
 export function builder(y: Argv): Argv {
@@ -54,6 +55,11 @@ export function builder(y: Argv): Argv {
     })
     .option('data-root', DATA_ROOT_OPTION)
     .option('allow-large', ALLOW_LARGE_OPTION)
+    .option('skip-corrupt', {
+      type: 'boolean',
+      default: false,
+      describe: 'On resume, skip corrupt runs.ndjson lines (their runs run again) instead of refusing',
+    })
     .example('$0 sweep library/default.yaml --seeds 200 --out out/sweep', '200 seeds on all cores')
     .example(
       '$0 sweep library/default.yaml --seeds 100 --set rollout.maxSurge=0,1,2 --set rollout.maxUnavailable=0,1 --out out/grid',
@@ -123,6 +129,7 @@ export function toSweepOptions(
     out,
     dataRoots,
     allowLarge,
+    skipCorrupt: single(argv['skip-corrupt'], '--skip-corrupt') === true,
   };
 }
 
@@ -159,6 +166,7 @@ export async function handler(options: SweepCliOptions, io: CliIo): Promise<numb
     outDir: out,
     dataRoots: parseDataRoots(options.dataRoots, io.cwd),
     limits: runLimits(options.allowLarge),
+    skipCorrupt: options.skipCorrupt,
     progress: process.stderr,
   });
   switch (outcome.kind) {
