@@ -110,7 +110,6 @@ const CASES: Readonly<Record<string, Case>> = {
     args: ['validate', 'escape-name.yaml'],
     code: 2,
     says: /unknown field/,
-    // eslint-disable-next-line no-control-regex
     extra: (r) => expect(r.stdout + r.stderr).not.toMatch(/[\u0007\u001b]/),
   },
   'a scalar document': { args: ['validate', 'not-a-mapping.yaml'], code: 2 },
