@@ -1,5 +1,6 @@
 // The command line: yargs parses and checks flags (strict), then each command's handler runs and
-// returns the exit code. 0 success, 1 an expectation or invariant failed, 2 bad input or usage.
+// returns the exit code. 0 success, 1 an expectation or invariant failed, 2 bad input, usage or I/O
+// (a file-system error names the path and the reason, without a stack trace).
 import yargs, { type Argv } from 'yargs';
 import * as check from './commands/check.js';
 import * as conformance from './commands/conformance.js';
@@ -10,7 +11,7 @@ import * as rehearse from './commands/rehearse.js';
 import * as run from './commands/run.js';
 import * as sweep from './commands/sweep.js';
 import * as validate from './commands/validate.js';
-import { EXIT, packageVersion, processIo, UsageError, type CliIo } from './io.js';
+import { EXIT, ioErrorMessage, packageVersion, processIo, UsageError, type CliIo } from './io.js';
 import { didYouMean } from '../scenario/semantic.js';
 
 const COMMANDS = [
@@ -111,6 +112,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return await dispatch(name as CommandName, args, io);
   } catch (error) {
     if (error instanceof UsageError) return usageFailure(io, error.message, name);
+    const ioProblem = ioErrorMessage(error);
+    if (ioProblem !== null) {
+      io.stderr(`rollsim: ${ioProblem}\n`);
+      return EXIT.badInput;
+    }
     throw error;
   }
 }

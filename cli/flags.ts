@@ -1,4 +1,8 @@
 // Flag values as typed data, checked once: each helper throws a UsageError naming the flag and what it accepts.
+import fs from 'node:fs';
+import path from 'node:path';
+import { excerpt } from '../scenario/excerpt.js';
+import { DEFAULT_RUN_LIMITS, NO_RUN_LIMITS, type RunLimits } from '../scenario/limits.js';
 import { UsageError } from './io.js';
 
 /** A flag given at most once (yargs turns a repeated flag into an array). */
@@ -27,4 +31,52 @@ export function parsePath(value: unknown, flag: string): string | undefined {
   if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError(`${flag} needs a path`);
   const text = raw;
   return text;
+}
+
+/** The raw `--data-root` values (checked against the file system by parseDataRoots). */
+export function rawDataRoots(value: unknown): string[] {
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? (value as unknown[]) : [value];
+  return list.map((raw) => {
+    if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError('--data-root needs a folder');
+    return raw;
+  });
+}
+
+/** `--data-root DIR` (repeatable): extra folders trace files may lie in; each must be a folder. */
+export function parseDataRoots(value: unknown, cwd: string): string[] {
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? (value as unknown[]) : [value];
+  return list.map((raw) => {
+    if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError('--data-root needs a folder');
+    const dir = path.resolve(cwd, raw);
+    let isDir = false;
+    try {
+      isDir = fs.statSync(dir).isDirectory();
+    } catch {
+      throw new UsageError(`--data-root ${excerpt(raw)}: no such folder`);
+    }
+    if (!isDir) throw new UsageError(`--data-root ${excerpt(raw)}: not a folder`);
+    return dir;
+  });
+}
+
+/** The `--data-root` option, shared by every command that loads scenarios. */
+export const DATA_ROOT_OPTION = {
+  type: 'string',
+  array: true,
+  requiresArg: true,
+  describe:
+    'Also allow trace files inside this folder (repeatable); by default a scenario may only read files in its own folder',
+} as const;
+
+/** The `--allow-large` option: lifts the run limits (DEFAULT_RUN_LIMITS) for a user who means it. */
+export const ALLOW_LARGE_OPTION = {
+  type: 'boolean',
+  default: false,
+  describe: 'Lift the limits on simulated requests, timeline samples, events, trace size and sweep runs',
+} as const;
+
+export function runLimits(allowLarge: boolean): RunLimits {
+  return allowLarge ? NO_RUN_LIMITS : DEFAULT_RUN_LIMITS;
 }

@@ -61,14 +61,19 @@ function expectationLines(expectations: readonly ExpectationResult[]): string[] 
 
 export function formatRunSummary(result: RunResult, ctx: SummaryContext): string {
   const m = result.metrics;
-  const dropped = `${formatCount(m.requests.dropped + m.requests.timedOut)} of ${formatCount(m.requests.offered)}`;
+  const failed = m.requests.dropped + m.requests.timedOut + m.requests.overdue;
+  const dropped = `${formatCount(failed)} of ${formatCount(m.requests.offered)}`;
+  const unfinished =
+    m.requests.unfinished === 0
+      ? ''
+      : ` · unfinished ${formatCount(m.requests.unfinished)} (${formatCount(m.requests.overdue)} overdue)`;
   const lines = [
     `${result.scenario}: seed ${result.seed}, ${formatDurationMs(result.simulatedMs)} simulated`,
     ...(result.edits.length === 0 ? ['  no edits'] : result.edits.map(editLine)),
     ...(result.edits.some((e) => e.outcome === 'inProgress')
       ? [`  serving at the end: ${servingText(result.final.instances)}`]
       : []),
-    `downtime ${formatDurationMs(m.downtimeMs)} · dropped ${formatPercent(m.droppedPercent)} (${dropped}) · ` +
+    `downtime ${formatDurationMs(m.downtimeMs)} · dropped ${formatPercent(m.droppedPercent)} (${dropped})${unfinished} · ` +
       `p95 latency ${formatLatencyMs(m.latencyMs.p95)} · peak GPUs ${formatCount(m.peakGpus)}`,
     ...expectationLines(result.expectations),
     ctx.outDir === null

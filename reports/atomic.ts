@@ -1,16 +1,222 @@
-// Output files are written whole or not at all: into a temporary file beside the target (same
-// filesystem), then renamed over it. Missing parent folders are created.
+// Output is written whole or not at all.
+//
+// - One file: written to a temporary file beside the target (same file system), then renamed over it.
+// - A folder of reports (`run --out`, `merge --out`): the whole new set is built in a temporary sibling
+//   folder `.<name>.tmp-<pid>-<uuid>`, then swapped in: the old folder is renamed aside, the new one
+//   renamed into place, the old one deleted. The two renames run back to back in one synchronous step,
+//   so a signal handler cannot run between them; only a SIGKILL or power loss in that instant leaves
+//   the old folder under `.<name>.old-<pid>-<uuid>`, and the next write restores it.
+// - A manifest (.rollsim-files.json) lists the files the tool wrote. Everything else in the folder (a
+//   user's own trace.ndjson, notes) is carried into the new folder untouched (hard links, or copies).
+// - Temporary folders are removed on every exit path that allows it: errors, SIGINT and SIGTERM (the
+//   handler removes them, then exits 130 or 143). After a SIGKILL or an out-of-memory crash they stay;
+//   the next write beside them removes those whose process is gone.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
 export function writeFileAtomic(file: string, content: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  registerTemp(tmp);
   try {
     fs.writeFileSync(tmp, content);
     fs.renameSync(tmp, file);
   } catch (error) {
     fs.rmSync(tmp, { force: true });
     throw error;
+  } finally {
+    unregisterTemp(tmp);
+  }
+}
+
+/** The files the tool wrote into an output folder; the rest belong to the user. */
+export const MANIFEST_FILE = '.rollsim-files.json';
+
+export interface Manifest {
+  readonly tool: 'rollsim';
+  /** What wrote the folder: `run` or `merge`. */
+  readonly kind: string;
+  readonly files: readonly string[];
+}
+
+/** The manifest of `dir`, or null when there is none (or it is not one). */
+export function readManifest(dir: string): Manifest | null {
+  try {
+    const value = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8')) as unknown;
+    if (typeof value !== 'object' || value === null) return null;
+    const m = value as Partial<Manifest>;
+    if (m.tool !== 'rollsim' || typeof m.kind !== 'string' || !Array.isArray(m.files)) return null;
+    if (!m.files.every((f) => typeof f === 'string' && f === path.basename(f))) return null;
+    return { tool: 'rollsim', kind: m.kind, files: m.files };
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Temporary paths of this process, removed by the signal handlers.
+
+const temps = new Set<string>();
+let handlersInstalled = false;
+
+const onSignal = (signal: NodeJS.Signals): void => {
+  removeTemps();
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+};
+
+function registerTemp(p: string): void {
+  temps.add(p);
+  if (!handlersInstalled) {
+    handlersInstalled = true;
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+}
+
+function unregisterTemp(p: string): void {
+  temps.delete(p);
+  if (temps.size === 0 && handlersInstalled) {
+    handlersInstalled = false;
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Removes every temporary path of this process (on a signal, or from tests). */
+export function removeTemps(): void {
+  for (const p of temps) {
+    try {
+      fs.rmSync(p, { recursive: true, force: true });
+    } catch {
+      // Nothing more can be done while exiting; the next run removes it.
+    }
+  }
+  temps.clear();
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Leftovers of killed writers of `target`: temporary folders of dead processes are removed; an old
+ * folder set aside by a writer killed between its two renames is put back when `target` is missing.
+ */
+export function recoverLeftovers(target: string): void {
+  const parent = path.dirname(target);
+  const base = path.basename(target);
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  const pattern = new RegExp(`^\\.${escapeRe(base)}\\.(tmp|old)-(\\d+)-[0-9a-f-]+$`);
+  for (const name of names) {
+    const m = pattern.exec(name);
+    if (m === null || processAlive(Number(m[2]))) continue;
+    const full = path.join(parent, name);
+    if (m[1] === 'old' && !fs.existsSync(target)) fs.renameSync(full, target);
+    else fs.rmSync(full, { recursive: true, force: true });
+  }
+}
+
+/** Creates `dir` and missing parents; returns the top-most folder it created (to undo), or null. */
+function ensureDir(dir: string): string | null {
+  let top: string | null = null;
+  for (let d = dir; !fs.existsSync(d); d = path.dirname(d)) top = d;
+  fs.mkdirSync(dir, { recursive: true });
+  return top;
+}
+
+/** Puts `name` from the old folder into the new one without touching the old (a hard link, or a copy). */
+function carryOver(from: string, to: string): void {
+  const stat = fs.lstatSync(from);
+  if (stat.isFile()) {
+    try {
+      fs.linkSync(from, to);
+      return;
+    } catch {
+      // Another file system or no hard links: copy instead.
+    }
+  }
+  fs.cpSync(from, to, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+}
+
+/**
+ * Replaces the folder `target` with the files `build` writes into the (empty) folder it is given,
+ * whole or not at all (see the top of this file). `build` returns the names it wrote.
+ */
+export async function replaceFolderAtomic(
+  target: string,
+  kind: string,
+  build: (dir: string) => Promise<readonly string[]>,
+): Promise<string[]> {
+  const absolute = path.resolve(target);
+  const parent = path.dirname(absolute);
+  const base = path.basename(absolute);
+  if (fs.existsSync(absolute) && !fs.statSync(absolute).isDirectory()) {
+    const error = new Error(`${absolute} exists and is not a folder`) as NodeJS.ErrnoException;
+    Object.assign(error, { code: 'ENOTDIR', syscall: 'write reports to', path: absolute });
+    throw error;
+  }
+  recoverLeftovers(absolute);
+  const createdParent = ensureDir(parent);
+  // Not mkdtemp: its 0700 mode would become the output folder's mode after the rename.
+  const tmp = path.join(parent, `.${base}.tmp-${process.pid}-${randomUUID()}`);
+  const old = path.join(parent, `.${base}.old-${process.pid}-${randomUUID()}`);
+  registerTemp(tmp);
+  let done = false;
+  try {
+    fs.mkdirSync(tmp);
+    const names = [...(await build(tmp))];
+    const exists = fs.existsSync(absolute);
+    if (exists) {
+      const owned = new Set(readManifest(absolute)?.files ?? []);
+      for (const entry of fs.readdirSync(absolute)) {
+        const full = path.join(absolute, entry);
+        if (names.includes(entry) && !owned.has(entry) && fs.lstatSync(full).isDirectory()) {
+          // A folder the user made where the tool writes a file: refuse rather than delete it.
+          const error = new Error(`${full} is a folder`) as NodeJS.ErrnoException;
+          Object.assign(error, { code: 'EISDIR', syscall: 'replace', path: full });
+          throw error;
+        }
+        if (entry === MANIFEST_FILE || owned.has(entry) || names.includes(entry)) continue;
+        carryOver(path.join(absolute, entry), path.join(tmp, entry));
+      }
+    }
+    const manifest: Manifest = { tool: 'rollsim', kind, files: names };
+    fs.writeFileSync(path.join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    if (exists) {
+      // Back to back, synchronous: no signal handler runs between these two renames.
+      fs.renameSync(absolute, old);
+      try {
+        fs.renameSync(tmp, absolute);
+      } catch (error) {
+        fs.renameSync(old, absolute);
+        throw error;
+      }
+      done = true;
+      fs.rmSync(old, { recursive: true, force: true });
+    } else {
+      fs.renameSync(tmp, absolute);
+      done = true;
+    }
+    return names;
+  } finally {
+    if (!done) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      if (createdParent !== null) fs.rmSync(createdParent, { recursive: true, force: true });
+    }
+    unregisterTemp(tmp);
   }
 }

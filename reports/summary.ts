@@ -148,7 +148,7 @@ function byType(
 
 function factsOf(result: RunResult): SummaryFact[] {
   const m = result.metrics;
-  const failed = m.requests.dropped + m.requests.timedOut;
+  const failed = m.requests.dropped + m.requests.timedOut + m.requests.overdue;
   const reasons = result.edits.flatMap((e) => (e.reason === null ? [] : [e.reason]));
   const rejections = result.edits.flatMap((e) => e.errors.map((x) => x.code));
   const fact = (label: string, value: string, tone: Tone = 'neutral'): SummaryFact => ({
@@ -163,12 +163,17 @@ function factsOf(result: RunResult): SummaryFact[] {
     fact('Downtime', formatDurationMs(m.downtimeMs), m.downtimeMs > 0 ? 'bad' : 'good'),
     fact('Degraded', formatDurationMs(m.degradedMs), m.degradedMs > 0 ? 'bad' : 'good'),
     fact(
-      // droppedPercent counts both ways a request fails, so the count beside it does too.
-      'Dropped (incl. timed out)',
+      // droppedPercent counts every way a request fails, so the count beside it does too.
+      'Dropped (incl. timed out, overdue)',
       `${formatCount(failed)} of ${formatCount(m.requests.offered)} (${formatPercent(m.droppedPercent)})`,
       failed > 0 ? 'bad' : 'good',
     ),
     fact('Timed out', formatCount(m.requests.timedOut), m.requests.timedOut > 0 ? 'bad' : 'good'),
+    fact(
+      'Unfinished at the end (overdue)',
+      `${formatCount(m.requests.unfinished)} (${formatCount(m.requests.overdue)})`,
+      m.requests.overdue > 0 ? 'bad' : 'neutral',
+    ),
     fact(
       'Latency p50 / p95 / p99',
       [m.latencyMs.p50, m.latencyMs.p95, m.latencyMs.p99].map(formatLatencyMs).join(' / '),

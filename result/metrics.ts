@@ -132,9 +132,14 @@ export function isDegraded(offeredRps: number, capacityRps: number): boolean {
   return offeredRps > 0 && capacityRps < offeredRps;
 }
 
-/** Failed requests (dropped for lack of an instance or killed in flight, plus timed out) per offered. */
-export function droppedPercent(offered: number, dropped: number, timedOut: number): number {
-  return offered === 0 ? 0 : round3(((dropped + timedOut) / offered) * 100);
+/**
+ * Requests that failed, per offered: dropped (no instance, or killed in flight), timed out, and
+ * overdue (still queued or in flight when the run ended although they arrived at least the traffic
+ * timeout before the end). Unfinished requests younger than the timeout are reported but not
+ * counted: a request that arrived in the run's last second has not failed.
+ */
+export function droppedPercent(offered: number, dropped: number, timedOut: number, overdue = 0): number {
+  return offered === 0 ? 0 : round3(((dropped + timedOut + overdue) / offered) * 100);
 }
 
 /** GPU-hours from the time integral of GPUs held (GPU·ms). */
@@ -190,8 +195,11 @@ export class RunMetricsAccumulator {
     if (backlog > this.peakBacklog) this.peakBacklog = backlog;
   }
 
-  finish(endMs: number): RunMetrics {
+  /** `overdue`: unfinished requests that arrived at least the traffic timeout before `endMs`. */
+  finish(endMs: number, overdue = 0): RunMetrics {
     this.gpuMs += this.gpus.take(endMs);
+    // Every offered request is served, dropped, timed out, or still waiting or in flight at the end.
+    const unfinished = Math.max(0, this.offered - this.served - this.dropped - this.timedOut);
     return {
       downtimeMs: this.down.totalUntil(endMs),
       degradedMs: this.degraded.totalUntil(endMs),
@@ -200,8 +208,15 @@ export class RunMetricsAccumulator {
         served: this.served,
         dropped: this.dropped,
         timedOut: this.timedOut,
+        unfinished,
+        overdue: Math.min(overdue, unfinished),
       },
-      droppedPercent: droppedPercent(this.offered, this.dropped, this.timedOut),
+      droppedPercent: droppedPercent(
+        this.offered,
+        this.dropped,
+        this.timedOut,
+        Math.min(overdue, unfinished),
+      ),
       latencyMs: {
         p50: round3(this.latency.quantile(0.5)),
         p95: round3(this.latency.quantile(0.95)),

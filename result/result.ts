@@ -87,6 +87,10 @@ export interface RunMetrics {
     readonly served: number;
     readonly dropped: number;
     readonly timedOut: number;
+    /** Still queued or in flight when the run ended (offered − served − dropped − timedOut). */
+    readonly unfinished: number;
+    /** Of the unfinished, those that arrived at least the traffic timeout before the end (count as failed). */
+    readonly overdue: number;
   };
   readonly droppedPercent: number;
   readonly latencyMs: { readonly p50: number; readonly p95: number; readonly p99: number };

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
+import { excerpt, quoted } from './excerpt.js';
 import { checkTraceFile, loadTrace } from './trace.js';
 import { toScenario, toTraceConfig } from './normalize.js';
 import { SCENARIO_LIMITS, ScenarioFileSchema, type ScenarioFile } from './schema.js';
@@ -53,7 +54,13 @@ const fileIssue = (file: string, message: string): LoadResult => ({
  * Loads a scenario from disk. `file` (relative to `cwd`, default the process's) is shown in messages as
  * given; the scenario keeps the absolute path.
  */
-export function loadScenarioFile(file: string, options: { readonly cwd?: string } = {}): LoadResult {
+export interface LoadOptions {
+  readonly cwd?: string;
+  /** Extra folders trace files may lie in (`--data-root`), besides the scenario's own folder. */
+  readonly dataRoots?: readonly string[];
+}
+
+export function loadScenarioFile(file: string, options: LoadOptions = {}): LoadResult {
   const absolute = path.resolve(options.cwd ?? process.cwd(), file);
   let stat: fs.Stats;
   try {
@@ -77,14 +84,16 @@ export function loadScenarioFile(file: string, options: { readonly cwd?: string 
   } catch (error) {
     return fileIssue(file, `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  return loadScenarioText(text, { file, sourcePath: absolute });
+  return loadScenarioText(text, { file, sourcePath: absolute, dataRoots: options.dataRoots ?? [] });
 }
 
 interface Source {
   /** Shown in messages. */
   readonly file: string;
-  /** Absolute path; trace files resolve relative to it. */
+  /** Absolute path; trace files resolve relative to it and must lie in its folder (or a data root). */
   readonly sourcePath: string;
+  /** Extra folders trace files may lie in (`--data-root`). */
+  readonly dataRoots?: readonly string[];
 }
 
 /** Loads scenario text (YAML or JSON; JSON is parsed as YAML, which keeps positions and finds duplicate keys). */
@@ -101,7 +110,9 @@ export function loadScenarioText(text: string, source: Source): LoadResult {
   const doc = parseDocument(text, {
     lineCounter,
     prettyErrors: false,
-    uniqueKeys: true,
+    // Duplicate keys are found in inspectNodes with a Set per mapping: the parser's own check compares
+    // each key with every earlier one, which made a file of 120,000 keys take minutes.
+    uniqueKeys: false,
     strict: true,
     merge: true,
   });
@@ -116,8 +127,13 @@ export function loadScenarioText(text: string, source: Source): LoadResult {
     return failure(source.file, [{ path: [], message, code: 'schema', fatal: true, line: 1, column: 1 }]);
   }
 
-  const inspected = inspectNodes(doc);
-  issues.push(...inspected.issues.map((i) => ({ ...i, ...locate(doc, at, i.path, true) })));
+  const inspected = inspectNodes(doc, text);
+  issues.push(
+    ...inspected.issues.map((i) => ({
+      ...i,
+      ...(i.offset === undefined ? locate(doc, at, i.path, true) : at(i.offset)),
+    })),
+  );
   if (inspected.fatal) return failure(source.file, issues);
 
   let value: unknown;
@@ -130,7 +146,9 @@ export function loadScenarioText(text: string, source: Source): LoadResult {
   }
   const parsed = ScenarioFileSchema.safeParse(withoutForbiddenKeys(value), { error: describeIssue });
   if (!parsed.success) {
-    const schemaIssues = fromZod(parsed.error.issues, value);
+    // Locating an issue walks the document; a hostile file can have one issue per key, so only the
+    // ones that can be shown are located.
+    const schemaIssues = fromZod(parsed.error.issues, value).slice(0, ISSUES_SHOWN_MAX + 1);
     const located = schemaIssues.map((i) => ({
       ...i,
       message: asWritten(doc, text, i.path, i.message),
@@ -199,10 +217,13 @@ function traceProblem(trace: TraceSection, source: Source): string | null {
   const tokenColumns = [config.inputTokensColumn, config.outputTokensColumn].filter(
     (c): c is string => c !== null,
   );
-  const head = checkTraceFile({ ...config, shownAs: trace.file, tokenColumns });
+  const roots = [path.dirname(source.sourcePath), ...(source.dataRoots ?? [])];
+  const head = checkTraceFile({ ...config, shownAs: trace.file, tokenColumns, roots });
   if (head !== null) return head;
   const parsed = loadTrace(config);
-  return parsed.ok ? null : `trace file "${trace.file}": ${parsed.issues.map((i) => i.message).join('; ')}`;
+  return parsed.ok
+    ? null
+    : `trace file ${quoted(trace.file)}: ${parsed.issues.map((i) => i.message).join('; ')}`;
 }
 
 interface Located {
@@ -244,7 +265,7 @@ const ISSUES_SHOWN_MAX = 100;
 
 /** Text from the file, shortened for a message. */
 function clip(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+  return excerpt(text, 60);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,16 +307,23 @@ function keyAt(text: string, start: number, end: number): string {
   const raw = text.slice(start, Math.max(end, start + 200));
   const match = /^("(?:[^"\\]|\\.)*"|'[^']*'|[^:\n,}]+)/.exec(raw);
   const key = (match?.[1] ?? '').trim();
-  return key.startsWith('"') || key.startsWith("'") ? key : JSON.stringify(key);
+  return key.startsWith('"') || key.startsWith("'") ? excerpt(key) : quoted(key);
 }
 
 interface Inspected {
-  issues: { path: IssuePath; message: string; code: ScenarioIssueCode; fatal: boolean }[];
+  issues: {
+    path: IssuePath;
+    message: string;
+    code: ScenarioIssueCode;
+    fatal: boolean;
+    /** Where the problem is, when known without a lookup. */
+    offset?: number;
+  }[];
   fatal: boolean;
 }
 
-/** Walks the AST once: forbidden keys, non-text keys, nesting depth and alias count. */
-function inspectNodes(doc: Document): Inspected {
+/** Walks the AST once: forbidden and duplicate keys, non-text keys, nesting depth and alias count. */
+function inspectNodes(doc: Document, text: string): Inspected {
   const out: Inspected = { issues: [], fatal: false };
   let aliases = 0;
   const fail = (p: IssuePath, message: string, code: ScenarioIssueCode, fatal: boolean): void => {
@@ -311,12 +339,20 @@ function inspectNodes(doc: Document): Inspected {
         fail(p, `more than ${SCENARIO_LIMITS.aliasCountMax} aliases (*name)`, 'yaml', true);
       }
     } else if (isMap(node)) {
+      const seen = new Set<string>();
       for (const pair of node.items) {
         if (!isScalar(pair.key)) {
           fail(p, 'mapping keys must be plain text, not lists or mappings', 'yaml', true);
           continue;
         }
         const key = String(pair.key.value);
+        if (seen.has(key)) {
+          const [start, end] = pair.key.range ?? [0, 0];
+          const message = `duplicate key ${keyAt(text, start, end)}: each key may appear once in a mapping`;
+          out.issues.push({ path: [], message, code: 'yaml', fatal: false, offset: start });
+          continue;
+        }
+        seen.add(key);
         if (FORBIDDEN_KEYS.has(key)) {
           fail(
             [...p, key],
@@ -433,7 +469,7 @@ function describeValue(input: unknown): string {
   if (input === undefined) return 'nothing';
   if (typeof input === 'number' && Number.isNaN(input)) return 'NaN (.nan)';
   if (input === Infinity || input === -Infinity) return `${input > 0 ? '' : '-'}Infinity (.inf)`;
-  if (typeof input === 'string') return JSON.stringify(input.length > 60 ? `${input.slice(0, 60)}…` : input);
+  if (typeof input === 'string') return quoted(input, 60);
   if (typeof input === 'number' || typeof input === 'boolean') return String(input);
   if (input === null) return 'null (an empty value)';
   if (Array.isArray(input)) return 'a list';
@@ -546,7 +582,7 @@ function fromZod(issues: readonly z.core.$ZodIssue[], input: unknown): SchemaIss
     const p = iss.path as (string | number)[];
     if (iss.code === 'unrecognized_keys') {
       const known = knownKeysAt(p, input);
-      return iss.keys.map((key) => ({
+      return iss.keys.slice(0, ISSUES_SHOWN_MAX + 1).map((key) => ({
         path: [...p, key],
         message: `unknown field "${clip(key)}"${didYouMean(key, known)} (allowed here: ${known.join(', ')})`,
         code: 'unknown-field',

@@ -3,6 +3,8 @@
 // the first row and optional token counts, as typed arrays (a 1 MB file takes a few milliseconds). Bad
 // rows are reported as values with their line number, so the loader can show them before a run starts.
 import fs from 'node:fs';
+import path from 'node:path';
+import { excerpt, quoted } from './excerpt.js';
 import type { TraceConfig } from './types.js';
 
 export interface ParsedTrace {
@@ -119,7 +121,7 @@ function badValue(row: number, column: string, value: string, expected: string):
   return {
     code: 'TRACE_BAD_VALUE',
     path: `traffic.trace[row ${row + 1}].${column}`,
-    message: `data row ${row + 1}: ${JSON.stringify(value)} in column ${column} is not ${expected === 'datetime' ? 'a date-time like 2023-11-16 18:15:46.680' : expected}`,
+    message: `data row ${row + 1}: ${quoted(value)} in column ${column} is not ${expected === 'datetime' ? 'a date-time like 2023-11-16 18:15:46.680' : expected}`,
   };
 }
 
@@ -144,12 +146,16 @@ export function parseDateTimeMs(value: string): number {
   const m = DATETIME.exec(value);
   if (!m) return NaN;
   const [, y, mo, d, h, mi, s, frac, zone] = m;
+  if (!validDate(Number(y), Number(mo), Number(d)) || !validClock(Number(h), Number(mi), Number(s ?? '0'))) {
+    return NaN;
+  }
   const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? '0'));
   const fractionMs = frac ? Number(`0.${frac}`) * 1000 : 0;
   let offsetMs = 0;
   if (zone && zone !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
+    if (Number(digits.slice(0, 2)) > 23 || Number(digits.slice(2)) > 59) return NaN;
     offsetMs = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
   }
   return base + fractionMs - offsetMs;
@@ -176,14 +182,28 @@ function parseFixedDateTimeMs(v: string): number {
   let dayMs = dayCache.get(day);
   if (dayMs === undefined) {
     const [y, mo, d] = [digits(v, 0, 4), digits(v, 5, 7), digits(v, 8, 10)];
-    dayMs = Number.isNaN(y + mo + d) ? NaN : Date.UTC(y, mo - 1, d);
+    dayMs = validDate(y, mo, d) ? Date.UTC(y, mo - 1, d) : NaN;
     if (dayCache.size < 10_000) dayCache.set(day, dayMs);
   }
-  const clock = digits(v, 11, 13) * 3_600_000 + digits(v, 14, 16) * 60_000 + digits(v, 17, 19) * 1000;
+  const [h, mi, s] = [digits(v, 11, 13), digits(v, 14, 16), digits(v, 17, 19)];
+  if (!validClock(h, mi, s)) return NaN;
+  const clock = h * 3_600_000 + mi * 60_000 + s * 1000;
   if (n === 19) return dayMs + clock;
   if (v.charCodeAt(19) !== 46 || n === 20) return NaN;
   const frac = digits(v, 20, n);
   return dayMs + clock + (frac / Math.pow(10, n - 20)) * 1000;
+}
+
+/** A real calendar day (Date.UTC would roll 2023-13-45 over into 2024). */
+function validDate(y: number, mo: number, d: number): boolean {
+  if (!Number.isInteger(y) || !Number.isInteger(mo) || !Number.isInteger(d) || mo < 1 || mo > 12 || d < 1)
+    return false;
+  return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+}
+
+/** A real time of day: hours 0–23, minutes and seconds 0–59. */
+function validClock(h: number, mi: number, s: number): boolean {
+  return h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59;
 }
 
 /** The decimal number in v[from, to), or NaN if a character is not a digit. */
@@ -203,7 +223,7 @@ function splitCsv(text: string, config: TraceConfig): Split {
   const lines = text.split(/\r?\n/);
   const header = parseCsvLine(lines[0] ?? '');
   const index = (name: string | null): number => (name === null ? -1 : header.indexOf(name));
-  const missing = missingColumns(config, (name) => index(name) >= 0, `header: ${header.join(', ')}`);
+  const missing = missingColumns(config, (name) => index(name) >= 0, `header: ${excerpt(header.join(', '))}`);
   if (missing.length > 0) return { issues: missing };
   const [ti, ii, oi] = [
     index(config.timeColumn),
@@ -293,7 +313,7 @@ function missingColumns(config: TraceConfig, has: (name: string) => boolean, whe
     .map(([field, name]) => ({
       code: 'TRACE_COLUMN_MISSING' as const,
       path: `traffic.trace.${field}`,
-      message: `column ${JSON.stringify(name)} is not in the trace (${where}); set ${field} to one of its columns`,
+      message: `column ${quoted(name ?? '')} is not in the trace (${where}); set ${field} to one of its columns`,
     }));
 }
 
@@ -309,6 +329,44 @@ export interface TraceCheck {
   readonly timeColumn: string;
   readonly timeUnit: 'datetime' | 's' | 'ms';
   readonly tokenColumns: readonly string[];
+  /**
+   * Folders the trace must lie in, after symlinks are resolved: the scenario's own folder and any
+   * `--data-root` folders. A scenario file is untrusted input; it must not read /proc/self/environ.
+   */
+  readonly roots: readonly string[];
+}
+
+/** Whether `file` (already resolved) lies strictly inside `root` (already resolved). */
+function isInside(root: string, file: string): boolean {
+  const rel = path.relative(root, file);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+}
+
+/** The containment rule, as messages state it. */
+export const CONTAINMENT_RULE =
+  "trace files must be regular files inside the scenario's folder (after following symlinks) or inside a folder given with --data-root";
+
+/** What breaks the containment rule for `file`, or null when it holds. */
+export function containmentProblem(file: string, shownAs: string, roots: readonly string[]): string | null {
+  const name = `trace file ${quoted(shownAs)}`;
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    return `${name} not found (looked for ${excerpt(file, 200)}; paths are relative to the scenario file)`;
+  }
+  const realRoots = roots.flatMap((r) => {
+    try {
+      return [fs.realpathSync(r)];
+    } catch {
+      return [];
+    }
+  });
+  if (!realRoots.some((r) => isInside(r, real))) {
+    return `${name} resolves to ${excerpt(real, 200)}, outside the allowed folders (${realRoots.map((r) => excerpt(r, 200)).join(', ')}): ${CONTAINMENT_RULE}`;
+  }
+  if (!fs.statSync(real).isFile()) return `${name} is not a regular file: ${CONTAINMENT_RULE}`;
+  return null;
 }
 
 const HEAD_BYTES = 64 * 1024;
@@ -318,7 +376,9 @@ const HEAD_DATETIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]
 
 /** What is wrong with the trace file, or null when its head looks right. */
 export function checkTraceFile(trace: TraceCheck): string | null {
-  const name = `trace file "${trace.shownAs}"`;
+  const name = `trace file ${quoted(trace.shownAs)}`;
+  const outside = containmentProblem(trace.file, trace.shownAs, trace.roots);
+  if (outside !== null) return outside;
   let stat: fs.Stats;
   try {
     stat = fs.statSync(trace.file);
@@ -357,7 +417,7 @@ function checkCsv(trace: TraceCheck, name: string, lines: readonly string[]): st
   const needed = [trace.timeColumn, ...trace.tokenColumns];
   const missing = needed.filter((c) => !columns.includes(c));
   if (missing.length > 0) {
-    return `${name} has no column ${missing.map((c) => `"${c}"`).join(', ')} (its header: ${columns.join(', ')})`;
+    return `${name} has no column ${missing.map((c) => quoted(c)).join(', ')} (its header: ${excerpt(columns.join(', '))})`;
   }
   if (first === undefined) return `${name} has a header but no rows`;
   const cells = first.split(',').map(unquote);
@@ -380,7 +440,7 @@ function checkJsonl(trace: TraceCheck, name: string, lines: readonly string[]): 
   const needed = [trace.timeColumn, ...trace.tokenColumns];
   const missing = needed.filter((c) => !(c in record));
   if (missing.length > 0) {
-    return `${name} line 1 has no field ${missing.map((c) => `"${c}"`).join(', ')} (it has: ${Object.keys(record).join(', ')})`;
+    return `${name} line 1 has no field ${missing.map((c) => quoted(c)).join(', ')} (it has: ${excerpt(Object.keys(record).join(', '))})`;
   }
   return checkRow(trace, `${name} line 1`, (c) => String(record[c]));
 }
@@ -388,15 +448,15 @@ function checkJsonl(trace: TraceCheck, name: string, lines: readonly string[]): 
 function checkRow(trace: TraceCheck, where: string, cell: (column: string) => string): string | null {
   const time = cell(trace.timeColumn);
   if (trace.timeUnit === 'datetime' && !(HEAD_DATETIME.test(time) && Number.isFinite(Date.parse(time)))) {
-    return `${where}: ${trace.timeColumn} "${time}" is not a date-time such as 2023-11-16 18:15:46.68 (timeUnit: datetime)`;
+    return `${where}: ${trace.timeColumn} ${quoted(time)} is not a date-time such as 2023-11-16 18:15:46.68 (timeUnit: datetime)`;
   }
   if (trace.timeUnit !== 'datetime' && !(Number.isFinite(Number(time)) && time.trim() !== '')) {
-    return `${where}: ${trace.timeColumn} "${time}" is not a number (timeUnit: ${trace.timeUnit})`;
+    return `${where}: ${trace.timeColumn} ${quoted(time)} is not a number (timeUnit: ${trace.timeUnit})`;
   }
   for (const column of trace.tokenColumns) {
     const tokens = Number(cell(column));
     if (!Number.isInteger(tokens) || tokens < 0)
-      return `${where}: ${column} "${cell(column)}" is not a token count`;
+      return `${where}: ${column} ${quoted(cell(column))} is not a token count`;
   }
   return null;
 }

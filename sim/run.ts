@@ -124,7 +124,7 @@ export function runScenario(
     simulatedMs: endMs,
     edits,
     final,
-    metrics: w.metrics.finish(endMs),
+    metrics: w.metrics.finish(endMs, w.serving.overdueAt(endMs)),
     timeline: recorder.timeline,
     markers: w.markers,
     expectations: [],

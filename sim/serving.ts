@@ -82,6 +82,8 @@ export class Serving {
   private typicalInput = new Float64Array(16);
   private typicalOutput = new Float64Array(16);
   private instCap = 16;
+  /** Instances registered so far (indexes 0 .. instCount − 1). */
+  private instCount = 0;
   private bucketHead = new Int32Array(1).fill(-1);
   private bucketTail = new Int32Array(1).fill(-1);
   private minBucket = 0;
@@ -136,6 +138,7 @@ export class Serving {
   /** Registers an instance (index chosen by the caller, dense from 0). */
   addInstance(i: number, perf: InstancePerf): void {
     while (i >= this.instCap) this.growInstances();
+    if (i >= this.instCount) this.instCount = i + 1;
     this.slots[i] = perf.slots;
     this.inFlight[i] = 0;
     this.routable[i] = 0;
@@ -238,6 +241,28 @@ export class Serving {
     this.armKernel();
     if (this.freed) this.dispatch();
     this.touch();
+  }
+
+  /**
+   * Requests still queued or in flight at `endMs` that arrived at least the traffic timeout earlier:
+   * they can no longer be answered in time, so they count as failed in droppedPercent.
+   */
+  overdueAt(endMs: number): number {
+    const limit = endMs - this.opts.timeoutMs;
+    let overdue = 0;
+    for (let k = 0; k < this.queueLength; k++) {
+      const r = this.ring[(this.ringHead + k) % this.ring.length]!;
+      if (this.arrival[r]! <= limit) overdue++;
+    }
+    // In flight inside an instance's batch: every live request (not on the free list) that is not queued.
+    const notLive = new Uint8Array(this.reqCap);
+    for (let k = 0; k < this.freeCount; k++) notLive[this.freeReq[k]!] = 1;
+    const queued = new Uint8Array(this.reqCap);
+    for (let k = 0; k < this.queueLength; k++) queued[this.ring[(this.ringHead + k) % this.ring.length]!] = 1;
+    for (let r = 0; r < this.reqCap; r++) {
+      if (notLive[r] === 0 && queued[r] === 0 && this.arrival[r]! <= limit) overdue++;
+    }
+    return overdue;
   }
 
   /** Sync: fails queued requests whose timeout has passed. */

@@ -81,8 +81,10 @@ export function aggregate(scenario: string, records: readonly RunRecord[]): Swee
         a.durationMs.p50 - b.durationMs.p50 ||
         (a.label < b.label ? -1 : 1),
     );
+  // In key order, not completion order: sweep.json must not depend on --workers.
   const errors = records
     .filter((r) => r.status === 'error')
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map((r) => ({ key: r.key, seed: r.seed, error: r.error ?? 'unknown error' }));
   return {
     scenario,

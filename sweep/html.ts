@@ -21,13 +21,13 @@ export function sweepHtml(agg: SweepAggregate, plan: SweepPlanFile): Promise<str
         .slice(0, 3)
         .map(
           (w) =>
-            `<li>${escapeHtml(c.label)}: seed ${w.seed} (downtime ${(w.downtimeMs / 1000).toFixed(1)} s, ${escapeHtml(w.outcome)})</li>`,
+            `<li>${escapeHtml(c.label)}: seed ${escapeHtml(String(w.seed))} (downtime ${escapeHtml((w.downtimeMs / 1000).toFixed(1))} s, ${escapeHtml(w.outcome)})</li>`,
         ),
     )
     .join('');
   const intro =
-    `<p>${agg.totalRuns} runs over seeds ${plan.seedStart}–${plan.seedStart + plan.seeds - 1}` +
-    (plan.shard ? `, shard ${shardLabel(plan.shard)}` : '') +
+    `<p>${escapeHtml(String(agg.totalRuns))} runs over seeds ${escapeHtml(`${plan.seedStart}–${plan.seedStart + plan.seeds - 1}`)}` +
+    (plan.shard ? `, shard ${escapeHtml(shardLabel(plan.shard))}` : '') +
     (agg.errors.length > 0 ? `, <strong>${agg.errors.length} errors</strong>` : '') +
     `.</p><p>Best: <strong>${escapeHtml(agg.best?.label ?? 'none')}</strong> (${escapeHtml(agg.best?.rule ?? '')}).</p>` +
     (worst === ''

@@ -1,5 +1,6 @@
 // The run list of a sweep: every combination of --set values × every seed, in a fixed order, split
 // into shards deterministically. Pure: the same flags give the same plan on every machine.
+import { excerpt } from '../scenario/excerpt.js';
 
 /** One `--set path=v1,v2` flag: a dotted path into the scenario file and the values to try. */
 export interface GridAxis {
@@ -22,6 +23,9 @@ export interface Shard {
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
+/** A list index in a --set path must be below this (the schema's longest list, events). */
+export const SET_INDEX_MAX = 10_000;
+
 const PATH_RE = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$/;
 
 /** Parses `rollout.maxSurge=0,1,"25%"`: numbers and booleans become typed values, the rest strings. */
@@ -30,9 +34,16 @@ export function parseSetFlag(flag: string): ParseResult<GridAxis> {
   if (eq <= 0)
     return {
       ok: false,
-      message: `--set ${flag}: expected PATH=VALUE[,VALUE...], e.g. rollout.maxSurge=0,1,2`,
+      message: `--set ${excerpt(flag)}: expected PATH=VALUE[,VALUE...], e.g. rollout.maxSurge=0,1,2`,
     };
   const path = flag.slice(0, eq).trim();
+  const index = path.split('.').find((p) => /^\d+$/.test(p) && Number(p) >= SET_INDEX_MAX);
+  if (index !== undefined) {
+    return {
+      ok: false,
+      message: `--set ${excerpt(flag)}: list index ${excerpt(index)} is too large (at most ${SET_INDEX_MAX - 1}; lists in a scenario hold at most ${SET_INDEX_MAX} entries)`,
+    };
+  }
   const values = flag
     .slice(eq + 1)
     .split(',')
@@ -41,7 +52,7 @@ export function parseSetFlag(flag: string): ParseResult<GridAxis> {
   const problem = gridAxisProblem({ path, values });
   return problem === null
     ? { ok: true, value: { path, values } }
-    : { ok: false, message: `--set ${flag}: ${problem}` };
+    : { ok: false, message: `--set ${excerpt(flag)}: ${problem}` };
 }
 
 /**
@@ -51,9 +62,9 @@ export function parseSetFlag(flag: string): ParseResult<GridAxis> {
 export function gridAxisProblem(axis: GridAxis): string | null {
   const { path, values } = axis;
   if (typeof path !== 'string' || !PATH_RE.test(path))
-    return `"${String(path)}" is not a dotted field path like rollout.maxSurge`;
+    return `"${excerpt(String(path))}" is not a dotted field path like rollout.maxSurge`;
   if (path.split('.').some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype'))
-    return `"${path}" is not allowed`;
+    return `"${excerpt(path)}" is not allowed`;
   if (!Array.isArray(values) || values.length === 0 || values.some((v) => v === ''))
     return 'empty value in the list';
   const ok = (v: unknown): boolean =>
@@ -78,14 +89,14 @@ export function parseShard(text: string): ParseResult<Shard> {
   if (m === null)
     return {
       ok: false,
-      message: `--shard ${text}: expected I/N with 1 ≤ I ≤ N, e.g. 1/4 (shards count from 1)`,
+      message: `--shard ${excerpt(text)}: expected I/N with 1 ≤ I ≤ N, e.g. 1/4 (shards count from 1)`,
     };
   const index = Number(m[1]);
   const count = Number(m[2]);
   if (count < 1 || index < 1 || index > count)
     return {
       ok: false,
-      message: `--shard ${text}: need 1 ≤ I ≤ N (shards count from 1, like Vitest and Jest)`,
+      message: `--shard ${excerpt(text)}: need 1 ≤ I ≤ N (shards count from 1, like Vitest and Jest)`,
     };
   return { ok: true, value: { index: index - 1, count } };
 }

@@ -1,12 +1,13 @@
 // `rollsim sweep`: run a scenario over many seeds (× a grid of settings) on a worker-thread pool,
 // appending each finished run to runs.ndjson so a killed sweep resumes where it stopped.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Tinypool } from 'tinypool';
 import type { Scenario } from '../scenario/types.js';
 import { formatIssue } from '../scenario/load.js';
+import { DEFAULT_RUN_LIMITS, limitProblems, type RunLimits } from '../scenario/limits.js';
 import {
   combinations,
   planRuns,
@@ -20,7 +21,9 @@ import { Progress } from './progress.js';
 import { writeSweepReports } from './report.js';
 import { loadWithSettings } from './settings.js';
 import {
+  corruptMessages,
   PLAN_FILE,
+  readPlan,
   RunLog,
   readRunLog,
   RUNS_FILE,
@@ -40,6 +43,12 @@ export interface SweepOptions {
   readonly shard: Shard | null;
   readonly axes: readonly GridAxis[];
   readonly outDir: string;
+  /** Extra folders trace files may lie in (`--data-root`). */
+  readonly dataRoots?: readonly string[];
+  /** Limits every settings combination must keep (default DEFAULT_RUN_LIMITS). */
+  readonly limits?: RunLimits;
+  /** Skip corrupt runs.ndjson lines (their runs run again) instead of refusing. */
+  readonly skipCorrupt?: boolean;
   /** Where progress goes (stderr); `null` for none. */
   readonly progress: NodeJS.WriteStream | null;
 }
@@ -67,6 +76,8 @@ export function defaultWorkers(): number {
 export function loadCombos(
   file: string,
   axes: readonly GridAxis[],
+  dataRoots: readonly string[] = [],
+  limits: RunLimits = DEFAULT_RUN_LIMITS,
 ):
   | { ok: true; text: string; byLabel: Map<string, Scenario>; skipped: SkippedCombo[] }
   | { ok: false; messages: string[] } {
@@ -79,24 +90,32 @@ export function loadCombos(
       messages: [`${file}: cannot read the scenario (${(error as NodeJS.ErrnoException).code ?? 'error'})`],
     };
   }
-  const source = { file, sourcePath: resolve(file) };
+  const source = { file, sourcePath: resolve(file), dataRoots };
   const base = loadWithSettings(text, source, {});
-  if (axes.length === 0)
-    return base.ok
-      ? { ok: true, text, byLabel: new Map([['{}', base.scenario]]), skipped: [] }
-      : { ok: false, messages: base.issues.map(formatIssue) };
+  if (axes.length === 0) {
+    if (!base.ok) return { ok: false, messages: base.issues.map(formatIssue) };
+    const tooLarge = limitProblems(base.scenario, limits);
+    if (tooLarge.length > 0) return { ok: false, messages: tooLarge.map((p) => `${file}: ${p}`) };
+    return { ok: true, text, byLabel: new Map([['{}', base.scenario]]), skipped: [] };
+  }
   const byLabel = new Map<string, Scenario>();
   const skipped: SkippedCombo[] = [];
+  // A combination over a limit is refused outright (a limit is lifted with --allow-large, not skipped).
+  const tooLargeMessages: string[] = [];
   for (const settings of combinations(axes)) {
     const label = settingsLabel(settings);
     const loaded = loadWithSettings(text, source, settings);
-    if (loaded.ok) byLabel.set(label, loaded.scenario);
-    else
+    if (loaded.ok) {
+      const tooLarge = limitProblems(loaded.scenario, limits);
+      if (tooLarge.length === 0) byLabel.set(label, loaded.scenario);
+      else tooLargeMessages.push(...tooLarge.map((p) => `${file} (with --set ${label}): ${p}`));
+    } else
       skipped.push({
         settings: label,
         reasons: loaded.issues.map((i) => `${i.path ? `${i.path}: ` : ''}${i.message}`),
       });
   }
+  if (tooLargeMessages.length > 0) return { ok: false, messages: tooLargeMessages };
   if (byLabel.size > 0) return { ok: true, text, byLabel, skipped };
   // Nothing valid: when the file itself is wrong, say where in it; else name each --set combination.
   if (!base.ok) return { ok: false, messages: base.issues.map(formatIssue) };
@@ -107,7 +126,12 @@ export function loadCombos(
 }
 
 export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
-  const combos = loadCombos(options.scenarioFile, options.axes);
+  const combos = loadCombos(
+    options.scenarioFile,
+    options.axes,
+    options.dataRoots ?? [],
+    options.limits ?? DEFAULT_RUN_LIMITS,
+  );
   if (!combos.ok) return { kind: 'badInput', messages: combos.messages };
   // Shards split the full plan (so every machine agrees), then drop the skipped combinations' runs.
   const skippedLabels = new Set(combos.skipped.map((s) => s.settings));
@@ -121,6 +145,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
     scenario: first.metadata.name,
     scenarioFile: options.scenarioFile,
     scenarioSha256: createHash('sha256').update(combos.text).digest('hex'),
+    inputs: inputHashes(options.scenarioFile, combos.byLabel),
     seeds: options.seeds,
     seedStart: options.seedStart,
     axes: options.axes,
@@ -129,29 +154,97 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
     shardRuns: mine.length,
     ...(combos.skipped.length > 0 ? { skipped: combos.skipped } : {}),
   };
-  const planProblem = preparePlan(options.outDir, plan);
-  if (planProblem !== null) return { kind: 'badInput', messages: [planProblem] };
+  mkdirSync(options.outDir, { recursive: true });
+  const lock = takeLock(options.outDir);
+  if (typeof lock === 'string') return { kind: 'badInput', messages: [lock] };
+  try {
+    const planProblem = preparePlan(options.outDir, plan);
+    if (planProblem !== null) return { kind: 'badInput', messages: [planProblem] };
 
-  const logPath = join(options.outDir, RUNS_FILE);
-  const done = new Set(readRunLog(logPath).records.map((r) => r.key));
-  const todo = mine.filter((r) => !done.has(r.key));
-  const ran = await runPool(todo, combos.byLabel, options, logPath, mine.length - todo.length);
-  if (ran.interrupted) return { kind: 'interrupted', ran: ran.count };
-  const keys = new Set(mine.map((r) => r.key));
-  const records = readRunLog(logPath).records.filter((r) => keys.has(r.key));
-  const agg = aggregate(plan.scenario, records);
-  await writeSweepReports(options.outDir, agg, plan);
-  return { kind: 'done', aggregate: agg, plan, ran: ran.count, skipped: mine.length - todo.length };
+    const logPath = join(options.outDir, RUNS_FILE);
+    const before = readRunLog(logPath, { repair: true });
+    if (before.corrupt.length > 0 && options.skipCorrupt !== true) {
+      return {
+        kind: 'badInput',
+        messages: [
+          ...corruptMessages(logPath, before.corrupt),
+          `${logPath}: corrupt lines; remove them, or rerun with --skip-corrupt to run those runs again`,
+        ],
+      };
+    }
+    const done = new Set(before.records.map((r) => r.key));
+    const todo = mine.filter((r) => !done.has(r.key));
+    const ran = await runPool(todo, combos.byLabel, options, logPath, mine.length - todo.length);
+    if (ran.interrupted) return { kind: 'interrupted', ran: ran.count };
+    const keys = new Set(mine.map((r) => r.key));
+    const records = readRunLog(logPath).records.filter((r) => keys.has(r.key));
+    const agg = aggregate(plan.scenario, records);
+    await writeSweepReports(options.outDir, agg, plan);
+    return { kind: 'done', aggregate: agg, plan, ran: ran.count, skipped: mine.length - todo.length };
+  } finally {
+    lock();
+  }
+}
+
+export const LOCK_FILE = 'sweep.lock';
+
+/**
+ * Keeps two sweeps out of one folder: `sweep.lock` holds the writer's pid. A lock whose process is
+ * gone (killed) is stale and taken over. Returns the release function, or a message.
+ */
+function takeLock(outDir: string): (() => void) | string {
+  const path = join(outDir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+      return () => rmSync(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isSafeInteger(pid) && pid > 0 && pidAlive(pid)) {
+        return `${outDir}: another sweep (process ${pid}) is writing this folder; wait for it or use another --out`;
+      }
+      rmSync(path, { force: true }); // stale: its process is gone
+    }
+  }
+  return `${outDir}: cannot take ${LOCK_FILE}`;
+}
+
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** sha256 of every trace file the scenarios read, keyed by its path relative to the scenario's folder. */
+export function inputHashes(
+  scenarioFile: string,
+  scenarios: ReadonlyMap<string, Scenario>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of scenarios.values()) {
+    if (s.traffic.profile !== 'trace') continue;
+    const file = s.traffic.trace.file;
+    const key = relative(dirname(resolve(scenarioFile)), file);
+    out[key] ??= createHash('sha256').update(readFileSync(file)).digest('hex');
+  }
+  return out;
 }
 
 function preparePlan(outDir: string, plan: SweepPlanFile): string | null {
   const path = join(outDir, PLAN_FILE);
   if (existsSync(path)) {
-    const existing = JSON.parse(readFileSync(path, 'utf8')) as SweepPlanFile;
+    const read = readPlan(path);
+    if (!read.ok) return `${read.message}; use another --out or delete the folder`;
+    const existing = read.plan;
     const same =
       JSON.stringify({ ...existing, scenarioFile: '' }) === JSON.stringify({ ...plan, scenarioFile: '' });
     if (!same) {
-      return `${path}: this folder holds a different sweep (scenario, seeds, --set or --shard differ); use another --out or delete it`;
+      return `${path}: this folder holds a different sweep (scenario, its trace files, seeds, --set or --shard differ); use another --out or delete it`;
     }
     return null;
   }

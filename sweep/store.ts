@@ -2,7 +2,9 @@
 // killed sweep resumes without losing or double-counting runs.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import type { RunResult } from '../result/result.js';
-import type { GridAxis, Shard } from './plan.js';
+import { z } from 'zod';
+import { excerpt, quoted } from '../scenario/excerpt.js';
+import { runKey, type GridAxis, type Shard } from './plan.js';
 
 /** result.json fields except the timeline (and the chart markers). */
 export type RunSummary = Omit<RunResult, 'timeline' | 'markers'>;
@@ -22,27 +24,143 @@ export function summarise(result: RunResult): RunSummary {
   return rest;
 }
 
+const Finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const SettingValue = z.union([z.string().max(1000), Finite, z.boolean()]);
+
+/** What resume and merge accept from runs.ndjson: shards come from other machines. */
+const RunRecordSchema = z.object({
+  key: z.string().max(10_000),
+  seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  settings: z.record(z.string().max(1000), SettingValue),
+  status: z.enum(['ok', 'error']),
+  error: z.string().max(100_000).optional(),
+  result: z
+    .looseObject({
+      edits: z.array(
+        z.looseObject({
+          kind: z.string(),
+          outcome: z.enum(['completed', 'rolledBack', 'rejected', 'inProgress']),
+          reason: z.string().max(1000).nullable(),
+          durationMs: Finite,
+        }),
+      ),
+      metrics: z.looseObject({ downtimeMs: Finite, droppedPercent: Finite, gpuHours: Finite }),
+    })
+    .optional(),
+});
+
+/** A runs.ndjson line that is not a run record. */
+export interface CorruptLine {
+  readonly line: number;
+  readonly reason: string;
+}
+
+export interface RunLogRead {
+  readonly records: RunRecord[];
+  readonly droppedPartial: boolean;
+  readonly corrupt: readonly CorruptLine[];
+}
+
 /**
- * Reads the finished runs. A last line cut short by a kill is dropped and cut off the file, so the
- * next append starts on a fresh line. The first record of a key wins.
+ * Reads the finished runs, checking each line against the record schema (corrupt lines are returned,
+ * not thrown). A last line without its newline, cut short by a kill, is dropped; with `repair` it is
+ * also cut off the file so the next append starts on a fresh line (never for merge: its inputs are
+ * read-only). The first record of a key wins.
  */
-export function readRunLog(path: string): { records: RunRecord[]; droppedPartial: boolean } {
-  if (!existsSync(path)) return { records: [], droppedPartial: false };
+export function readRunLog(path: string, options: { readonly repair?: boolean } = {}): RunLogRead {
+  if (!existsSync(path)) return { records: [], droppedPartial: false, corrupt: [] };
   const text = readFileSync(path, 'utf8');
   const lastNewline = text.lastIndexOf('\n');
   const complete = text.slice(0, lastNewline + 1);
   const droppedPartial = complete.length !== text.length;
-  if (droppedPartial) truncateSync(path, Buffer.byteLength(complete));
+  if (droppedPartial && options.repair === true) truncateSync(path, Buffer.byteLength(complete));
   const seen = new Set<string>();
   const records: RunRecord[] = [];
-  for (const line of complete.split('\n')) {
+  const corrupt: CorruptLine[] = [];
+  const lines = complete.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
     if (line.trim() === '') continue;
-    const record = JSON.parse(line) as RunRecord;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      corrupt.push({ line: i + 1, reason: 'not JSON' });
+      continue;
+    }
+    const parsed = RunRecordSchema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue === undefined ? '' : issue.path.map(String).join('.');
+      corrupt.push({
+        line: i + 1,
+        reason: `not a run record (${excerpt(where || 'record')}: ${excerpt(issue?.message ?? 'invalid')})`,
+      });
+      continue;
+    }
+    const record = parsed.data as unknown as RunRecord;
+    if (runKey(record.settings, record.seed) !== record.key) {
+      corrupt.push({
+        line: i + 1,
+        reason: `its key ${quoted(record.key)} does not match its seed and settings`,
+      });
+      continue;
+    }
     if (seen.has(record.key)) continue;
     seen.add(record.key);
     records.push(record);
   }
-  return { records, droppedPartial };
+  return { records, droppedPartial, corrupt };
+}
+
+/** Corrupt lines as messages (file:line: reason), at most `max` of them. */
+export function corruptMessages(path: string, corrupt: readonly CorruptLine[], max = 10): string[] {
+  const shown = corrupt.slice(0, max).map((c) => `${path}:${c.line}: ${c.reason}`);
+  if (corrupt.length > max) shown.push(`${path}: ${corrupt.length - max} more corrupt lines`);
+  return shown;
+}
+
+const PlanSchema = z.object({
+  version: z.literal(1),
+  scenario: z.string().max(10_000),
+  scenarioFile: z.string().max(10_000),
+  scenarioSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  inputs: z.record(z.string().max(10_000), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
+  seeds: z.number().int().min(1).max(10_000_000),
+  seedStart: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  axes: z
+    .array(z.object({ path: z.string().max(1000), values: z.array(SettingValue).min(1).max(100_000) }))
+    .max(100),
+  shard: z.object({ index: z.number().int().min(0), count: z.number().int().min(1) }).nullable(),
+  totalRuns: z.number().int().min(0),
+  shardRuns: z.number().int().min(0),
+});
+
+/** Reads and checks a sweep-plan.json; a message (naming the file) when it is missing or not a plan. */
+export function readPlan(path: string): { ok: true; plan: SweepPlanFile } | { ok: false; message: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { ok: false, message: `${path}: cannot read the sweep plan (${code ?? 'error'})` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, message: `${path}: not JSON; this is not a sweep plan rollsim wrote` };
+  }
+  const parsed = PlanSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue === undefined ? '' : issue.path.map(String).join('.');
+    return {
+      ok: false,
+      message: `${path}: not a sweep plan rollsim wrote (${excerpt(where || 'plan')}: ${excerpt(issue?.message ?? 'invalid')})`,
+    };
+  }
+  return { ok: true, plan: parsed.data as SweepPlanFile };
 }
 
 export class RunLog {
@@ -72,6 +190,8 @@ export interface SweepPlanFile {
   readonly scenario: string;
   readonly scenarioFile: string;
   readonly scenarioSha256: string;
+  /** sha256 of every file the scenario reads (traces), by absolute path; resume and merge refuse a change. */
+  readonly inputs?: Readonly<Record<string, string>>;
   readonly seeds: number;
   readonly seedStart: number;
   readonly axes: readonly GridAxis[];

@@ -109,6 +109,8 @@ describe('pure flag checks', () => {
       out: undefined,
       json: false,
       trace: false,
+      dataRoots: [],
+      allowLarge: false,
     });
     expect(runCommand.toRunOptions({ json: true, trace: true, out: 'o' })).toMatchObject({
       json: true,
@@ -122,11 +124,17 @@ describe('pure flag checks', () => {
 
   it('validate, check and conformance', () => {
     expect(() => validateCommand.check({ files: [] })).toThrow(/at least one FILE/);
-    expect(validateCommand.toValidateOptions({ files: ['a', 'b'] })).toEqual({ files: ['a', 'b'] });
+    expect(validateCommand.toValidateOptions({ files: ['a', 'b'] })).toEqual({
+      files: ['a', 'b'],
+      dataRoots: [],
+      allowLarge: false,
+    });
     expect(checkCommand.toCheckOptions({ paths: ['lib'], junit: 'j.xml' })).toEqual({
       paths: ['lib'],
       junit: 'j.xml',
       passWithNoExpectations: false,
+      dataRoots: [],
+      allowLarge: false,
     });
     expect(() => checkCommand.check({ paths: [], junit: 'j.xml' })).toThrow(/check needs a PATH/);
     expect(() => checkCommand.check({ paths: ['lib'], junit: ['a', 'b'] })).toThrow(

@@ -52,7 +52,7 @@ function result(edits: EditResult[], downtimeMs = 0, droppedPercent = 0): RunRes
     metrics: {
       downtimeMs,
       degradedMs: 0,
-      requests: { offered: 1000, served: 1000, dropped: 0, timedOut: 0 },
+      requests: { offered: 1000, served: 1000, dropped: 0, timedOut: 0, unfinished: 0, overdue: 0 },
       droppedPercent,
       latencyMs: { p50: 1, p95: 2, p99: 3 },
       ttftMs: null,

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunResult } from '../result/result.js';
+import { MANIFEST_FILE } from '../reports/atomic.js';
 import { writeRunReports, type TraceLine } from '../reports/write.js';
 
 const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'results');
@@ -33,7 +34,7 @@ describe('writeRunReports', () => {
   it('writes result.json, report.html, summary.md and the four PNGs, and returns their paths', async () => {
     const out = join(base, 'out');
     const written = await writeRunReports(out, result);
-    expect(readdirSync(out).sort()).toEqual(RUN_FILES);
+    expect(readdirSync(out).sort()).toEqual([MANIFEST_FILE, ...RUN_FILES].sort());
     expect([...written].sort()).toEqual(RUN_FILES.map((f) => join(out, f)));
     expect(readFileSync(join(out, 'result.json'), 'utf8')).toBe(JSON.stringify(result, null, 2) + '\n');
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/);
@@ -83,8 +84,28 @@ describe('writeRunReports', () => {
     writeFileSync(join(out, 'notes.txt'), 'mine');
     writeFileSync(join(out, 'result.json'), 'stale');
     await writeRunReports(out, { ...result, seed: 99 });
-    expect(readdirSync(out).sort()).toEqual([...RUN_FILES, 'notes.txt'].sort());
+    expect(readdirSync(out).sort()).toEqual([...RUN_FILES, 'notes.txt', MANIFEST_FILE].sort());
     expect((JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult).seed).toBe(99);
+    expect(readdirSync(base)).toEqual(['out']);
+  });
+
+  it("keeps a user's own trace.ndjson (not in the manifest) and refuses to replace a user's folder", async () => {
+    const out = join(base, 'out');
+    mkdirSync(out);
+    writeFileSync(join(out, 'trace.ndjson'), 'mine');
+    await writeRunReports(out, result);
+    expect(readFileSync(join(out, 'trace.ndjson'), 'utf8')).toBe('mine');
+    rmSync(join(out, 'report.html'));
+    mkdirSync(join(out, 'report.html'));
+    writeFileSync(join(out, 'result.json'), 'before');
+    // report.html is in the manifest, so the folder there is a user's: refused, nothing changed.
+    const manifest = JSON.parse(readFileSync(join(out, MANIFEST_FILE), 'utf8')) as { files: string[] };
+    writeFileSync(
+      join(out, MANIFEST_FILE),
+      JSON.stringify({ ...manifest, files: manifest.files.filter((f) => f !== 'report.html') }),
+    );
+    await expect(writeRunReports(out, result)).rejects.toThrow(/is a folder/);
+    expect(readFileSync(join(out, 'result.json'), 'utf8')).toBe('before');
     expect(readdirSync(base)).toEqual(['out']);
   });
 

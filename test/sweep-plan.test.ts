@@ -85,7 +85,7 @@ function record(
       metrics: {
         downtimeMs,
         degradedMs: 0,
-        requests: { offered: 10, served: 10, dropped: 0, timedOut: 0 },
+        requests: { offered: 10, served: 10, dropped: 0, timedOut: 0, unfinished: 0, overdue: 0 },
         droppedPercent: 0,
         latencyMs: { p50: 1, p95: 2, p99: 3 },
         ttftMs: null,
@@ -109,7 +109,7 @@ describe('run log', () => {
     log.append(record(2, 0, 'completed'));
     log.close();
     appendFileSync(path, '{"key":"{}#3","se');
-    const first = readRunLog(path);
+    const first = readRunLog(path, { repair: true });
     expect(first.droppedPartial).toBe(true);
     expect(first.records.map((r) => r.seed)).toEqual([1, 2]);
     const again = new RunLog(path);
@@ -117,6 +117,26 @@ describe('run log', () => {
     again.close();
     expect(readRunLog(path).records.map((r) => r.seed)).toEqual([1, 2, 3]);
     expect(readFileSync(path, 'utf8').split('\n').filter(Boolean)).toHaveLength(3);
+  });
+
+  it('reports corrupt lines with their line numbers and never modifies the file without repair', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollsim-log-'));
+    const path = join(dir, 'runs.ndjson');
+    const log = new RunLog(path);
+    log.append(record(1, 0, 'completed'));
+    log.close();
+    appendFileSync(
+      path,
+      'garbage\n{"key":"{}#9","seed":9,"settings":{},"status":"ok","result":{"edits":null}}\n',
+    );
+    appendFileSync(path, '{"key":"{}#7","seed":8,"settings":{},"status":"ok"}\n{"key":"{}#4"');
+    const before = readFileSync(path, 'utf8');
+    const read = readRunLog(path);
+    expect(read.records.map((r) => r.seed)).toEqual([1]);
+    expect(read.corrupt.map((c) => c.line)).toEqual([2, 3, 4]);
+    expect(read.corrupt[0]?.reason).toBe('not JSON');
+    expect(read.corrupt[2]?.reason).toMatch(/does not match its seed/);
+    expect(readFileSync(path, 'utf8')).toBe(before);
   });
 
   it('keeps the first record of a key', () => {

@@ -9,8 +9,18 @@ import { formatIssue, loadScenarioFile } from '../../scenario/load.js';
 import type { Scenario } from '../../scenario/types.js';
 import type { ExpectationResult } from '../../result/result.js';
 import { runScenario } from '../../sim/run.js';
-import { parsePath } from '../flags.js';
-import { EXIT, UsageError, writeFileAtomic, type CliIo } from '../io.js';
+import { excerpt } from '../../scenario/excerpt.js';
+import { limitProblems, type RunLimits } from '../../scenario/limits.js';
+import {
+  ALLOW_LARGE_OPTION,
+  DATA_ROOT_OPTION,
+  parseDataRoots,
+  parsePath,
+  rawDataRoots,
+  runLimits,
+  single,
+} from '../flags.js';
+import { builtinLibraryDir, displayPath, EXIT, UsageError, writeFileAtomic, type CliIo } from '../io.js';
 
 export const command = 'check [paths..]';
 export const describe =
@@ -22,6 +32,8 @@ export interface CheckOptions {
   readonly junit: string | undefined;
   /** Exit 0 when no checked file holds an expectation (like Vitest's --passWithNoTests). */
   readonly passWithNoExpectations: boolean;
+  readonly dataRoots: readonly string[];
+  readonly allowLarge: boolean;
 }
 
 export function builder(y: Argv): Argv {
@@ -40,6 +52,8 @@ export function builder(y: Argv): Argv {
       requiresArg: true,
       describe: 'Also write JUnit XML here (one testcase per expectation)',
     })
+    .option('data-root', DATA_ROOT_OPTION)
+    .option('allow-large', ALLOW_LARGE_OPTION)
     .example('$0 check library/', 'Check every scenario in a folder')
     .example('$0 check library/ --junit out/junit.xml', 'Also write a JUnit report for CI')
     .check(check);
@@ -63,6 +77,8 @@ export function toCheckOptions(argv: Record<string, unknown>): CheckOptions {
     paths: list.map((p) => parsePath(p, 'PATH') ?? ''),
     junit,
     passWithNoExpectations: pass === true,
+    dataRoots: rawDataRoots(argv['data-root']),
+    allowLarge: single(argv['allow-large'], '--allow-large') === true,
   };
 }
 
@@ -105,19 +121,28 @@ interface Checked {
   readonly junit: CheckedScenario;
 }
 
-function checkOne(file: string, io: CliIo): Checked {
+function checkOne(file: string, io: CliIo, dataRoots: readonly string[], limits: RunLimits): Checked {
   const startedMs = performance.now();
   const done = (status: Status, rest: Omit<CheckedScenario, 'file' | 'durationMs'>): Checked => ({
     status,
     junit: { ...rest, file, durationMs: performance.now() - startedMs },
   });
-  const loaded = loadScenarioFile(file, { cwd: io.cwd });
+  const loaded = loadScenarioFile(file, { cwd: io.cwd, dataRoots });
   if (!loaded.ok) {
     io.stdout(`INVALID ${file}\n${loaded.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`);
     const error = loaded.issues.map(formatIssue).join('\n');
     return done('invalid', { scenario: path.basename(file), expectations: [], error });
   }
   const scenario = loaded.scenario;
+  const tooLarge = limitProblems(scenario, limits);
+  if (tooLarge.length > 0) {
+    io.stdout(`INVALID ${file}\n${tooLarge.map((p) => `  ${file}: ${p}`).join('\n')}\n`);
+    return done('invalid', {
+      scenario: scenario.metadata.name,
+      expectations: [],
+      error: tooLarge.map((p) => `${file}: ${p}`).join('\n'),
+    });
+  }
   const name = scenario.metadata.name;
   if (scenario.expect === null) {
     io.stdout(`SKIP ${name} (${file}): no expect block\n`);
@@ -155,8 +180,13 @@ function report(
 }
 
 export function handler(options: CheckOptions, io: CliIo): Promise<number> {
+  const dataRoots = parseDataRoots(options.dataRoots, io.cwd);
+  const junit = options.junit === undefined ? null : path.resolve(io.cwd, options.junit);
+  if (junit !== null && fs.existsSync(junit) && !fs.statSync(junit).isFile()) {
+    throw new UsageError(`--junit ${excerpt(options.junit ?? '')}: it exists and is not a file`);
+  }
   const files = collectFiles(options.paths, io);
-  const checked = files.map((file) => checkOne(file, io));
+  const checked = files.map((file) => checkOne(file, io, dataRoots, runLimits(options.allowLarge)));
   const count = (status: Status): number => checked.filter((c) => c.status === status).length;
   const [passed, failed, invalid, skipped] = [count('pass'), count('fail'), count('invalid'), count('skip')];
   io.stdout(

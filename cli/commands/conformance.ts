@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
+import { excerpt, quoted } from '../../scenario/excerpt.js';
 import { formatConformanceReport, runVectors } from '../../conformance/k8s.js';
 import { parsePath } from '../flags.js';
 import { EXIT, UsageError, type CliIo } from '../io.js';
@@ -52,12 +53,34 @@ function readVectors(file: string, io: CliIo): unknown {
   try {
     return JSON.parse(fs.readFileSync(absolute, 'utf8')) as unknown;
   } catch (error) {
-    throw new UsageError(`${file}: not valid JSON (${(error as Error).message})`);
+    throw new UsageError(`${file}: not valid JSON (${excerpt((error as Error).message)})`);
   }
 }
 
+/** Why `data` is not a vector file (bad input, exit 2), or null. */
+export function vectorFileProblem(data: unknown): string | null {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return 'not a vector file: expected a JSON object whose keys are categories, each a list of vectors';
+  }
+  let vectors = 0;
+  for (const [category, list] of Object.entries(data as Record<string, unknown>)) {
+    if (category === 'meta') continue;
+    if (!Array.isArray(list)) {
+      return `not a vector file: ${quoted(category)} is not a list of vectors`;
+    }
+    vectors += list.length;
+  }
+  return vectors === 0 ? 'no vectors in this file; nothing to check' : null;
+}
+
 export function handler(options: ConformanceOptions, io: CliIo): Promise<number> {
-  const report = runVectors(readVectors(options.file, io));
+  const data = readVectors(options.file, io);
+  const problem = vectorFileProblem(data);
+  if (problem !== null) {
+    io.stderr(`rollsim: ${excerpt(options.file, 300)}: ${problem}\n`);
+    return Promise.resolve(EXIT.badInput);
+  }
+  const report = runVectors(data);
   io.stdout(`${formatConformanceReport(report).replace(/\n?$/, '\n')}`);
   return Promise.resolve(report.ok ? EXIT.ok : EXIT.failed);
 }

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { mergeSweeps } from '../../sweep/merge.js';
-import { parsePath } from '../flags.js';
+import { parsePath, single } from '../flags.js';
 import { checkOutputDir, displayPath, EXIT, UsageError, type CliIo } from '../io.js';
 
 export const command = 'merge <dirs..>';
@@ -12,12 +12,18 @@ export const describe = 'Join the output folders of sweep shards into one sweep'
 export interface MergeOptions {
   readonly dirs: readonly string[];
   readonly out: string;
+  readonly skipCorrupt: boolean;
 }
 
 export function builder(y: Argv): Argv {
   return y
     .positional('dirs', { type: 'string', array: true, describe: 'Shard output folders' })
     .option('out', { type: 'string', describe: 'Folder for the merged sweep', demandOption: true })
+    .option('skip-corrupt', {
+      type: 'boolean',
+      default: false,
+      describe: 'Leave out corrupt runs.ndjson lines (each is reported) instead of refusing the merge',
+    })
     .example('$0 merge out/s0 out/s1 out/s2 out/s3 --out out/all', 'Join four shards')
     .check(check);
 }
@@ -33,7 +39,8 @@ export function toMergeOptions(argv: Record<string, unknown>): MergeOptions {
   if (list.length === 0) throw new UsageError('merge needs at least one DIR');
   const out = parsePath(argv.out, '--out');
   if (out === undefined) throw new UsageError('--out is required');
-  return { dirs: list.map((d) => parsePath(d, 'DIR') ?? ''), out };
+  const skipCorrupt = single(argv['skip-corrupt'], '--skip-corrupt') === true;
+  return { dirs: list.map((d) => parsePath(d, 'DIR') ?? ''), out, skipCorrupt };
 }
 
 export async function handler(options: MergeOptions, io: CliIo): Promise<number> {
@@ -42,11 +49,13 @@ export async function handler(options: MergeOptions, io: CliIo): Promise<number>
   const outcome = await mergeSweeps(
     options.dirs.map((d) => path.resolve(io.cwd, d)),
     out,
+    { skipCorrupt: options.skipCorrupt },
   );
   if (outcome.kind === 'badInput') {
     io.stderr(`${outcome.messages.join('\n')}\nnothing was written\n`);
     return EXIT.badInput;
   }
+  if (outcome.skipped.length > 0) io.stderr(`left out:\n${outcome.skipped.join('\n')}\n`);
   io.stdout(`merged ${outcome.runs} runs into ${displayPath(io, out)}\n`);
   if (outcome.missing.length === 0) return EXIT.ok;
   io.stderr(

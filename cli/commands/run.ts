@@ -6,13 +6,25 @@ import { evaluateExpectations } from '../../result/expect.js';
 import { loadScenarioFile } from '../../scenario/load.js';
 import type { RunResult } from '../../result/result.js';
 import { runScenario } from '../../sim/run.js';
-import { parsePath, parseSeed, single } from '../flags.js';
+import { limitProblems } from '../../scenario/limits.js';
+import {
+  ALLOW_LARGE_OPTION,
+  DATA_ROOT_OPTION,
+  parseDataRoots,
+  parsePath,
+  parseSeed,
+  rawDataRoots,
+  runLimits,
+  single,
+} from '../flags.js';
 import {
   builtinScenarioPath,
   checkOutputDir,
   displayPath,
   EXIT,
   printIssues,
+  printLimitProblems,
+  terminalProgress,
   UsageError,
   type CliIo,
 } from '../io.js';
@@ -28,6 +40,8 @@ export interface RunOptions {
   readonly out: string | undefined;
   readonly json: boolean;
   readonly trace: boolean;
+  readonly dataRoots: readonly string[];
+  readonly allowLarge: boolean;
 }
 
 export function builder(y: Argv): Argv {
@@ -56,6 +70,8 @@ export function builder(y: Argv): Argv {
       default: false,
       describe: 'Also write the full event trace (trace.ndjson)',
     })
+    .option('data-root', DATA_ROOT_OPTION)
+    .option('allow-large', ALLOW_LARGE_OPTION)
     .example('$0 run', 'Run the built-in 8B → 70B swap on a busy cluster')
     .example('$0 run library/swap-8b-to-70b-h200.yaml --seed 7', 'Run a scenario with another seed')
     .example('$0 run swap.yaml --out out/swap --trace', 'Write the reports and the event trace to out/swap')
@@ -77,22 +93,37 @@ export function toRunOptions(argv: Record<string, unknown>): RunOptions {
   if (trace && json && out === undefined) {
     throw new UsageError('--trace writes trace.ndjson into the output folder; with --json, add --out DIR');
   }
-  return { scenario, seed: parseSeed(argv.seed), out, json, trace };
+  const dataRoots = rawDataRoots(argv['data-root']);
+  const allowLarge = single(argv['allow-large'], '--allow-large') === true;
+  return { scenario, seed: parseSeed(argv.seed), out, json, trace, dataRoots, allowLarge };
 }
 
 export async function handler(options: RunOptions, io: CliIo): Promise<number> {
   const file = options.scenario ?? builtinScenarioPath();
-  const loaded = loadScenarioFile(options.scenario ?? displayPath(io, file), { cwd: io.cwd });
+  const loaded = loadScenarioFile(options.scenario ?? displayPath(io, file), {
+    cwd: io.cwd,
+    dataRoots: parseDataRoots(options.dataRoots, io.cwd),
+  });
   if (!loaded.ok) {
     printIssues(io, loaded.issues);
     return EXIT.badInput;
   }
   const scenario = loaded.scenario;
+  const shownFile = options.scenario ?? displayPath(io, file);
+  if (printLimitProblems(io, shownFile, limitProblems(scenario, runLimits(options.allowLarge)))) {
+    return EXIT.badInput;
+  }
   const outArg = options.out ?? (options.json ? null : path.join('out', scenario.metadata.name));
   const outDir = outArg === null ? null : path.resolve(io.cwd, outArg);
   if (outDir !== null) checkOutputDir(outDir, '--out');
 
-  const run = runScenario(scenario, { seed: options.seed ?? scenario.seed, trace: options.trace });
+  const progress = terminalProgress(io, scenario.durationMs);
+  const run = runScenario(scenario, {
+    seed: options.seed ?? scenario.seed,
+    trace: options.trace,
+    ...(progress === null ? {} : { onProgress: progress.update }),
+  });
+  progress?.done();
   const result: RunResult = { ...run.result, expectations: evaluateExpectations(scenario, run.result) };
   const written = outDir === null ? [] : await writeRunReports(outDir, result, { trace: run.trace });
 

@@ -5,7 +5,15 @@ import type { Argv } from 'yargs';
 import { parseSetFlag, parseShard, type GridAxis, type Shard } from '../../sweep/plan.js';
 import { defaultWorkers, runSweep } from '../../sweep/run.js';
 import { sweepMarkdown } from '../../sweep/report.js';
-import { parsePath, single } from '../flags.js';
+import {
+  ALLOW_LARGE_OPTION,
+  DATA_ROOT_OPTION,
+  parseDataRoots,
+  parsePath,
+  rawDataRoots,
+  runLimits,
+  single,
+} from '../flags.js';
 import { checkOutputDir, displayPath, EXIT, UsageError, type CliIo } from '../io.js';
 
 export const command = 'sweep <scenario>';
@@ -20,6 +28,9 @@ export interface SweepCliOptions {
   readonly shard: Shard | null;
   readonly axes: readonly GridAxis[];
   readonly out: string;
+  readonly dataRoots: readonly string[];
+  readonly allowLarge: boolean;
+  readonly skipCorrupt: boolean;
 }
 
 export function builder(y: Argv): Argv {
@@ -45,6 +56,13 @@ export function builder(y: Argv): Argv {
       type: 'string',
       describe: 'Output folder (runs.ndjson, sweep.json, sweep.md, sweep.html)',
       demandOption: true,
+    })
+    .option('data-root', DATA_ROOT_OPTION)
+    .option('allow-large', ALLOW_LARGE_OPTION)
+    .option('skip-corrupt', {
+      type: 'boolean',
+      default: false,
+      describe: 'On resume, skip corrupt runs.ndjson lines (their runs run again) instead of refusing',
     })
     .example('$0 sweep library/default.yaml --seeds 200 --out out/sweep', '200 seeds on all cores')
     .example(
@@ -96,7 +114,27 @@ export function toSweepOptions(
       throw new UsageError(`--set ${parsed.value.path} is given twice`);
     axes.push(parsed.value);
   }
-  return { scenario, seeds, seedStart, workers, shard: shardOf(argv, env), axes, out };
+  const dataRoots = rawDataRoots(argv['data-root']);
+  const allowLarge = single(argv['allow-large'], '--allow-large') === true;
+  const runs = axes.reduce((n, a) => n * a.values.length, seeds);
+  const limit = runLimits(allowLarge).sweepRuns;
+  if (runs > limit) {
+    throw new UsageError(
+      `this sweep has ${runs} runs (--seeds × the --set grid); the limit is ${limit}: lower --seeds or the grid, or lift the limit with --allow-large`,
+    );
+  }
+  return {
+    scenario,
+    seeds,
+    seedStart,
+    workers,
+    shard: shardOf(argv, env),
+    axes,
+    out,
+    dataRoots,
+    allowLarge,
+    skipCorrupt: single(argv['skip-corrupt'], '--skip-corrupt') === true,
+  };
 }
 
 function shardOf(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Shard | null {
@@ -130,6 +168,9 @@ export async function handler(options: SweepCliOptions, io: CliIo): Promise<numb
     shard: options.shard,
     axes: options.axes,
     outDir: out,
+    dataRoots: parseDataRoots(options.dataRoots, io.cwd),
+    limits: runLimits(options.allowLarge),
+    skipCorrupt: options.skipCorrupt,
     progress: process.stderr,
   });
   switch (outcome.kind) {

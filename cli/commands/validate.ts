@@ -2,19 +2,32 @@
 import type { Argv } from 'yargs';
 import { loadScenarioFile } from '../../scenario/load.js';
 import type { Scenario } from '../../scenario/types.js';
-import { parsePath } from '../flags.js';
-import { EXIT, printIssues, UsageError, type CliIo } from '../io.js';
+import { limitProblems } from '../../scenario/limits.js';
+import {
+  ALLOW_LARGE_OPTION,
+  DATA_ROOT_OPTION,
+  parseDataRoots,
+  parsePath,
+  rawDataRoots,
+  runLimits,
+  single,
+} from '../flags.js';
+import { EXIT, printIssues, printLimitProblems, UsageError, type CliIo } from '../io.js';
 
 export const command = 'validate <files..>';
 export const describe = 'Check scenario files against the schema and the catalog without running them';
 
 export interface ValidateOptions {
   readonly files: readonly string[];
+  readonly dataRoots: readonly string[];
+  readonly allowLarge: boolean;
 }
 
 export function builder(y: Argv): Argv {
   return y
     .positional('files', { type: 'string', array: true, describe: 'Scenario files (YAML or JSON)' })
+    .option('data-root', DATA_ROOT_OPTION)
+    .option('allow-large', ALLOW_LARGE_OPTION)
     .example('$0 validate library/swap.yaml', 'Check one file')
     .example('$0 validate library/*.yaml', 'Check several; exit 2 if any has a problem')
     .check(check);
@@ -29,7 +42,11 @@ export function toValidateOptions(argv: Record<string, unknown>): ValidateOption
   const raw = argv.files;
   const list = Array.isArray(raw) ? (raw as unknown[]) : raw === undefined ? [] : [raw];
   if (list.length === 0) throw new UsageError('validate needs at least one FILE');
-  return { files: list.map((f) => parsePath(f, 'FILE') ?? '') };
+  return {
+    files: list.map((f) => parsePath(f, 'FILE') ?? ''),
+    dataRoots: rawDataRoots(argv['data-root']),
+    allowLarge: single(argv['allow-large'], '--allow-large') === true,
+  };
 }
 
 function describeScenario(s: Scenario): string {
@@ -43,10 +60,15 @@ function describeScenario(s: Scenario): string {
 
 export function handler(options: ValidateOptions, io: CliIo): Promise<number> {
   let bad = 0;
+  const dataRoots = parseDataRoots(options.dataRoots, io.cwd);
   for (const file of options.files) {
-    const loaded = loadScenarioFile(file, { cwd: io.cwd });
-    if (loaded.ok) io.stdout(`ok ${file} (${describeScenario(loaded.scenario)})\n`);
-    else {
+    const loaded = loadScenarioFile(file, { cwd: io.cwd, dataRoots });
+    if (loaded.ok) {
+      // A file the schema accepts can still ask for a run that cannot finish: say so now.
+      const limits = limitProblems(loaded.scenario, runLimits(options.allowLarge));
+      if (printLimitProblems(io, file, limits)) bad++;
+      else io.stdout(`ok ${file} (${describeScenario(loaded.scenario)})\n`);
+    } else {
       bad++;
       printIssues(io, loaded.issues);
     }

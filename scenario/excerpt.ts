@@ -1,0 +1,31 @@
+// Text from untrusted input, made safe to show: control and direction characters escaped, and long text
+// cut to a short excerpt, so a hostile file can neither flood a terminal or CI log nor steer it.
+
+/** C0/C1 controls (except newline and tab) and the Unicode direction overrides and isolates. */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_OR_NEWLINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+const escapeChar = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * Escapes control characters as `\uXXXX` (newline and tab kept). The same form is a valid JSON
+ * escape, so JSON output stays valid JSON with the same values.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL, escapeChar);
+}
+
+/** The longest excerpt of input a message quotes. */
+export const EXCERPT_CHARS_MAX = 80;
+
+/** A one-line excerpt: every control character (newlines too) escaped, cut to `max` characters. */
+export function excerpt(text: string, max: number = EXCERPT_CHARS_MAX): string {
+  const head = text.length > max ? text.slice(0, max) : text;
+  const safe = head.replace(CONTROL_OR_NEWLINE, escapeChar);
+  return text.length > max ? `${safe}… (${text.length} characters)` : safe;
+}
+
+/** `excerpt` in double quotes, the form messages use for a value from the input. */
+export function quoted(text: string, max: number = EXCERPT_CHARS_MAX): string {
+  return `"${excerpt(text, max)}"`;
+}
