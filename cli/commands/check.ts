@@ -20,7 +20,7 @@ import {
   runLimits,
   single,
 } from '../flags.js';
-import { builtinLibraryDir, displayPath, EXIT, UsageError, writeFileAtomic, type CliIo } from '../io.js';
+import { EXIT, UsageError, writeFileAtomic, type CliIo } from '../io.js';
 
 export const command = 'check [paths..]';
 export const describe =
