@@ -1,0 +1,22 @@
+// Proves the README's tour shows what `rollsim run` really prints on the default scenario, so the first
+// thing a newcomer reads cannot drift from the tool (physics or wording changes must update it).
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../cli/cli.js';
+
+const root = resolve(import.meta.dirname, '..');
+
+describe('README tour', () => {
+  it('the `npx rollsim run` block is the real output', async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const block = /```console\n\$ npx rollsim run\n([\s\S]*?)```/.exec(readme);
+    expect(block, 'README has a ```console block starting with `$ npx rollsim run`').not.toBeNull();
+    const out: string[] = [];
+    const cwd = mkdtempSync(join(tmpdir(), 'rollsim-tour-'));
+    const io = { stdout: (t: string) => void out.push(t), stderr: () => undefined, cwd };
+    expect(await main(['run'], io)).toBe(0);
+    expect(out.join('')).toBe(block![1]);
+  });
+});
