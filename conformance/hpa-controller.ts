@@ -26,7 +26,7 @@ import { NOW_MS, TEST_SCALE_UP_LIMIT_FACTOR, TEST_TIMINGS, quantityMilli } from 
 
 type Handler = (v: JsonObject) => Outcome;
 
-const DOWNSCALE_STABILIZATION_MS = 300_000;
+const SCALE_DOWN_STABILIZATION_MS = 300_000;
 
 function agoMs(ageSeconds: number): number {
   return NOW_MS - ageSeconds * 1000;
@@ -322,7 +322,7 @@ const hpaController: Handler = (v) => {
     },
     config: {
       tolerance: controllerTolerance(v),
-      downscaleStabilizationMs: DOWNSCALE_STABILIZATION_MS,
+      scaleDownStabilizationMs: SCALE_DOWN_STABILIZATION_MS,
       scaleUpLimitFactor: TEST_SCALE_UP_LIMIT_FACTOR,
       timings: TEST_TIMINGS,
     },

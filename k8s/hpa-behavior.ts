@@ -229,7 +229,7 @@ export interface BehaviorNormalizeInput {
   readonly scaleDownEvents: readonly ScaleEvent[];
   readonly nowMs: number;
   /** The controller's --horizontal-pod-autoscaler-downscale-stabilization, for an unset scale-down window. */
-  readonly downscaleStabilizationMs: number;
+  readonly scaleDownStabilizationMs: number;
 }
 
 /** normalizeDesiredReplicasWithBehaviors: stabilise with both windows, then apply the policy rate limits. */
@@ -237,7 +237,7 @@ export function normalizeDesiredReplicasWithBehaviors(input: BehaviorNormalizeIn
   const { behavior } = input;
   // maybeInitScaleDownStabilizationWindow: an unset scale-down window takes the controller flag.
   const downWindowSeconds =
-    behavior.scaleDown.stabilizationWindowSeconds ?? Math.trunc(input.downscaleStabilizationMs / 1000);
+    behavior.scaleDown.stabilizationWindowSeconds ?? Math.trunc(input.scaleDownStabilizationMs / 1000);
   const stabilized = stabilizeRecommendationWithBehaviors({
     currentReplicas: input.currentReplicas,
     desiredReplicas: input.prenormalizedDesiredReplicas,

@@ -147,7 +147,8 @@ export interface HpaControllerState {
 
 export interface HpaControllerConfig {
   readonly tolerance: number;
-  readonly downscaleStabilizationMs: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization (the scenario's autoscaler.scaleDownStabilization). */
+  readonly scaleDownStabilizationMs: number;
   /** 2 in production; the Kubernetes controller tests use 8. */
   readonly scaleUpLimitFactor: number;
   readonly timings: ReadinessTimings;
@@ -254,7 +255,7 @@ function normalizeFor(
     maxReplicas: input.maxReplicas,
     history,
     nowMs: input.nowMs,
-    downscaleStabilizationMs: input.config.downscaleStabilizationMs,
+    scaleDownStabilizationMs: input.config.scaleDownStabilizationMs,
   };
   if (input.behavior === null)
     return normalizeDesiredReplicas({ ...common, scaleUpLimitFactor: input.config.scaleUpLimitFactor });

@@ -72,7 +72,7 @@ export function hpaRecommend(input: HpaInput): { desired: number; history: HpaRe
     maxReplicas: input.maxReplicas,
     history: seeded,
     nowMs: input.nowMs,
-    downscaleStabilizationMs: input.scaleDownStabilizationMs,
+    scaleDownStabilizationMs: input.scaleDownStabilizationMs,
     scaleUpLimitFactor: input.scaleUpLimitFactor ?? Infinity,
   });
   return { desired: normalized.replicas, history: normalized.history };
@@ -230,7 +230,7 @@ export interface NormalizeInput {
   readonly maxReplicas: number;
   readonly history: readonly HpaRecommendation[];
   readonly nowMs: number;
-  readonly downscaleStabilizationMs: number;
+  readonly scaleDownStabilizationMs: number;
   readonly scaleUpLimitFactor: number;
 }
 
@@ -248,7 +248,7 @@ export function normalizeDesiredReplicas(input: NormalizeInput): NormalizeResult
   const stabilized = stabilizeRecommendation(
     input.history,
     input.nowMs,
-    input.downscaleStabilizationMs,
+    input.scaleDownStabilizationMs,
     input.prenormalizedDesiredReplicas,
   );
   const ableToScale =
