@@ -4,7 +4,7 @@ import {
   countOf,
   formatClockMs,
   formatCount,
-  formatDurationMs,
+  formatHumanDurationMs,
   formatLatencyMs,
   formatPercent,
 } from '../reports/format.js';
@@ -29,17 +29,17 @@ function editLine(edit: EditResult): string {
       // Rollout duration is the replacement time, here as in every report; the monitoring window is apart.
       const monitored =
         edit.rolloutDurationMs !== null && edit.rolloutDurationMs < edit.durationMs
-          ? `, then monitored until ${formatDurationMs(edit.durationMs)} after the request`
+          ? `, then monitored until ${formatHumanDurationMs(edit.durationMs)} after the request`
           : '';
       const how = edit.inPlace
         ? 'completed in place'
         : edit.kind === 'rollback'
           ? 'accepted'
-          : `completed: rollout duration ${formatDurationMs(edit.rolloutDurationMs ?? edit.durationMs)}${monitored}`;
+          : `completed: rollout duration ${formatHumanDurationMs(edit.rolloutDurationMs ?? edit.durationMs)}${monitored}`;
       return `${head}: ${how} (${revisions}, ${shape})`;
     }
     case 'rolledBack':
-      return `${head}: rolled back after ${formatDurationMs(edit.durationMs)}: ${edit.reason ?? 'no reason'} (${shape})`;
+      return `${head}: rolled back after ${formatHumanDurationMs(edit.durationMs)}: ${edit.reason ?? 'no reason'} (${shape})`;
     case 'rejected': {
       const errors = edit.errors.map((e) => `      ${e.code}${e.field ? ` ${e.field}` : ''}: ${e.message}`);
       return [`${head}: rejected`, ...errors].join('\n');
@@ -68,12 +68,12 @@ export function formatRunSummary(result: RunResult, ctx: SummaryContext): string
       ? ''
       : ` · unfinished ${formatCount(m.requests.unfinished)} (${formatCount(m.requests.overdue)} overdue)`;
   const lines = [
-    `${result.scenario}: seed ${result.seed}, ${formatDurationMs(result.simulatedMs)} simulated`,
+    `${result.scenario}: seed ${result.seed}, ${formatHumanDurationMs(result.simulatedMs)} simulated`,
     ...(result.edits.length === 0 ? ['  no edits'] : result.edits.map(editLine)),
     ...(result.edits.some((e) => e.outcome === 'inProgress')
       ? [`  serving at the end: ${servingText(result.final.instances)}`]
       : []),
-    `downtime ${formatDurationMs(m.downtimeMs)} · dropped ${formatPercent(m.droppedPercent)} (${dropped})${unfinished} · ` +
+    `downtime ${formatHumanDurationMs(m.downtimeMs)} · dropped ${formatPercent(m.droppedPercent)} (${dropped})${unfinished} · ` +
       `p95 latency ${formatLatencyMs(m.latencyMs.p95)} · peak GPUs ${formatCount(m.peakGpus)}`,
     ...expectationLines(result.expectations),
     ctx.outDir === null

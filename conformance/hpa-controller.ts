@@ -1,6 +1,9 @@
 // HPA controller vector categories: normalisation (legacy and behavior), scale events, and whole
-// reconcileAutoscaler passes, mapped onto simulator/hpa.ts.
+// reconcileAutoscaler passes, mapped onto k8s/hpa.ts, hpa-behavior.ts and hpa-controller.ts.
 import * as hpa from '../k8s/hpa.js';
+import * as k8sBehavior from '../k8s/hpa-behavior.js';
+import * as k8sCalc from '../k8s/hpa-replica-calculator.js';
+import * as k8sController from '../k8s/hpa-controller.js';
 import {
   Checks,
   VectorShapeError,
@@ -23,7 +26,7 @@ import { NOW_MS, TEST_SCALE_UP_LIMIT_FACTOR, TEST_TIMINGS, quantityMilli } from 
 
 type Handler = (v: JsonObject) => Outcome;
 
-const DOWNSCALE_STABILIZATION_MS = 300_000;
+const SCALE_DOWN_STABILIZATION_MS = 300_000;
 
 function agoMs(ageSeconds: number): number {
   return NOW_MS - ageSeconds * 1000;
@@ -38,7 +41,7 @@ function recommendations(v: JsonObject, key: string): hpa.HpaRecommendation[] | 
   });
 }
 
-function scaleEvents(v: JsonObject, key: string): hpa.ScaleEvent[] {
+function scaleEvents(v: JsonObject, key: string): k8sBehavior.ScaleEvent[] {
   const list = arrOrNull(v, key) ?? [];
   return list.map((e, i) => {
     if (!isObject(e)) throw new VectorShapeError(`${key}[${i}]: expected an object`);
@@ -50,17 +53,17 @@ function scaleEvents(v: JsonObject, key: string): hpa.ScaleEvent[] {
   });
 }
 
-function selectPolicy(value: Json): hpa.SelectPolicy | null {
+function selectPolicy(value: Json): k8sBehavior.SelectPolicy | null {
   if (value === null || value === undefined) return null;
   if (value === 'Max' || value === 'Min' || value === 'Disabled') return value;
   throw new VectorShapeError(`selectPolicy: unknown ${JSON.stringify(value)}`);
 }
 
 /** A rules object as written in the vector (fields may be missing = unset). */
-function rulesSpec(value: Json, label: string): hpa.HpaScalingRulesSpec | null {
+function rulesSpec(value: Json, label: string): k8sBehavior.HpaScalingRulesSpec | null {
   if (value === null || value === undefined) return null;
   if (!isObject(value)) throw new VectorShapeError(`${label}: expected an object or null`);
-  const policies = arrOrNull(value, 'policies')?.map((p, i): hpa.HpaScalingPolicy => {
+  const policies = arrOrNull(value, 'policies')?.map((p, i): k8sBehavior.HpaScalingPolicy => {
     if (!isObject(p)) throw new VectorShapeError(`${label}.policies[${i}]: expected an object`);
     const type = str(p, 'type');
     if (type !== 'Pods' && type !== 'Percent')
@@ -77,23 +80,23 @@ function rulesSpec(value: Json, label: string): hpa.HpaScalingRulesSpec | null {
   };
 }
 
-function behaviorOf(value: Json): hpa.HpaBehavior | null {
+function behaviorOf(value: Json): k8sBehavior.HpaBehavior | null {
   if (value === null || value === undefined) return null;
   if (!isObject(value)) throw new VectorShapeError('behavior: expected an object or null');
   return {
-    scaleUp: hpa.generateScaleUpRules(rulesSpec(value.scaleUp, 'behavior.scaleUp')),
-    scaleDown: hpa.generateScaleDownRules(rulesSpec(value.scaleDown, 'behavior.scaleDown')),
+    scaleUp: k8sBehavior.generateScaleUpRules(rulesSpec(value.scaleUp, 'behavior.scaleUp')),
+    scaleDown: k8sBehavior.generateScaleDownRules(rulesSpec(value.scaleDown, 'behavior.scaleDown')),
   };
 }
 
 function behaviorRate(v: JsonObject): Outcome {
-  const result = hpa.convertDesiredReplicasWithBehaviorRate({
+  const result = k8sBehavior.convertDesiredReplicasWithBehaviorRate({
     currentReplicas: num(v, 'currentReplicas'),
     desiredReplicas: num(v, 'prenormalizedDesiredReplicas'),
     minReplicas: num(v, 'minReplicas'),
     maxReplicas: num(v, 'maxReplicas'),
-    scaleUpRules: hpa.generateScaleUpRules(rulesSpec(v.scaleUpRules, 'scaleUpRules')),
-    scaleDownRules: hpa.generateScaleDownRules(rulesSpec(v.scaleDownRules, 'scaleDownRules')),
+    scaleUpRules: k8sBehavior.generateScaleUpRules(rulesSpec(v.scaleUpRules, 'scaleUpRules')),
+    scaleDownRules: k8sBehavior.generateScaleDownRules(rulesSpec(v.scaleDownRules, 'scaleDownRules')),
     scaleUpEvents: scaleEvents(v, 'scaleUpEvents'),
     scaleDownEvents: scaleEvents(v, 'scaleDownEvents'),
     nowMs: NOW_MS,
@@ -114,8 +117,14 @@ function scaleLimit(v: JsonObject, direction: 'up' | 'down'): Outcome {
   };
   const limit =
     direction === 'up'
-      ? hpa.calculateScaleUpLimitWithScalingRules({ ...input, rules: hpa.generateScaleUpRules(spec) })
-      : hpa.calculateScaleDownLimitWithBehaviors({ ...input, rules: hpa.generateScaleDownRules(spec) });
+      ? k8sBehavior.calculateScaleUpLimitWithScalingRules({
+          ...input,
+          rules: k8sBehavior.generateScaleUpRules(spec),
+        })
+      : k8sBehavior.calculateScaleDownLimitWithBehaviors({
+          ...input,
+          rules: k8sBehavior.generateScaleDownRules(spec),
+        });
   return new Checks().equal('limit', limit, num(v, 'expectedLimit')).outcome();
 }
 
@@ -148,7 +157,7 @@ function legacyStabilize(v: JsonObject): Outcome {
 }
 
 function behaviorStabilize(v: JsonObject): Outcome {
-  const result = hpa.stabilizeRecommendationWithBehaviors({
+  const result = k8sBehavior.stabilizeRecommendationWithBehaviors({
     currentReplicas: num(v, 'currentReplicas'),
     desiredReplicas: num(v, 'prenormalizedDesiredReplicas'),
     scaleUpWindowSeconds: numOrNull(v, 'scaleUpStabilizationWindowSeconds') ?? 0,
@@ -196,19 +205,34 @@ const hpaScaleEvents: Handler = (v) => {
   const behavior =
     spec === null
       ? null
-      : { scaleUp: hpa.generateScaleUpRules(spec), scaleDown: hpa.generateScaleDownRules(spec) };
+      : {
+          scaleUp: k8sBehavior.generateScaleUpRules(spec),
+          scaleDown: k8sBehavior.generateScaleDownRules(spec),
+        };
   const expectedEvents = objects(v, 'expectedStoredEvents').map((e) => ({
     replicaChange: num(e, 'replicaChange'),
     outdated: bool(e, 'outdated'),
   }));
-  const view = (events: readonly hpa.ScaleEvent[]): object[] =>
+  const view = (events: readonly k8sBehavior.ScaleEvent[]): object[] =>
     events.map((e) => ({ replicaChange: e.replicaChange, outdated: e.outdated }));
-  const up = hpa.storeScaleEvent(behavior, { scaleUp: previous, scaleDown: [] }, 10, 10 + change, NOW_MS);
-  const down = hpa.storeScaleEvent(behavior, { scaleUp: [], scaleDown: previous }, 10, 10 - change, NOW_MS);
+  const up = k8sBehavior.storeScaleEvent(
+    behavior,
+    { scaleUp: previous, scaleDown: [] },
+    10,
+    10 + change,
+    NOW_MS,
+  );
+  const down = k8sBehavior.storeScaleEvent(
+    behavior,
+    { scaleUp: [], scaleDown: previous },
+    10,
+    10 - change,
+    NOW_MS,
+  );
   return new Checks()
     .equal(
       'change in last 60 s',
-      hpa.getReplicasChangePerPeriod(60, previous, NOW_MS),
+      k8sBehavior.getReplicasChangePerPeriod(60, previous, NOW_MS),
       num(v, 'expectedReplicasChangeLast60s'),
     )
     .equal('stored scale-up events', view(up.scaleUp), expectedEvents)
@@ -221,7 +245,7 @@ const hpaScaleEvents: Handler = (v) => {
 // ------------------------------------------------------------------------------------------------------
 
 /** Pod request split evenly over two containers (integer division), as the controller tests do. */
-function controllerPod(p: JsonObject): hpa.HpaPod {
+function controllerPod(p: JsonObject): k8sCalc.HpaPod {
   const start = str(p, 'startTime');
   const startAtMs = start === 'hot' ? NOW_MS : start === 'cool' ? NOW_MS - 180_000 : -62_135_596_800_000;
   if (!['hot', 'cool', 'zero'].includes(start)) throw new VectorShapeError(`startTime: unknown ${start}`);
@@ -229,7 +253,7 @@ function controllerPod(p: JsonObject): hpa.HpaPod {
   const phase = strOrNull(p, 'phase') ?? 'Running';
   return {
     name: str(p, 'name'),
-    phase: phase as hpa.PodPhase,
+    phase: phase as k8sCalc.PodPhase,
     deleted: bool(p, 'deleted'),
     startAtMs,
     readyCondition: { status: bool(p, 'ready') ? 'True' : 'False', lastTransitionAtMs: startAtMs },
@@ -237,9 +261,9 @@ function controllerPod(p: JsonObject): hpa.HpaPod {
   };
 }
 
-function metricSpec(m: JsonObject): hpa.HpaMetricSpec {
+function metricSpec(m: JsonObject): k8sController.HpaMetricSpec {
   const type = str(m, 'type');
-  const target: hpa.MetricTarget =
+  const target: k8sController.MetricTarget =
     m.targetAverageUtilization !== undefined
       ? { type: 'Utilization', averageUtilization: num(m, 'targetAverageUtilization') }
       : m.targetAverageValueMilli !== undefined
@@ -255,10 +279,10 @@ function metricSpec(m: JsonObject): hpa.HpaMetricSpec {
 
 /** What the fake metrics clients of horizontal_test.go return for one metric spec. */
 function reading(
-  spec: hpa.HpaMetricSpec,
+  spec: k8sController.HpaMetricSpec,
   levels: readonly bigint[],
   failing: readonly string[],
-): hpa.MetricReading {
+): k8sController.MetricReading {
   if (failing.includes(spec.type)) return { ok: false, error: `fake ${spec.type} metrics client error` };
   if (spec.type === 'Object' || spec.type === 'External') return { ok: true, valuesMilli: levels };
   // Resource usage is reported per container as floor(level / 2): odd levels lose 1m.
@@ -282,7 +306,7 @@ const hpaController: Handler = (v) => {
   const specs = objects(v, 'metrics').map(metricSpec);
   const levels = arr(v, 'reportedLevels').map((x, i) => toBigInt(x, `reportedLevels[${i}]`));
   const failing = (arrOrNull(v, 'failingMetricTypes') ?? []).map(String);
-  const result = hpa.reconcileAutoscaler({
+  const result = k8sController.reconcileAutoscaler({
     specReplicas: num(v, 'specReplicas'),
     statusReplicas: numOrNull(v, 'statusReplicas') ?? num(v, 'specReplicas'),
     minReplicas: numOrNull(v, 'minReplicas') ?? 1,
@@ -298,7 +322,7 @@ const hpaController: Handler = (v) => {
     },
     config: {
       tolerance: controllerTolerance(v),
-      downscaleStabilizationMs: DOWNSCALE_STABILIZATION_MS,
+      scaleDownStabilizationMs: SCALE_DOWN_STABILIZATION_MS,
       scaleUpLimitFactor: TEST_SCALE_UP_LIMIT_FACTOR,
       timings: TEST_TIMINGS,
     },

@@ -1,6 +1,8 @@
 // HPA vector categories: the Go test fixtures (fake pods, fake metrics clients) are rebuilt as plain
-// data and fed to the pure functions of simulator/hpa.ts, the same ones the simulator's autoscaler uses.
+// data and fed to the pure functions of k8s/hpa.ts (the ones the simulator's autoscaler uses) and
+// k8s/hpa-replica-calculator.ts.
 import * as hpa from '../k8s/hpa.js';
+import * as k8sCalc from '../k8s/hpa-replica-calculator.js';
 import {
   Checks,
   PASS,
@@ -28,7 +30,7 @@ export const NOW_MS = 1_700_000_000_000;
 /** Go's zero time.Time, far in the past of NOW_MS (finite, so `zero + 10 s > zero` still holds). */
 export const GO_ZERO_TIME_MS = -62_135_596_800_000;
 /** Test-only constants of the Kubernetes HPA tests (k8s-vectors meta.testOnlyConstants). */
-export const TEST_TIMINGS: hpa.ReadinessTimings = {
+export const TEST_TIMINGS: k8sCalc.ReadinessTimings = {
   cpuInitializationPeriodMs: 120_000,
   delayOfInitialReadinessStatusMs: 10_000,
 };
@@ -73,11 +75,11 @@ function fixtureStartMs(start: string): number {
   throw new VectorShapeError(`startTime: unknown ${start}`);
 }
 
-function phaseOf(p: JsonObject): hpa.PodPhase {
+function phaseOf(p: JsonObject): k8sCalc.PodPhase {
   const phase = strOrNull(p, 'phase') ?? 'Running';
   if (!['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'].includes(phase))
     throw new VectorShapeError(`phase: ${phase}`);
-  return phase as hpa.PodPhase;
+  return phase as k8sCalc.PodPhase;
 }
 
 /** A fixture pod: its Ready condition changed when it started (so a hot pod has no full metric window yet). */
@@ -85,7 +87,7 @@ function fixturePod(
   p: JsonObject,
   requestsPerContainer: readonly (bigint | null)[],
   resource: string,
-): hpa.HpaPod {
+): k8sCalc.HpaPod {
   const startAtMs = fixtureStartMs(str(p, 'startTime'));
   return {
     name: str(p, 'name'),
@@ -100,12 +102,15 @@ function fixturePod(
   };
 }
 
-function sample(valueMilli: bigint): hpa.PodMetricSample {
+function sample(valueMilli: bigint): k8sCalc.PodMetricSample {
   return { valueMilli, timestampMs: NOW_MS, windowMs: METRIC_WINDOW_MS };
 }
 
 /** hpaReplicas resource fixture: per-container requests and usages (K8s metrics-server shape). */
-function resourceFixture(v: JsonObject): { pods: hpa.HpaPod[]; metrics: Map<string, hpa.PodMetricSample> } {
+function resourceFixture(v: JsonObject): {
+  pods: k8sCalc.HpaPod[];
+  metrics: Map<string, k8sCalc.PodMetricSample>;
+} {
   const resource = str(v, 'resource');
   const requests = arr(v, 'cpuRequestPerContainer').map((q, i) =>
     quantityMilli(q, `cpuRequestPerContainer[${i}]`),
@@ -116,7 +121,7 @@ function resourceFixture(v: JsonObject): { pods: hpa.HpaPod[]; metrics: Map<stri
   });
   const container = strOrNull(v, 'container') ?? '';
   const names = arrOrNull(v, 'metricPodNames') ?? [];
-  const metrics = new Map<string, hpa.PodMetricSample>();
+  const metrics = new Map<string, k8sCalc.PodMetricSample>();
   arr(v, 'containerLevels').forEach((levels, i) => {
     if (!Array.isArray(levels)) throw new VectorShapeError(`containerLevels[${i}]: expected an array`);
     const usage = levels.map((x, j) => toBigInt(x, `containerLevels[${i}][${j}]`));
@@ -136,7 +141,7 @@ function containerUsage(usage: readonly bigint[], container: string): bigint | n
 }
 
 /** Pods for the custom-metric fixtures (requests are irrelevant there). */
-function plainPods(v: JsonObject): hpa.HpaPod[] {
+function plainPods(v: JsonObject): k8sCalc.HpaPod[] {
   return objects(v, 'pods').map((p) => fixturePod(p, [null, null], ''));
 }
 
@@ -144,7 +149,11 @@ function levelsMilli(v: JsonObject): bigint[] {
   return arr(v, 'metricLevelsMilli').map((x, i) => toBigInt(x, `metricLevelsMilli[${i}]`));
 }
 
-function checkCalc(v: JsonObject, result: hpa.CalcResult<object>, fields: Record<string, string>): Outcome {
+function checkCalc(
+  v: JsonObject,
+  result: k8sCalc.CalcResult<object>,
+  fields: Record<string, string>,
+): Outcome {
   const expected = obj(v, 'expected');
   const expectedError = strOrNull(expected, 'error');
   if (expectedError !== null) {
@@ -178,7 +187,10 @@ function fieldsOf(result: object): object {
 const USAGE_FIELDS = { replicas: 'replicas', usageMilli: 'usageMilli' };
 
 /** The fake metrics APIs answer an empty list with an error before any calculation starts. */
-function emptyMetricsError(api: 'resource' | 'custom' | 'external', label: string): hpa.CalcResult<object> {
+function emptyMetricsError(
+  api: 'resource' | 'custom' | 'external',
+  label: string,
+): k8sCalc.CalcResult<object> {
   return { ok: false, error: `unable to get ${label}: no metrics returned from ${api} metrics API` };
 }
 
@@ -197,11 +209,11 @@ function hpaReplicasResource(v: JsonObject, fn: string): Outcome {
     const target = v.targetMilli !== undefined ? big(v, 'targetMilli') : big(v, 'targetAverageValueMilli');
     return checkCalc(
       v,
-      hpa.calcPlainMetricReplicas({ ...common, ...context, targetUsageMilli: target }),
+      k8sCalc.calcPlainMetricReplicas({ ...common, ...context, targetUsageMilli: target }),
       USAGE_FIELDS,
     );
   }
-  const result = hpa.getResourceReplicas({
+  const result = k8sCalc.getResourceReplicas({
     ...common,
     ...context,
     targetUtilization: num(v, 'targetUtilization'),
@@ -238,36 +250,36 @@ function hpaReplicasCustom(v: JsonObject, fn: string): Outcome {
       };
       return checkCalc(
         v,
-        hpa.calcPlainMetricReplicas({ ...input, metrics, timings: TEST_TIMINGS, nowMs: NOW_MS }),
+        k8sCalc.calcPlainMetricReplicas({ ...input, metrics, timings: TEST_TIMINGS, nowMs: NOW_MS }),
         USAGE_FIELDS,
       );
     }
     case 'GetObjectMetricReplicas':
       return checkCalc(
         v,
-        hpa.getValueMetricReplicas(current, levels[0] ?? 0n, big(v, 'targetMilli'), tolerances, pods),
+        k8sCalc.getValueMetricReplicas(current, levels[0] ?? 0n, big(v, 'targetMilli'), tolerances, pods),
         USAGE_FIELDS,
       );
     case 'GetExternalMetricReplicas': {
-      const usage = hpa.sumCappedInt64(levels);
+      const usage = k8sCalc.sumCappedInt64(levels);
       return checkCalc(
         v,
-        hpa.getValueMetricReplicas(current, usage, big(v, 'targetMilli'), tolerances, pods),
+        k8sCalc.getValueMetricReplicas(current, usage, big(v, 'targetMilli'), tolerances, pods),
         USAGE_FIELDS,
       );
     }
     case 'GetObjectPerPodMetricReplicas':
       return checkCalc(
         v,
-        hpa.getPerPodMetricReplicas(current, levels[0] ?? 0n, big(v, 'perPodTargetMilli'), tolerances),
+        k8sCalc.getPerPodMetricReplicas(current, levels[0] ?? 0n, big(v, 'perPodTargetMilli'), tolerances),
         USAGE_FIELDS,
       );
     case 'GetExternalPerPodMetricReplicas':
       return checkCalc(
         v,
-        hpa.getPerPodMetricReplicas(
+        k8sCalc.getPerPodMetricReplicas(
           current,
-          hpa.sumCappedInt64(levels),
+          k8sCalc.sumCappedInt64(levels),
           big(v, 'perPodTargetMilli'),
           tolerances,
         ),
@@ -291,7 +303,7 @@ function relativeMs(value: Json, label: string): number {
   return NOW_MS + value * 1000;
 }
 
-function groupPodsPod(p: JsonObject): hpa.HpaPod {
+function groupPodsPod(p: JsonObject): k8sCalc.HpaPod {
   const ready = objOrNull(p, 'readyCondition');
   const status = ready === null ? null : str(ready, 'status');
   if (status !== null && status !== 'True' && status !== 'False' && status !== 'Unknown') {
@@ -313,7 +325,7 @@ function groupPodsPod(p: JsonObject): hpa.HpaPod {
 
 const hpaGroupPods: Handler = (v) => {
   const metricsJson = obj(v, 'metrics');
-  const metrics = new Map<string, hpa.PodMetricSample>();
+  const metrics = new Map<string, k8sCalc.PodMetricSample>();
   for (const [name, m] of Object.entries(metricsJson)) {
     if (!isObject(m)) throw new VectorShapeError(`metrics.${name}: expected an object`);
     metrics.set(name, {
@@ -326,7 +338,7 @@ const hpaGroupPods: Handler = (v) => {
     cpuInitializationPeriodMs: num(v, 'cpuInitializationPeriodSeconds') * 1000,
     delayOfInitialReadinessStatusMs: num(v, 'delayOfInitialReadinessStatusSeconds') * 1000,
   };
-  const groups = hpa.groupPods(
+  const groups = k8sCalc.groupPods(
     objects(v, 'pods').map(groupPodsPod),
     metrics,
     str(v, 'resource'),

@@ -1,7 +1,7 @@
 // rehearsal.html: the steps × fault kinds matrix twice — coloured by downtime, and by time to restore
 // the prior revision — every cell giving its outcome and the command that replays it. Every value from
 // the scenario is escaped; the page needs no network.
-import { escapeHtml, formatDurationMs } from '../reports/format.js';
+import { escapeHtml, formatHumanDurationMs } from '../reports/format.js';
 import type { BranchResult, Rehearsal, RehearsalStep } from './types.js';
 
 const e = escapeHtml;
@@ -25,7 +25,7 @@ function stepLabel(s: RehearsalStep): string {
         (c.draining > 0 ? `, ${c.draining} draining` : ''),
     )
     .join('; ');
-  return `${s.index} · ${formatDurationMs(s.atMs)} · ${s.phase}<br><small>${e(revs)}</small>`;
+  return `${s.index} · ${formatHumanDurationMs(s.atMs)} · ${s.phase}<br><small>${e(revs)}</small>`;
 }
 
 function cell(b: BranchResult | undefined, metric: 'downtime' | 'restore', worst: number): string {
@@ -33,12 +33,12 @@ function cell(b: BranchResult | undefined, metric: 'downtime' | 'restore', worst
   const value = metric === 'downtime' ? b.downtimeMs : b.restoredMs;
   const shown =
     metric === 'downtime'
-      ? formatDurationMs(b.downtimeMs)
+      ? formatHumanDurationMs(b.downtimeMs)
       : b.restoredMs === null
         ? b.recovered === 'new'
           ? 'completed'
           : 'never'
-        : formatDurationMs(b.restoredMs);
+        : formatHumanDurationMs(b.restoredMs);
   const colour = metric === 'restore' && b.recovered === 'new' ? '#cfe0f7' : heat(value, worst);
   const mark = b.pass ? '' : ' class="fail"';
   const problems =

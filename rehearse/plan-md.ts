@@ -1,5 +1,5 @@
 // plan.md: the pre-flight check as Markdown, ready to paste into a pull request.
-import { formatDurationMs } from '../reports/format.js';
+import { formatHumanDurationMs } from '../reports/format.js';
 import type { Plan } from './preflight.js';
 
 const cellText = (text: string): string =>
@@ -16,14 +16,14 @@ export function planMarkdown(p: Plan): string {
   for (const r of p.reasons) lines.push(`- ${cellText(r)}`);
   if (p.reasons.length > 0) lines.push('');
   lines.push(
-    `**Point of no return:** ${p.pointOfNoReturn === null ? 'none — a rollback from every state restores the prior revision in time' : `step ${p.pointOfNoReturn.step} (at ${formatDurationMs(p.pointOfNoReturn.atMs)})`}`,
+    `**Point of no return:** ${p.pointOfNoReturn === null ? 'none — a rollback from every state restores the prior revision in time' : `step ${p.pointOfNoReturn.step} (at ${formatHumanDurationMs(p.pointOfNoReturn.atMs)})`}`,
     '',
   );
   lines.push(
     `**Autoscaler ratchet:** ${
       p.ratchet === null
         ? 'none'
-        : `at ${formatDurationMs(p.ratchet.atMs)} the autoscaler wants ${p.ratchet.wantedInstances} instances (up to ${p.ratchet.peakWantedInstances}); the pools can hold ${p.ratchet.schedulableInstances}. Per instance: ${p.ratchet.perInstanceRps.before} → ${p.ratchet.perInstanceRps.after} req/s`
+        : `at ${formatHumanDurationMs(p.ratchet.atMs)} the autoscaler wants ${p.ratchet.wantedInstances} instances (up to ${p.ratchet.peakWantedInstances}); the pools can hold ${p.ratchet.schedulableInstances}. Per instance: ${p.ratchet.perInstanceRps.before} → ${p.ratchet.perInstanceRps.after} req/s`
     }`,
     '',
   );
@@ -43,22 +43,22 @@ export function planMarkdown(p: Plan): string {
     const restores =
       rb.restoredMs === null
         ? '**never**'
-        : `${formatDurationMs(rb.restoredMs)}${rb.withinDeadline ? '' : ' (**past deadline**)'}`;
+        : `${formatHumanDurationMs(rb.restoredMs)}${rb.withinDeadline ? '' : ' (**past deadline**)'}`;
     lines.push(
-      `| ${s.index} | ${formatDurationMs(s.atMs)} | ${s.phase} | ${inst} | ${Object.entries(s.needsGpus)
+      `| ${s.index} | ${formatHumanDurationMs(s.atMs)} | ${s.phase} | ${inst} | ${Object.entries(s.needsGpus)
         .map(([t, n]) => `${n} ${cellText(t)}`)
         .join(', ')} | ${pools} | ${rb.needsGpus} | ${rb.freeGpus} + ${rb.freedGpus} | ${restores} |`,
     );
   }
   lines.push(
     '',
-    `Rollback deadline: ${formatDurationMs(p.rollbackDeadlineMs)} (rollout.progressDeadline).`,
+    `Rollback deadline: ${formatHumanDurationMs(p.rollbackDeadlineMs)} (rollout.progressDeadline).`,
     '',
   );
   if (p.capacityEvents.length > 0) {
     lines.push('### What changes the free GPUs from the edit on', '');
     for (const e of p.capacityEvents)
-      lines.push(`- ${formatDurationMs(e.atMs)}, ${cellText(e.pool)}: ${cellText(e.what)}`);
+      lines.push(`- ${formatHumanDurationMs(e.atMs)}, ${cellText(e.pool)}: ${cellText(e.what)}`);
     lines.push('');
   }
   lines.push(`### Over ${p.seeds} seeds`, '', '| outcome | runs | 95 % interval |', '|---|---|---|');
@@ -66,11 +66,11 @@ export function planMarkdown(p: Plan): string {
     lines.push(`| ${k} | ${v.count} | ${(v.low * 100).toFixed(1)}–${(v.high * 100).toFixed(1)} % |`);
   lines.push(
     '',
-    `Rollout duration: ${p.rolloutDurationMs === null ? 'no completed rollout' : `p50 ${formatDurationMs(p.rolloutDurationMs.p50)}, p95 ${formatDurationMs(p.rolloutDurationMs.p95)}`}`,
+    `Rollout duration: ${p.rolloutDurationMs === null ? 'no completed rollout' : `p50 ${formatHumanDurationMs(p.rolloutDurationMs.p50)}, p95 ${formatHumanDurationMs(p.rolloutDurationMs.p95)}`}`,
     '',
   );
   lines.push(
-    `### Recommended rollout settings (downtime budget ${formatDurationMs(p.downtimeBudgetMs)})`,
+    `### Recommended rollout settings (downtime budget ${formatHumanDurationMs(p.downtimeBudgetMs)})`,
     '',
   );
   lines.push(
@@ -85,7 +85,7 @@ export function planMarkdown(p: Plan): string {
   );
   for (const c of p.recommendation.candidates)
     lines.push(
-      `| ${c.maxSurge} | ${c.maxUnavailable} | ${c.completed}/${c.runs} | ${formatDurationMs(c.maxDowntimeMs)} | ${c.meanGpuHours} | ${c.meetsBudget ? 'yes' : 'no'} |`,
+      `| ${c.maxSurge} | ${c.maxUnavailable} | ${c.completed}/${c.runs} | ${formatHumanDurationMs(c.maxDowntimeMs)} | ${c.meanGpuHours} | ${c.meetsBudget ? 'yes' : 'no'} |`,
     );
   return `${lines.join('\n')}\n`;
 }

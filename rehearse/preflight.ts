@@ -5,7 +5,7 @@
 // intervals, rollout duration p50/p95) and a small maxSurge × maxUnavailable grid.
 import { BUILTIN_CATALOG, extendCatalog } from '../catalog/catalog.js';
 import { round3 } from '../result/metrics.js';
-import { formatDurationMs } from '../reports/format.js';
+import { formatHumanDurationMs } from '../reports/format.js';
 import { performanceOf } from '../sim/performance.js';
 import type { StepView } from '../sim/run.js';
 import type { Scenario } from '../scenario/types.js';
@@ -263,15 +263,15 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
   else if (completed < seeds) reasons.push(`the edit completed on ${completed} of ${seeds} seeds`);
   if (pointOfNoReturn !== null)
     reasons.push(
-      `a rollback from step ${pointOfNoReturn.step} (at ${formatDurationMs(pointOfNoReturn.atMs)}) cannot restore the prior revision within its deadline (${formatDurationMs(deadlineMs)})`,
+      `a rollback from step ${pointOfNoReturn.step} (at ${formatHumanDurationMs(pointOfNoReturn.atMs)}) cannot restore the prior revision within its deadline (${formatHumanDurationMs(deadlineMs)})`,
     );
   if (ratchet !== null)
     reasons.push(
-      `the autoscaler wants ${ratchet.wantedInstances} instances at ${formatDurationMs(ratchet.atMs)} but the pools can hold ${ratchet.schedulableInstances}`,
+      `the autoscaler wants ${ratchet.wantedInstances} instances at ${formatHumanDurationMs(ratchet.atMs)} but the pools can hold ${ratchet.schedulableInstances}`,
     );
   if (ownDowntime > budget)
     reasons.push(
-      `downtime up to ${formatDurationMs(ownDowntime)} exceeds the budget of ${formatDurationMs(budget)}`,
+      `downtime up to ${formatHumanDurationMs(ownDowntime)} exceeds the budget of ${formatHumanDurationMs(budget)}`,
     );
   if (best === undefined)
     reasons.push('no rollout setting in the grid meets the downtime budget on every seed');

@@ -1,7 +1,7 @@
 // Number, duration and escaping helpers shared by every report format, so they read the same.
 
 /** `250ms`, `45s`, `12m 30s`, `2h 05m`: short, exact enough for a person. */
-export { formatDurationMs } from '../result/duration.js';
+export { formatHumanDurationMs } from '../result/duration.js';
 
 /** Simulated time of day as `h:mm:ss` (runs start at 0:00:00). */
 export function formatClockMs(ms: number): string {

@@ -4,7 +4,7 @@ import { inProgressText } from '../result/expect.js';
 import {
   formatClockMs,
   formatCount,
-  formatDurationMs,
+  formatHumanDurationMs,
   formatLatencyMs,
   formatNumber,
   formatPercent,
@@ -77,7 +77,7 @@ function editRow(edit: EditResult): EditRow {
     outcome: outcomeText(edit),
     tone: edit.outcome === 'completed' ? 'good' : edit.outcome === 'inProgress' ? 'neutral' : 'bad',
     detail: editDetail(edit),
-    duration: edit.outcome === 'rejected' ? '–' : formatDurationMs(edit.durationMs),
+    duration: edit.outcome === 'rejected' ? '–' : formatHumanDurationMs(edit.durationMs),
     rollout: edit.kind === 'edit' && edit.outcome !== 'rejected' && !edit.inPlace ? rolloutText(edit) : '–',
     revisions: `${edit.fromRevision} → ${edit.toRevision}`,
     peakInstances: edit.peakInstances,
@@ -124,8 +124,8 @@ function countOutcomes(edits: readonly EditResult[]): string {
  * (`rolloutDurationMs`), without the monitoring window.
  */
 export function rolloutText(edit: EditResult): string {
-  if (edit.rolloutDurationMs !== null) return formatDurationMs(edit.rolloutDurationMs);
-  if (edit.outcome === 'inProgress') return `not finished (${formatDurationMs(edit.durationMs)} so far)`;
+  if (edit.rolloutDurationMs !== null) return formatHumanDurationMs(edit.rolloutDurationMs);
+  if (edit.outcome === 'inProgress') return `not finished (${formatHumanDurationMs(edit.durationMs)} so far)`;
   return edit.outcome === 'rolledBack' ? 'never finished (rolled back)' : '–';
 }
 
@@ -160,8 +160,8 @@ function factsOf(result: RunResult): SummaryFact[] {
     fact('Edits', countOutcomes(result.edits)),
     fact('Reason', [...reasons, ...rejections].join(', ') || '–'),
     fact('Rollout duration', durationsText(result.edits)),
-    fact('Downtime', formatDurationMs(m.downtimeMs), m.downtimeMs > 0 ? 'bad' : 'good'),
-    fact('Degraded', formatDurationMs(m.degradedMs), m.degradedMs > 0 ? 'bad' : 'good'),
+    fact('Downtime', formatHumanDurationMs(m.downtimeMs), m.downtimeMs > 0 ? 'bad' : 'good'),
+    fact('Degraded', formatHumanDurationMs(m.degradedMs), m.degradedMs > 0 ? 'bad' : 'good'),
     fact(
       // droppedPercent counts every way a request fails, so the count beside it does too.
       'Dropped (incl. timed out, overdue)',
@@ -212,7 +212,7 @@ export function summarize(result: RunResult): RunSummary {
   return {
     scenario: result.scenario,
     seed: result.seed,
-    simulated: formatDurationMs(result.simulatedMs),
+    simulated: formatHumanDurationMs(result.simulatedMs),
     headline,
     tone,
     facts: factsOf(result),

@@ -4,7 +4,7 @@ import type { ChartConfiguration, ChartDataset } from 'chart.js';
 import { nearestRank } from '../result/metrics.js';
 import { renderChartPng, type PngSize } from './chart-png.js';
 import { PALETTE, rgba, type ReportChart } from './charts.js';
-import { escapeHtml, formatDurationMs, formatPercent } from './format.js';
+import { escapeHtml, formatHumanDurationMs, formatPercent } from './format.js';
 import { chartFigureHtml, selfContainedPage } from './html-page.js';
 
 /** One setting combination of a sweep, e.g. `maxSurge=1 maxUnavailable=0`, over all its seeds. */
@@ -263,7 +263,7 @@ export function renderSweepPngs(input: SweepChartInput, size?: PngSize): { file:
 }
 
 function sweepTable(input: SweepChartInput): string {
-  const ms = (v: number): string => (Number.isNaN(v) ? '–' : formatDurationMs(v));
+  const ms = (v: number): string => (Number.isNaN(v) ? '–' : formatHumanDurationMs(v));
   const rows = input.combinations.map((c) => {
     const w = wilsonInterval(c.rolledBack, c.total);
     const rate = c.total > 0 ? formatPercent((100 * c.rolledBack) / c.total) : '–';

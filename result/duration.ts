@@ -1,6 +1,7 @@
-// How reports and expectation details write a simulated duration, defined once: `850ms`, `4.2s`, `1m 14s`,
-// `2h 05m`. (Validation messages use the scenario file's own compact syntax, `1m14s`, instead.)
-export function formatDurationMs(ms: number): string {
+// How reports and expectation details write a simulated duration for people, defined once: `850ms`,
+// `4.2s`, `1m 14s`, `2h 05m`. (Validation messages use the scenario file's own compact syntax, `1m14s`:
+// formatScenarioDurationMs in scenario/schema.ts.)
+export function formatHumanDurationMs(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
   const sign = ms < 0 ? '-' : '';
   const abs = Math.abs(ms);

@@ -1,7 +1,7 @@
 // A scenario's `expect` block checked against a run result: one named pass/fail per expectation, with
 // a detail that says what was found, so a CI log alone explains a failure.
 import type { EditResult, ExpectationResult, RunResult } from './result.js';
-import { formatDurationMs } from './duration.js';
+import { formatHumanDurationMs } from './duration.js';
 import type { EditExpectation, Scenario } from '../scenario/types.js';
 
 export function evaluateExpectations(scenario: Scenario, result: RunResult): ExpectationResult[] {
@@ -12,7 +12,7 @@ export function evaluateExpectations(scenario: Scenario, result: RunResult): Exp
   if (expect.maxDowntimeMs !== undefined) {
     const limit = expect.maxDowntimeMs;
     const actual = result.metrics.downtimeMs;
-    const detail = `downtime ${formatDurationMs(actual)} ${actual <= limit ? '≤' : '>'} ${formatDurationMs(limit)}`;
+    const detail = `downtime ${formatHumanDurationMs(actual)} ${actual <= limit ? '≤' : '>'} ${formatHumanDurationMs(limit)}`;
     out.push({ name: 'maxDowntime', pass: actual <= limit, detail });
   }
   if (expect.maxDroppedPercent !== undefined) {

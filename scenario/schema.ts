@@ -50,10 +50,15 @@ export function parseDurationMs(value: number | string): number | null {
   return Number.isFinite(ms) ? ms : null;
 }
 
-/** A duration for people: "0s", "250ms", "90s" → "1m30s", "2h", "1h20m5s". */
-export function formatDurationMs(ms: number): string {
+/**
+ * A duration in the scenario file's own compact syntax, for validation messages: "0s", "250ms",
+ * 90s → "1m30s", "2h", "1h20m5s" (rounded to whole seconds from 1s up). Reports and the CLI summary use
+ * formatHumanDurationMs (result/duration.ts) instead; the YAML writer uses the exact
+ * formatExactScenarioDurationMs (scenario/write-yaml.ts).
+ */
+export function formatScenarioDurationMs(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
-  if (ms < 0) return `-${formatDurationMs(-ms)}`;
+  if (ms < 0) return `-${formatScenarioDurationMs(-ms)}`;
   if (ms === 0) return '0s';
   if (ms < 1000) return `${Math.round(ms)}ms`;
   const totalS = Math.round(ms / 1000);

@@ -9,7 +9,7 @@ import {
   type ModelRecord,
 } from '../catalog/catalog.js';
 import { DEFAULT_PLATFORM_LIMITS } from '../catalog/spec.js';
-import { formatDurationMs, SCENARIO_LIMITS, type ScenarioFile } from './schema.js';
+import { formatScenarioDurationMs, SCENARIO_LIMITS, type ScenarioFile } from './schema.js';
 
 export type IssuePath = readonly (string | number)[];
 
@@ -119,10 +119,10 @@ function findPool(file: ScenarioFile, name: string, path: IssuePath, out: Semant
 
 function withinRun(file: ScenarioFile, atMs: number, path: IssuePath, out: SemanticIssue[]): void {
   if (atMs >= file.duration) {
-    const at = formatDurationMs(atMs);
+    const at = formatScenarioDurationMs(atMs);
     out.push({
       path,
-      message: `${at} is not before the end of the run (duration ${formatDurationMs(file.duration)})`,
+      message: `${at} is not before the end of the run (duration ${formatScenarioDurationMs(file.duration)})`,
     });
   }
 }
@@ -414,7 +414,7 @@ function sampleIssues(file: ScenarioFile): SemanticIssue[] {
     return [
       {
         path: ['sampleInterval'],
-        message: `must be at most the duration (${formatDurationMs(file.duration)})`,
+        message: `must be at most the duration (${formatScenarioDurationMs(file.duration)})`,
       },
     ];
   }

@@ -5,8 +5,8 @@ import { stringify } from 'yaml';
 import type { RolloutOptions } from '../engine/types.js';
 import type { FaultSpec, Scenario, ScenarioEvent, TrafficConfig } from './types.js';
 
-/** An exact duration string: the largest unit that divides it ("15m", "90s", "1500ms"). */
-export function durationText(ms: number): string {
+/** An exact duration in scenario syntax, read back to the same ms: the largest unit that divides it ("15m", "90s", "1500ms"). */
+export function formatExactScenarioDurationMs(ms: number): string {
   if (ms === 0) return '0s';
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
@@ -18,31 +18,31 @@ function rolloutSection(r: RolloutOptions) {
   return {
     maxSurge: r.maxSurge,
     maxUnavailable: r.maxUnavailable,
-    schedulingTimeout: durationText(r.schedulingTimeoutMs),
-    loadTimeout: durationText(r.loadTimeoutMs),
+    schedulingTimeout: formatExactScenarioDurationMs(r.schedulingTimeoutMs),
+    loadTimeout: formatExactScenarioDurationMs(r.loadTimeoutMs),
     healthCheck: {
-      initialDelay: durationText(r.healthCheck.initialDelayMs),
-      period: durationText(r.healthCheck.periodMs),
-      timeout: durationText(r.healthCheck.timeoutMs),
+      initialDelay: formatExactScenarioDurationMs(r.healthCheck.initialDelayMs),
+      period: formatExactScenarioDurationMs(r.healthCheck.periodMs),
+      timeout: formatExactScenarioDurationMs(r.healthCheck.timeoutMs),
       successThreshold: r.healthCheck.successThreshold,
       failureThreshold: r.healthCheck.failureThreshold,
     },
-    minReady: durationText(r.minReadyMs),
-    progressDeadline: durationText(r.progressDeadlineMs),
-    monitorWindow: durationText(r.monitorWindowMs),
+    minReady: formatExactScenarioDurationMs(r.minReadyMs),
+    progressDeadline: formatExactScenarioDurationMs(r.progressDeadlineMs),
+    monitorWindow: formatExactScenarioDurationMs(r.monitorWindowMs),
     podReplacementPolicy: r.podReplacementPolicy,
   };
 }
 
 function trafficSection(t: TrafficConfig) {
-  const timeout = durationText(t.timeoutMs);
+  const timeout = formatExactScenarioDurationMs(t.timeoutMs);
   switch (t.profile) {
     case 'constant':
       return { profile: t.profile, rps: t.rps, timeout };
     case 'steps':
       return {
         profile: t.profile,
-        steps: t.steps.map((s) => ({ at: durationText(s.atMs), rps: s.rps })),
+        steps: t.steps.map((s) => ({ at: formatExactScenarioDurationMs(s.atMs), rps: s.rps })),
         timeout,
       };
     case 'diurnal':
@@ -51,8 +51,8 @@ function trafficSection(t: TrafficConfig) {
         diurnal: {
           baseRps: t.baseRps,
           peakRps: t.peakRps,
-          peakAt: durationText(t.peakAtMs),
-          period: durationText(t.periodMs),
+          peakAt: formatExactScenarioDurationMs(t.peakAtMs),
+          period: formatExactScenarioDurationMs(t.periodMs),
         },
         timeout,
       };
@@ -69,27 +69,27 @@ function faultSection(f: FaultSpec) {
         kind: f.kind,
         pool: f.pool,
         count: f.count,
-        repairAfter: f.repairMs === null ? null : durationText(f.repairMs),
+        repairAfter: f.repairMs === null ? null : formatExactScenarioDurationMs(f.repairMs),
       };
     case 'capacitySqueeze':
-      return { kind: f.kind, pool: f.pool, count: f.count, for: durationText(f.forMs) };
+      return { kind: f.kind, pool: f.pool, count: f.count, for: formatExactScenarioDurationMs(f.forMs) };
     case 'badVersion':
       return {
         kind: f.kind,
         model: f.model,
         mode: f.mode,
         slowdown: f.slowdown,
-        crashAfter: durationText(f.crashAfterMs),
+        crashAfter: formatExactScenarioDurationMs(f.crashAfterMs),
       };
     case 'flakyHealth':
-      return { kind: f.kind, probability: f.probability, for: durationText(f.forMs) };
+      return { kind: f.kind, probability: f.probability, for: formatExactScenarioDurationMs(f.forMs) };
     case 'revisionFailsHealth':
       throw new Error('scenarioToYaml: revisionFailsHealth is placed by rehearsals, not written to files');
   }
 }
 
 function eventSection(e: ScenarioEvent) {
-  const at = durationText(e.atMs);
+  const at = formatExactScenarioDurationMs(e.atMs);
   switch (e.action) {
     case 'edit':
       return { at, edit: e.edit };
@@ -110,8 +110,8 @@ export function scenarioToYaml(s: Scenario, options: { checkable?: boolean } = {
     kind: s.kind,
     metadata: { name: s.metadata.name, description: s.metadata.description },
     seed: s.seed,
-    duration: durationText(s.durationMs),
-    sampleInterval: durationText(s.sampleIntervalMs),
+    duration: formatExactScenarioDurationMs(s.durationMs),
+    sampleInterval: formatExactScenarioDurationMs(s.sampleIntervalMs),
     cluster: {
       cloud: s.cluster.cloud,
       name: s.cluster.name,
@@ -121,19 +121,19 @@ export function scenarioToYaml(s: Scenario, options: { checkable?: boolean } = {
         gpusPerNode: p.gpusPerNode,
         nodes: p.nodes,
         maxNodes: p.maxNodes,
-        nodeProvisioning: durationText(p.nodeProvisioningMs),
+        nodeProvisioning: formatExactScenarioDurationMs(p.nodeProvisioningMs),
       })),
       tenants: s.cluster.tenants.map((t) => ({
         pool: t.pool,
-        gpus: t.gpus.map((g) => ({ at: durationText(g.atMs), count: g.count })),
+        gpus: t.gpus.map((g) => ({ at: formatExactScenarioDurationMs(g.atMs), count: g.count })),
       })),
     },
     deployment: s.deployment,
     rollout: rolloutSection(s.rollout),
     autoscaler: {
-      interval: durationText(s.autoscaler.intervalMs),
+      interval: formatExactScenarioDurationMs(s.autoscaler.intervalMs),
       tolerance: s.autoscaler.tolerance,
-      scaleDownStabilization: durationText(s.autoscaler.scaleDownStabilizationMs),
+      scaleDownStabilization: formatExactScenarioDurationMs(s.autoscaler.scaleDownStabilizationMs),
     },
     traffic: trafficSection(s.traffic),
     ...(s.models.length > 0 ? { models: s.models } : {}),

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ROLLOUT_OPTIONS } from '../engine/types.js';
 import { SCHEMA_JSON_PATH, schemaJsonText } from '../tools/gen-schema.js';
 import { formatIssue, loadScenarioFile, loadScenarioText, type LoadResult } from '../scenario/load.js';
-import { formatDurationMs, parseDurationMs } from '../scenario/schema.js';
+import { formatScenarioDurationMs, parseDurationMs } from '../scenario/schema.js';
 import type { Scenario } from '../scenario/types.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
@@ -82,7 +82,7 @@ describe('durations', () => {
   });
 
   it('formats for people', () => {
-    expect([0, 250, 90_000, 7_200_000, 4_805_000].map(formatDurationMs)).toEqual([
+    expect([0, 250, 90_000, 7_200_000, 4_805_000].map(formatScenarioDurationMs)).toEqual([
       '0s',
       '250ms',
       '1m30s',

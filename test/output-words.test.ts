@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { formatRunSummary } from '../cli/summary.js';
 import { chartConfigs } from '../reports/charts.js';
 import type { ChartMarker } from '../reports/chart-plugins.js';
-import { formatDurationMs } from '../reports/format.js';
+import { formatHumanDurationMs } from '../reports/format.js';
 import { runReportHtml } from '../reports/html.js';
 import { summarize } from '../reports/summary.js';
 import { formatIssue, loadScenarioText } from '../scenario/load.js';
@@ -33,8 +33,8 @@ const markersOf = (result: ReturnType<typeof run>, chart: string): ChartMarker[]
 describe('rollout duration', () => {
   const result = run(DEFAULT_TEXT);
   const edit = result.edits[0]!;
-  const rollout = formatDurationMs(edit.rolloutDurationMs!);
-  const total = formatDurationMs(edit.durationMs);
+  const rollout = formatHumanDurationMs(edit.rolloutDurationMs!);
+  const total = formatHumanDurationMs(edit.durationMs);
 
   it('is the replacement time, shorter than the time to the outcome', () => {
     expect(edit.rolloutDurationMs!).toBeLessThan(edit.durationMs);

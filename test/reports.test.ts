@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../result/result.js';
 import { chartConfigs, chartMarkers } from '../reports/charts.js';
-import { escapeHtml, formatDurationMs, formatPercent, jsonForScript } from '../reports/format.js';
+import { escapeHtml, formatHumanDurationMs, formatPercent, jsonForScript } from '../reports/format.js';
 import { escapeMarkdown, summaryMarkdown } from '../reports/markdown.js';
 import { summarize } from '../reports/summary.js';
 import { niceStep, quantile, sweepChartConfigs, wilsonInterval } from '../reports/sweep-charts.js';
@@ -27,13 +27,13 @@ describe('fixtures', () => {
 
 describe('format', () => {
   it('formats durations for people', () => {
-    expect(formatDurationMs(0)).toBe('0s');
-    expect(formatDurationMs(250)).toBe('250ms');
-    expect(formatDurationMs(1500)).toBe('1.5s');
-    expect(formatDurationMs(45_000)).toBe('45s');
-    expect(formatDurationMs(750_000)).toBe('12m 30s');
-    expect(formatDurationMs(15 * 60_000)).toBe('15m');
-    expect(formatDurationMs(7_500_000)).toBe('2h 05m');
+    expect(formatHumanDurationMs(0)).toBe('0s');
+    expect(formatHumanDurationMs(250)).toBe('250ms');
+    expect(formatHumanDurationMs(1500)).toBe('1.5s');
+    expect(formatHumanDurationMs(45_000)).toBe('45s');
+    expect(formatHumanDurationMs(750_000)).toBe('12m 30s');
+    expect(formatHumanDurationMs(15 * 60_000)).toBe('15m');
+    expect(formatHumanDurationMs(7_500_000)).toBe('2h 05m');
   });
 
   it('formats percentages without hiding small non-zero values', () => {

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { writeFileAtomic } from '../../reports/atomic.js';
-import { formatDurationMs } from '../../reports/format.js';
+import { formatHumanDurationMs } from '../../reports/format.js';
 import { loadScenarioFile } from '../../scenario/load.js';
 import { parseDurationMs } from '../../scenario/schema.js';
 import { defaultWorkers } from '../../sweep/run.js';
@@ -157,8 +157,8 @@ function verdictText(p: Plan, outDir: string | null): string {
   const lines = [`plan ${p.scenario}, edit ${p.edit}: ${p.verdict}`];
   for (const r of p.reasons) lines.push(`  - ${r}`);
   lines.push(
-    `  point of no return: ${p.pointOfNoReturn === null ? 'none' : `step ${p.pointOfNoReturn.step} at ${formatDurationMs(p.pointOfNoReturn.atMs)}`}`,
-    `  ratchet: ${p.ratchet === null ? 'none' : `wants ${p.ratchet.wantedInstances}, pools hold ${p.ratchet.schedulableInstances} (at ${formatDurationMs(p.ratchet.atMs)})`}`,
+    `  point of no return: ${p.pointOfNoReturn === null ? 'none' : `step ${p.pointOfNoReturn.step} at ${formatHumanDurationMs(p.pointOfNoReturn.atMs)}`}`,
+    `  ratchet: ${p.ratchet === null ? 'none' : `wants ${p.ratchet.wantedInstances}, pools hold ${p.ratchet.schedulableInstances} (at ${formatHumanDurationMs(p.ratchet.atMs)})`}`,
     `  recommended: ${p.recommended === null ? 'none meets the budget' : `maxSurge ${p.recommended.maxSurge}, maxUnavailable ${p.recommended.maxUnavailable}`}`,
   );
   if (outDir !== null) lines.push(`Wrote ${outDir}/plan.json and plan.md`);

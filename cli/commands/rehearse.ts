@@ -23,7 +23,7 @@ import {
   RehearsalInterrupted,
 } from '../../rehearse/rehearse.js';
 import { FAULT_KINDS, type FaultKind, type Rehearsal } from '../../rehearse/types.js';
-import { formatDurationMs } from '../../reports/format.js';
+import { formatHumanDurationMs } from '../../reports/format.js';
 import { parsePath, parseSeed, single } from '../flags.js';
 import { checkOutputDir, displayPath, EXIT, printIssues, UsageError, type CliIo } from '../io.js';
 
@@ -200,7 +200,7 @@ export async function handler(options: RehearseCliOptions, io: CliIo): Promise<n
     for (const b of failing) {
       const step = rehearsal.steps[b.step];
       io.stderr(
-        `rehearse: step ${b.step} (at ${formatDurationMs(step?.atMs ?? 0)}, ${step?.phase ?? ''}) × ${b.fault}: ${b.problems.join('; ')}\n  replay: ${b.replay}\n`,
+        `rehearse: step ${b.step} (at ${formatHumanDurationMs(step?.atMs ?? 0)}, ${step?.phase ?? ''}) × ${b.fault}: ${b.problems.join('; ')}\n  replay: ${b.replay}\n`,
       );
     }
     return failing.length > 0 ? EXIT.failed : EXIT.ok;
@@ -236,10 +236,14 @@ function summaryText(r: Rehearsal, outDir: string | null): string {
       if (b === undefined) return pad('-');
       const mark = b.pass ? 'ok' : 'FAIL';
       const restore =
-        b.restoredMs !== null ? formatDurationMs(b.restoredMs) : b.recovered === 'new' ? 'done' : 'never';
+        b.restoredMs !== null
+          ? formatHumanDurationMs(b.restoredMs)
+          : b.recovered === 'new'
+            ? 'done'
+            : 'never';
       return pad(`${mark} ${restore}`);
     });
-    lines.push(`${`${s.index} ${formatDurationMs(s.atMs)} ${s.phase}`.padEnd(26)}${cells.join('')}`);
+    lines.push(`${`${s.index} ${formatHumanDurationMs(s.atMs)} ${s.phase}`.padEnd(26)}${cells.join('')}`);
   }
   lines.push(
     '',
@@ -276,9 +280,9 @@ async function replayBranch(
   await writeRunReports(outDir, result, {});
   writeFileAtomic(path.join(outDir, 'branch.json'), `${JSON.stringify(judged, null, 2)}\n`);
   io.stdout(
-    `Branch step ${branch.step} × ${branch.fault} (fault at ${formatDurationMs(judged.faultAtMs)}): ${judged.outcome}` +
-      `${judged.reason === null ? '' : ` (${judged.reason})`}, downtime ${formatDurationMs(judged.downtimeMs)}, ` +
-      `restored ${judged.restoredMs === null ? 'never' : `after ${formatDurationMs(judged.restoredMs)}`}\n` +
+    `Branch step ${branch.step} × ${branch.fault} (fault at ${formatHumanDurationMs(judged.faultAtMs)}): ${judged.outcome}` +
+      `${judged.reason === null ? '' : ` (${judged.reason})`}, downtime ${formatHumanDurationMs(judged.downtimeMs)}, ` +
+      `restored ${judged.restoredMs === null ? 'never' : `after ${formatHumanDurationMs(judged.restoredMs)}`}\n` +
       (judged.pass ? '' : `Fails: ${judged.problems.join('; ')}\n`) +
       `Wrote ${displayPath(io, outDir)}/branch.json and the run report (result.json, report.html)\n`,
   );
