@@ -2,7 +2,7 @@
 // rollout, run with every engine invariant checked at every step, judged against the prior revision.
 import { runScenario, type StepView } from '../sim/run.js';
 import type { Scenario, ScenarioEvent } from '../scenario/types.js';
-import { formatDurationMs } from '../result/duration.js';
+import { formatHumanDurationMs } from '../result/duration.js';
 import type { RunResult } from '../result/result.js';
 import { availableOf } from './record.js';
 import type { BranchOutcome, BranchResult, FaultKind, RehearsalStep } from './types.js';
@@ -152,7 +152,7 @@ function judge(task: BranchTask, result: RunResult, watch: Watch, faultAtMs: num
   const { downtimeMs, droppedPercent } = result.metrics;
   if (limits?.maxDowntimeMs !== undefined && downtimeMs > limits.maxDowntimeMs)
     problems.push(
-      `downtime ${formatDurationMs(downtimeMs)} exceeds expect.maxDowntime ${formatDurationMs(limits.maxDowntimeMs)}`,
+      `downtime ${formatHumanDurationMs(downtimeMs)} exceeds expect.maxDowntime ${formatHumanDurationMs(limits.maxDowntimeMs)}`,
     );
   if (limits?.maxDroppedPercent !== undefined && droppedPercent > limits.maxDroppedPercent)
     problems.push(`dropped ${droppedPercent}% exceeds expect.maxDroppedPercent ${limits.maxDroppedPercent}%`);
