@@ -15,12 +15,6 @@
 // not fit waits in the instance's FIFO queue. Times are float milliseconds.
 import type { BatchPerf, LlmPerf } from './perf.js';
 
-/** Σ_{j=from}^{to−1} (x0 + x1 × j). */
-function series(x0: number, x1: number, from: number, to: number): number {
-  const n = to - from;
-  return n <= 0 ? 0 : n * x0 + (x1 * n * (from + to - 1)) / 2;
-}
-
 /** Receives what happens inside an instance, in time order. */
 export interface BatchSink {
   firstToken(id: number, atMs: number): void;
@@ -145,6 +139,9 @@ export class TokenBatch {
   private mem1 = 0;
   private cmp0 = 0;
   private cmp1 = 0;
+  /** Whether the memory branch is the max at step 0, and the step from which the other one is (or Infinity). */
+  private segMemFirst = true;
+  private segSwitch = Infinity;
   /** Prompt tokens per step given to the head of `prefilling` in a uniform segment. */
   private segChunk = 0;
   /** Engine steps simulated (for tests and benchmarks). */
@@ -168,17 +165,31 @@ export class TokenBatch {
     return this.segActive ? this.segEndMs : Infinity;
   }
 
-  /** Time of the segment's first k steps. */
-  private elapsed(k: number): number {
+  /** Fixes the segment's branch order and switch step (they do not depend on k; elapsed() asks often). */
+  private prepareElapsed(): void {
     const dm = this.mem0 - this.cmp0;
     const slope = this.mem1 - this.cmp1;
     // The difference of the two branches is linear in j, so the max switches branch at most once.
     const memFirst = dm >= 0;
-    let split = k;
-    if ((memFirst && slope < 0) || (!memFirst && slope > 0))
-      split = Math.min(k, Math.max(0, Math.ceil(-dm / slope)));
-    const first = memFirst ? series(this.mem0, this.mem1, 0, split) : series(this.cmp0, this.cmp1, 0, split);
-    const rest = memFirst ? series(this.cmp0, this.cmp1, split, k) : series(this.mem0, this.mem1, split, k);
+    this.segMemFirst = memFirst;
+    this.segSwitch =
+      (memFirst && slope < 0) || (!memFirst && slope > 0) ? Math.max(0, Math.ceil(-dm / slope)) : Infinity;
+  }
+
+  /** Time of the segment's first k steps. */
+  private elapsed(k: number): number {
+    // Two arithmetic series, Σ_{j=from}^{to−1} (x0 + x1 × j) = n × x0 + x1 × n × (from + to − 1) / 2 with
+    // n = to − from, written out here: this runs millions of times per simulated hour, and as a separate
+    // function V8 did not inline it, so each result was a boxed number.
+    const split = Math.min(k, this.segSwitch);
+    const memFirst = this.segMemFirst;
+    const a0 = memFirst ? this.mem0 : this.cmp0;
+    const a1 = memFirst ? this.mem1 : this.cmp1;
+    const b0 = memFirst ? this.cmp0 : this.mem0;
+    const b1 = memFirst ? this.cmp1 : this.mem1;
+    const first = split <= 0 ? 0 : split * a0 + (a1 * split * (0 + split - 1)) / 2;
+    const n = k - split;
+    const rest = n <= 0 ? 0 : n * b0 + (b1 * n * (split + k - 1)) / 2;
     return this.perf.stepOverheadMs * k + first + rest;
   }
 
@@ -222,10 +233,21 @@ export class TokenBatch {
     const span = this.segEndMs - this.segStartMs;
     const into = nowMs - this.segStartMs;
     let lo = span > 0 ? Math.min(this.steps, Math.max(0, Math.floor((this.steps * into) / span))) : 0;
-    while (lo < this.steps && this.elapsed(lo) < into) lo++;
-    while (lo > 0 && this.elapsed(lo - 1) >= into) lo--;
+    // The first k with elapsed(k) ≥ into; each elapsed value is computed once.
+    let at = lo < this.steps ? this.elapsed(lo) : Infinity;
+    if (at < into) {
+      do lo++;
+      while (lo < this.steps && (at = this.elapsed(lo)) < into);
+    } else {
+      while (lo > 0) {
+        const before = this.elapsed(lo - 1);
+        if (before < into) break;
+        lo--;
+        at = before;
+      }
+    }
     if (lo >= this.steps) return; // the segment's own end is the next boundary: admitted there
-    const boundary = this.segStartMs + this.elapsed(lo);
+    const boundary = this.segStartMs + at;
     if (lo > 0) this.applySteps(lo);
     this.plan(boundary);
   }
@@ -249,7 +271,12 @@ export class TokenBatch {
 
   private plan(t: number): void {
     this.planSegment(t);
-    this.segEndMs = this.segActive ? this.segStartMs + this.elapsed(this.steps) : Infinity;
+    if (!this.segActive) {
+      this.segEndMs = Infinity;
+      return;
+    }
+    this.prepareElapsed();
+    this.segEndMs = this.segStartMs + this.elapsed(this.steps);
   }
 
   private planSegment(t: number): void {
