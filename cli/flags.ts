@@ -80,3 +80,14 @@ export const ALLOW_LARGE_OPTION = {
 export function runLimits(allowLarge: boolean): RunLimits {
   return allowLarge ? NO_RUN_LIMITS : DEFAULT_RUN_LIMITS;
 }
+
+/** A flag given at most once as a whole number in [min, max]; undefined when absent. */
+export function wholeNumber(value: unknown, flag: string, min: number, max: number): number | undefined {
+  const raw = single(value, flag);
+  if (raw === undefined) return undefined;
+  const text = (typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw : '').trim();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max)
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
+  return n;
+}

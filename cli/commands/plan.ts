@@ -11,7 +11,7 @@ import { defaultWorkers } from '../../sweep/run.js';
 import { planMarkdown } from '../../rehearse/plan-md.js';
 import { DEFAULT_PLAN_SEEDS, plan, type Plan } from '../../rehearse/preflight.js';
 import { RehearsalBaselineError, RehearsalInputError } from '../../rehearse/rehearse.js';
-import { parsePath, parseSeed, single } from '../flags.js';
+import { parsePath, parseSeed, single, wholeNumber } from '../flags.js';
 import { checkOutputDir, displayPath, EXIT, printIssues, UsageError, type CliIo } from '../io.js';
 
 export const command = 'plan <scenario>';
@@ -71,16 +71,6 @@ export function builder(y: Argv): Argv {
 export function check(argv: Record<string, unknown>): true {
   toPlanOptions(argv);
   return true;
-}
-
-function wholeNumber(value: unknown, flag: string, min: number, max: number): number | undefined {
-  const raw = single(value, flag);
-  if (raw === undefined) return undefined;
-  const text = (typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw : '').trim();
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max)
-    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
-  return n;
 }
 
 export function toPlanOptions(argv: Record<string, unknown>): PlanCliOptions {

@@ -24,7 +24,7 @@ import {
 } from '../../rehearse/rehearse.js';
 import { FAULT_KINDS, type FaultKind, type Rehearsal } from '../../rehearse/types.js';
 import { formatHumanDurationMs } from '../../reports/format.js';
-import { parsePath, parseSeed, single } from '../flags.js';
+import { parsePath, parseSeed, single, wholeNumber } from '../flags.js';
 import { checkOutputDir, displayPath, EXIT, printIssues, UsageError, type CliIo } from '../io.js';
 
 export const command = 'rehearse <scenario>';
@@ -100,16 +100,6 @@ export function builder(y: Argv): Argv {
 export function check(argv: Record<string, unknown>): true {
   toRehearseOptions(argv);
   return true;
-}
-
-function wholeNumber(value: unknown, flag: string, min: number, max: number): number | undefined {
-  const raw = single(value, flag);
-  if (raw === undefined) return undefined;
-  const text = (typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw : '').trim();
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max)
-    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
-  return n;
 }
 
 function parseBranch(value: unknown): RehearseCliOptions['branch'] {

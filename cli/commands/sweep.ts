@@ -13,6 +13,7 @@ import {
   rawDataRoots,
   runLimits,
   single,
+  wholeNumber,
 } from '../flags.js';
 import { checkOutputDir, displayPath, EXIT, UsageError, type CliIo } from '../io.js';
 
@@ -79,16 +80,6 @@ export function builder(y: Argv): Argv {
 export function check(argv: Record<string, unknown>): true {
   toSweepOptions(argv);
   return true;
-}
-
-function wholeNumber(value: unknown, flag: string, min: number, max: number): number | undefined {
-  const raw = single(value, flag);
-  if (raw === undefined) return undefined;
-  const text = (typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw : '').trim();
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max)
-    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
-  return n;
 }
 
 export function toSweepOptions(
