@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Tinypool } from 'tinypool';
+import { runOnPool, workerFilename } from '../sweep/pool.js';
 import { writeFileAtomic } from '../reports/atomic.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Shard } from '../sweep/plan.js';
@@ -225,40 +225,19 @@ async function runBranches(
     }
     return { count: todo.length, interrupted: false };
   }
-  const fromSource = import.meta.url.endsWith('.ts');
-  const pool = new Tinypool({
-    filename: new URL(fromSource ? './worker-tsx.mjs' : './worker.js', import.meta.url).href,
-    minThreads: workers,
-    maxThreads: workers,
-  });
-  let interrupted = false;
-  const onSignal = () => {
-    interrupted = true;
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  let count = 0;
-  let next = 0;
-  const worker = async () => {
-    while (!interrupted && next < todo.length) {
-      const task = todo[next++];
-      if (task === undefined) break;
-      const { key, branch } = (await pool.run(task)) as { key: string; branch: BranchResult };
-      if (interrupted) break;
-      onDone(key, branch);
-      count++;
-      progress.tick(branch.outcome === 'error');
-    }
-  };
   try {
-    await Promise.all(Array.from({ length: workers }, worker));
+    return await runOnPool<BranchTask, { key: string; branch: BranchResult }>({
+      filename: workerFilename(import.meta.url),
+      workers,
+      tasks: todo,
+      onResult: ({ key, branch }) => {
+        onDone(key, branch);
+        progress.tick(branch.outcome === 'error');
+      },
+    });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     progress.stop();
-    await pool.destroy();
   }
-  return { count, interrupted };
 }
 
 function assemble(

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { Tinypool } from 'tinypool';
+import { runOnPool, workerFilename } from './pool.js';
 import type { Scenario } from '../scenario/types.js';
 import { formatIssue } from '../scenario/load.js';
 import { DEFAULT_RUN_LIMITS, limitProblems, type RunLimits } from '../scenario/limits.js';
@@ -261,44 +261,25 @@ async function runPool(
   alreadyDone: number,
 ): Promise<{ count: number; interrupted: boolean }> {
   if (todo.length === 0) return { count: 0, interrupted: false };
-  const fromSource = import.meta.url.endsWith('.ts');
-  const pool = new Tinypool({
-    filename: new URL(fromSource ? './worker-tsx.mjs' : './worker.js', import.meta.url).href,
-    minThreads: Math.min(options.workers, todo.length),
-    maxThreads: Math.min(options.workers, todo.length),
+  const tasks: SweepTask[] = todo.map((run) => {
+    const scenario = scenarios.get(settingsLabel(run.settings));
+    if (scenario === undefined) throw new Error(`sweep: no scenario for ${settingsLabel(run.settings)}`);
+    return { key: run.key, seed: run.seed, settings: run.settings, scenario };
   });
   const log = new RunLog(logPath);
   const progress = new Progress(options.progress, alreadyDone + todo.length, alreadyDone);
-  let interrupted = false;
-  const onSignal = () => {
-    interrupted = true;
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  let count = 0;
-  let next = 0;
-  const worker = async () => {
-    while (!interrupted && next < todo.length) {
-      const run = todo[next++];
-      if (run === undefined) break;
-      const scenario = scenarios.get(settingsLabel(run.settings));
-      if (scenario === undefined) throw new Error(`sweep: no scenario for ${settingsLabel(run.settings)}`);
-      const task: SweepTask = { key: run.key, seed: run.seed, settings: run.settings, scenario };
-      const record = (await pool.run(task)) as RunRecord;
-      if (interrupted) break;
-      log.append(record);
-      count++;
-      progress.tick(record.status === 'error');
-    }
-  };
   try {
-    await Promise.all(Array.from({ length: options.workers }, worker));
+    return await runOnPool<SweepTask, RunRecord>({
+      filename: workerFilename(import.meta.url),
+      workers: options.workers,
+      tasks,
+      onResult: (record) => {
+        log.append(record);
+        progress.tick(record.status === 'error');
+      },
+    });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     log.close();
     progress.stop();
-    await pool.destroy();
   }
-  return { count, interrupted };
 }
