@@ -10,7 +10,7 @@ import {
 } from '../reports/format.js';
 import type { EditResult, ExpectationResult, RunResult } from '../result/result.js';
 import { inProgressText } from '../result/expect.js';
-import { servingText } from '../reports/summary.js';
+import { coldStartText, servingText } from '../reports/summary.js';
 
 export interface SummaryContext {
   /** The scenario file as the user should type it, or null for the built-in default. */
@@ -24,6 +24,12 @@ function editLine(edit: EditResult): string {
   const head = `  ${edit.kind} ${edit.index + 1} at ${formatClockMs(edit.requestedAtMs)}`;
   const revisions = `revision ${edit.fromRevision} → ${edit.toRevision}`;
   const shape = `peak ${countOf(edit.peakInstances, 'instance')}, min ready ${edit.minReadyInstances}`;
+  return edit.loadMs === null
+    ? editOutcomeLine(edit, head, revisions, shape)
+    : `${editOutcomeLine(edit, head, revisions, shape)}\n    mean cold start ${coldStartText(edit.loadMs)}`;
+}
+
+function editOutcomeLine(edit: EditResult, head: string, revisions: string, shape: string): string {
   switch (edit.outcome) {
     case 'completed': {
       // Rollout duration is the replacement time, here as in every report; the monitoring window is apart.
@@ -74,7 +80,7 @@ export function formatRunSummary(result: RunResult, ctx: SummaryContext): string
       ? [`  serving at the end: ${servingText(result.final.instances)}`]
       : []),
     `downtime ${formatHumanDurationMs(m.downtimeMs)} · dropped ${formatPercent(m.droppedPercent)} (${dropped})${unfinished} · ` +
-      `p95 latency ${formatLatencyMs(m.latencyMs.p95)} · peak GPUs ${formatCount(m.peakGpus)}`,
+      `p95 latency ${formatLatencyMs(m.latencyMs.p95)}${m.ttftMs === null ? '' : ` (first token ${formatLatencyMs(m.ttftMs.p95)})`} · peak GPUs ${formatCount(m.peakGpus)}`,
     ...expectationLines(result.expectations),
     ctx.outDir === null
       ? 'nothing written (--json without --out)'

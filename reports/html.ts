@@ -42,11 +42,11 @@ function editsTable(rows: readonly EditRow[]): string {
       ) => `<tr><td class="nowrap">${escapeHtml(r.label)}</td><td class="num">${escapeHtml(r.requestedAt)}</td>
 <td><span class="badge ${r.tone}">${escapeHtml(r.outcome)}</span></td><td>${escapeHtml(r.detail) || '–'}</td>
 <td class="num nowrap">${escapeHtml(r.rollout)}</td><td class="num nowrap">${escapeHtml(r.duration)}</td><td class="nowrap">${escapeHtml(r.revisions)}</td>
-<td class="num">${r.peakInstances}</td><td class="num">${r.minReadyInstances}</td></tr>`,
+<td class="num">${r.peakInstances}</td><td class="num">${r.minReadyInstances}</td><td>${escapeHtml(r.coldStart)}</td></tr>`,
     )
     .join('\n');
   return `<table><thead><tr><th>edit</th><th>requested at</th><th>outcome</th><th>reason / errors</th>
-<th>rollout duration</th><th>until outcome</th><th>revisions</th><th>peak instances</th><th>min ready</th></tr></thead>
+<th>rollout duration</th><th>until outcome</th><th>revisions</th><th>peak instances</th><th>min ready</th><th>mean cold start</th></tr></thead>
 <tbody>${body}</tbody></table>`;
 }
 

@@ -36,6 +36,7 @@ function editsSection(rows: readonly EditRow[]): string {
       'revisions',
       'peak instances',
       'min ready',
+      'mean cold start',
     ],
     rows.map((r) => [
       escapeMarkdown(r.label),
@@ -47,6 +48,7 @@ function editsSection(rows: readonly EditRow[]): string {
       escapeMarkdown(r.revisions),
       String(r.peakInstances),
       String(r.minReadyInstances),
+      escapeMarkdown(r.coldStart),
     ]),
   );
 }

@@ -33,6 +33,8 @@ export interface EditRow {
   readonly revisions: string;
   readonly peakInstances: number;
   readonly minReadyInstances: number;
+  /** Mean cold start of the instances it started, by phase (`–` when none started loading). */
+  readonly coldStart: string;
 }
 
 export interface RunSummary {
@@ -82,7 +84,20 @@ function editRow(edit: EditResult): EditRow {
     revisions: `${edit.fromRevision} → ${edit.toRevision}`,
     peakInstances: edit.peakInstances,
     minReadyInstances: edit.minReadyInstances,
+    coldStart: coldStartText(edit.loadMs),
   };
+}
+
+/** `4m 9s (image 1m 28s, weights 1m 11s, engine 1m 30s; 3 instances)`, or `–`. */
+export function coldStartText(load: EditResult['loadMs']): string {
+  if (load === null) return '–';
+  const phases = [
+    `image ${formatHumanDurationMs(Math.round(load.imagePullMs))}`,
+    `weights ${formatHumanDurationMs(Math.round(load.weightsMs))}`,
+    `engine ${formatHumanDurationMs(Math.round(load.engineStartMs))}`,
+  ];
+  const count = `${formatCount(load.instances)} ${load.instances === 1 ? 'instance' : 'instances'}`;
+  return `${formatHumanDurationMs(Math.round(load.totalMs))} (${phases.join(', ')}; ${count})`;
 }
 
 /** One line that answers "did it work?". */
@@ -178,6 +193,23 @@ function factsOf(result: RunResult): SummaryFact[] {
       'Latency p50 / p95 / p99',
       [m.latencyMs.p50, m.latencyMs.p95, m.latencyMs.p99].map(formatLatencyMs).join(' / '),
     ),
+    // Only requests that produce tokens (LLMs) have these; speech, image and embedding models do not.
+    ...(m.ttftMs === null
+      ? []
+      : [
+          fact(
+            'Time to first token p50 / p95 / p99',
+            [m.ttftMs.p50, m.ttftMs.p95, m.ttftMs.p99].map(formatLatencyMs).join(' / '),
+          ),
+        ]),
+    ...(m.itlMs === null
+      ? []
+      : [
+          fact(
+            'Inter-token latency p50 / p95 / p99',
+            [m.itlMs.p50, m.itlMs.p95, m.itlMs.p99].map(formatLatencyMs).join(' / '),
+          ),
+        ]),
     fact(
       'Peak GPUs',
       formatCount(m.peakGpus) + byType(m, (t) => `${formatCount(t.peakGpus)}`, 'each at its own peak'),

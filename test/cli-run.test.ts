@@ -45,7 +45,7 @@ describe('rollsim run', () => {
       /^ {2}edit 1 at 0:20:00: completed: rollout duration \d+m \d+s, then monitored until \d+m \d+s after the request \(revision 1 → 2, peak \d+ instances, min ready \d+\)$/,
     );
     expect(r.stdout).toMatch(
-      /downtime \S+ · dropped \S+ \(\S+ of \S+\)(?: · unfinished \S+ \(\S+ overdue\))? · p95 latency \S+ s · peak GPUs \d+/,
+      /downtime \S+ · dropped \S+ \(\S+ of \S+\)(?: · unfinished \S+ \(\S+ overdue\))? · p95 latency \S+ s \(first token \d+ ms\) · peak GPUs \d+/,
     );
     expect(r.stdout).toContain('expectations: all 7 passed');
     expect(r.stdout).toContain('wrote out/busy-cluster-8b-to-70b/: result.json, report.html, summary.md');

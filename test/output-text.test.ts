@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../cli/cli.js';
 import { formatRunSummary } from '../cli/summary.js';
 import { chartMarkers } from '../reports/charts.js';
+import { runReportHtml } from '../reports/html.js';
 import { summaryMarkdown } from '../reports/markdown.js';
+import { coldStartText } from '../reports/summary.js';
 import { sweepReportHtml } from '../reports/sweep-charts.js';
 import { evaluateExpectations } from '../result/expect.js';
 import type { RunResult } from '../result/result.js';
@@ -127,5 +129,45 @@ describe('text', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain('unknown command "rn"; did you mean "run"?');
     expect((await cli(['chek', 'library/'])).err).toContain('did you mean "check"?');
+  });
+});
+
+describe('serving figures in every summary (issue 14: TTFT, ITL and cold start by phase)', () => {
+  it('an LLM run shows time to first token and inter-token latency, and each edit its mean cold start by phase', () => {
+    const result = withExpectations('default.yaml');
+    const m = result.metrics;
+    expect(m.ttftMs).not.toBeNull();
+    const edit = result.edits[0]!;
+    expect(edit.loadMs).not.toBeNull();
+    const cli = formatRunSummary(result, { scenarioArg: null, outDir: null, written: [] });
+    const md = summaryMarkdown(result);
+    const html = runReportHtml(result);
+    const ttft = `${Math.round(m.ttftMs!.p95)} ms`;
+    expect(cli).toContain(`(first token ${ttft})`);
+    for (const text of [md, html]) {
+      expect(text).toContain('Time to first token p50 / p95 / p99');
+      expect(text).toContain('Inter-token latency p50 / p95 / p99');
+      expect(text).toContain(ttft);
+    }
+    const cold = coldStartText(edit.loadMs);
+    expect(cold).toMatch(/^\d+m \d+s \(image .+, weights .+, engine .+; \d+ instances?\)$/);
+    expect(cli).toContain(`mean cold start ${cold}`);
+    expect(md).toContain(cold);
+    expect(html).toContain(cold);
+  });
+
+  it('a model without tokens (Whisper) shows neither token figure; an edit that started nothing shows no cold start', () => {
+    const whisper = withExpectations('async-rollout-backlog.yaml');
+    expect(whisper.metrics.ttftMs).toBeNull();
+    const cli = formatRunSummary(whisper, { scenarioArg: 'x.yaml', outDir: null, written: [] });
+    expect(cli).not.toContain('first token');
+    expect(summaryMarkdown(whisper)).not.toContain('Time to first token');
+    expect(runReportHtml(whisper)).not.toContain('Inter-token latency');
+    const rejected = withExpectations('reject-cross-type-swap.yaml');
+    expect(rejected.edits[0]!.loadMs).toBeNull();
+    expect(coldStartText(null)).toBe('–');
+    expect(formatRunSummary(rejected, { scenarioArg: 'x.yaml', outDir: null, written: [] })).not.toContain(
+      'cold start',
+    );
   });
 });
