@@ -41,7 +41,8 @@ describe('pending instances', () => {
 describe('the below-desired marker', () => {
   it('is not called degraded, so it cannot contradict the Degraded metric', () => {
     // An ordinary autoscaler scale-up: desired rises before the new instance is ready (degradedMs 0).
-    const result = run('default.yaml');
+    const result = run('manual-rollback-after-success.yaml');
+    expect(result.metrics.degradedMs).toBe(0);
     expect(result.markers.some((m) => m.kind === 'belowDesired')).toBe(true);
     const kinds = new Set(result.markers.map((m) => m.kind as string));
     expect(kinds.has('degraded')).toBe(false);
