@@ -86,7 +86,8 @@ export async function mergeSweeps(
   const skipped: string[] = [];
   for (const dir of dirs) {
     const path = join(dir, RUNS_FILE);
-    const read = readRunLog(path);
+    // Every record must have run this plan's scenario and traces (not a line from another sweep).
+    const read = readRunLog(path, { identity: base });
     if (read.corrupt.length > 0) {
       if (options.skipCorrupt !== true) {
         return {

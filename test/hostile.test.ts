@@ -176,6 +176,12 @@ const CASES: Readonly<Record<string, Case>> = {
     code: 2,
     says: /runs\.ndjson:2/,
   },
+  'merge: a line from another scenario with the same key': {
+    args: ['merge', 'shards/other-scenario', '--out', 'out'],
+    code: 2,
+    says: /runs\.ndjson:2: run "\{\}#2" ran another scenario/,
+    extra: (_r, dir) => expect(fs.existsSync(path.join(dir, 'out'))).toBe(false),
+  },
   'merge: a run from another plan': { args: ['merge', 'shards/foreign-key', '--out', 'out'], code: 2 },
   'merge: missing runs (documented: exit 1), retried into its own output': {
     args: ['merge', 'shards/good', '--out', 'out'],
