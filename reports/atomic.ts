@@ -30,6 +30,46 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
   }
 }
 
+/**
+ * Writes several files of one folder as a set: every file to its temporary first, then all renamed
+ * over their targets in one synchronous burst, in the order given (so put the file readers open first
+ * last). A failure before the burst (a full disk, a target that is a folder) leaves every old file as
+ * it was; only a SIGKILL or power loss inside the burst itself (a few renames, microseconds) can leave
+ * a mix, which is why sweep reports also carry a report-set id (sweep/report.ts).
+ */
+export function writeFilesAtomic(
+  dir: string,
+  files: readonly (readonly [string, string | Uint8Array])[],
+): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const staged: [string, string][] = [];
+  try {
+    for (const [name, content] of files) {
+      const target = path.join(dir, name);
+      if (fs.existsSync(target) && fs.lstatSync(target).isDirectory()) {
+        const error = new Error(`${target} is a folder`) as NodeJS.ErrnoException;
+        Object.assign(error, { code: 'EISDIR', syscall: 'write', path: target });
+        throw error;
+      }
+      const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
+      registerTemp(tmp);
+      staged.push([tmp, target]);
+      fs.writeFileSync(tmp, content);
+    }
+    // Back to back, synchronous: no signal handler runs between these renames.
+    for (const [tmp, target] of staged) fs.renameSync(tmp, target);
+  } finally {
+    for (const [tmp] of staged) {
+      try {
+        fs.rmSync(tmp, { force: true }); // a file only: never a folder that is not ours
+      } catch {
+        // Not ours, or already gone; the error that brought us here is the one to report.
+      }
+      unregisterTemp(tmp);
+    }
+  }
+}
+
 /** The files the tool wrote into an output folder; the rest belong to the user. */
 export const MANIFEST_FILE = '.rollsim-files.json';
 
