@@ -5,7 +5,9 @@
 //   folder `.<name>.tmp-<pid>-<uuid>`, then swapped in: the old folder is renamed aside, the new one
 //   renamed into place, the old one deleted. The two renames run back to back in one synchronous step,
 //   so a signal handler cannot run between them; only a SIGKILL or power loss in that instant leaves
-//   the old folder under `.<name>.old-<pid>-<uuid>`, and the next write restores it.
+//   the old folder under `.<name>.old-<pid>-<uuid>` (and no `<name>`), and the next rollsim command
+//   that reads or writes the folder restores it first (recoverFolder). Closing the window needs
+//   renameat2(RENAME_EXCHANGE), which Node 20 does not offer without a native addon (see the README).
 // - A manifest (.rollsim-files.json) lists the files the tool wrote. Everything else in the folder (a
 //   user's own trace.ndjson, notes) is carried into the new folder untouched (hard links, or copies).
 // - Temporary folders are removed on every exit path that allows it: errors, SIGINT and SIGTERM (the
@@ -150,6 +152,9 @@ const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 /**
  * Leftovers of killed writers of `target`: temporary folders of dead processes are removed; an old
  * folder set aside by a writer killed between its two renames is put back when `target` is missing.
+ * When something else has made a new `target` meanwhile, the old folder is left where it is (it may
+ * hold files of yours) rather than deleted. Every command that reads or writes a folder calls this
+ * first (recoverFolder), so none of them sees the folder missing after such a kill.
  */
 export function recoverLeftovers(target: string): void {
   const parent = path.dirname(target);
@@ -165,9 +170,15 @@ export function recoverLeftovers(target: string): void {
     const m = pattern.exec(name);
     if (m === null || processAlive(Number(m[2]))) continue;
     const full = path.join(parent, name);
-    if (m[1] === 'old' && !fs.existsSync(target)) fs.renameSync(full, target);
-    else fs.rmSync(full, { recursive: true, force: true });
+    if (m[1] === 'old') {
+      if (!fs.existsSync(target)) fs.renameSync(full, target);
+    } else fs.rmSync(full, { recursive: true, force: true });
   }
+}
+
+/** recoverLeftovers for a folder given by the user (relative to the working directory). */
+export function recoverFolder(dir: string): void {
+  recoverLeftovers(path.resolve(dir));
 }
 
 /** Creates `dir` and missing parents; returns the top-most folder it created (to undo), or null. */

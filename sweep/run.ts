@@ -33,7 +33,7 @@ import {
 } from './store.js';
 import { aggregate, type SweepAggregate } from './aggregate.js';
 import type { SweepTask } from './worker.js';
-import { writeFileAtomic } from '../reports/atomic.js';
+import { recoverFolder, writeFileAtomic } from '../reports/atomic.js';
 
 export interface SweepOptions {
   readonly scenarioFile: string;
@@ -154,6 +154,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
     shardRuns: mine.length,
     ...(combos.skipped.length > 0 ? { skipped: combos.skipped } : {}),
   };
+  recoverFolder(options.outDir); // a folder left aside by a killed swap (reports/atomic.ts) comes back first
   mkdirSync(options.outDir, { recursive: true });
   const lock = takeLock(options.outDir);
   if (typeof lock === 'string') return { kind: 'badInput', messages: [lock] };
