@@ -114,6 +114,14 @@ const CASES: Readonly<Record<string, Case>> = {
   },
   '1,000,000 rps for 720 h': { args: ['run', 'rps-720h.yaml', '--out', 'out'], code: 2, says: /requests/ },
   '1 ms samples over 720 h': { args: ['run', 'sample-1ms.yaml', '--out', 'out'], code: 2, says: /samples/ },
+  'a run at the timeline-sample limit, within a 256 MB heap (result.json in pieces)': {
+    args: ['run', 'long-timeline.yaml', '--out', 'out'],
+    code: 0,
+    extra: (_r, dir) => {
+      expect(fs.statSync(path.join(dir, 'out', 'result.json')).size).toBeGreaterThan(100_000_000);
+      expect(fs.readFileSync(path.join(dir, 'out', 'summary.md'), 'utf8')).toContain('long-timeline');
+    },
+  },
   'escape sequences in strings': {
     args: ['validate', 'escape-name.yaml'],
     code: 2,
