@@ -117,10 +117,13 @@ export function displayPath(io: CliIo, absolute: string): string {
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : absolute;
 }
 
+import { recoverFolder } from '../reports/atomic.js';
 export { writeFileAtomic } from '../reports/atomic.js';
 
 /** Fails early (before any work) when `dir` exists and is not a folder. */
 export function checkOutputDir(dir: string, flag: string): void {
+  // A write killed between its two renames left the old folder aside: put it back before looking.
+  recoverFolder(dir);
   if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
     throw new UsageError(`${flag} ${dir}: it exists and is not a folder`);
   }

@@ -14,6 +14,7 @@ import { recordRollout, type Baseline } from './record.js';
 import {
   BranchLog,
   logFileName,
+  planSha256,
   readBranchLogs,
   REHEARSAL_PLAN_FILE,
   type RehearsalPlanFile,
@@ -142,9 +143,19 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
       : all.filter((_, i) => i % options.shard!.count === options.shard!.index);
   const logDir = options.logDir ?? null;
   const done = new Map<string, BranchResult>();
+  const plan = planFile(scenario, baseline, faults, seed);
+  const planHash = planSha256(plan);
   if (logDir !== null) {
-    preparePlan(logDir, planFile(scenario, baseline, faults, seed));
-    for (const [k, v] of readBranchLogs(logDir)) done.set(k, v);
+    preparePlan(logDir, plan);
+    const read = readBranchLogs(logDir, planHash);
+    if (read.corrupt.length > 0) {
+      const shown = read.corrupt.slice(0, 10);
+      if (read.corrupt.length > 10) shown.push(`${read.corrupt.length - 10} more corrupt lines`);
+      throw new RehearsalInputError(
+        `${shown.join('\n')}\n${logDir}: corrupt branch log lines; remove them (their branches run again) or use another --out`,
+      );
+    }
+    for (const [k, v] of read.branches) done.set(k, v);
   }
   const todo = mine.filter((t) => !done.has(t.key));
   const log =
@@ -154,7 +165,7 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
   try {
     const ran = await runBranches(todo, options, mine.length - todo.length, (key, branch) => {
       done.set(key, branch);
-      log?.append({ key, branch });
+      log?.append({ key, plan: planHash, branch });
     });
     if (ran.interrupted) throw new RehearsalInterrupted(`${ran.count} more branches ran`);
   } finally {

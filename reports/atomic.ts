@@ -5,7 +5,9 @@
 //   folder `.<name>.tmp-<pid>-<uuid>`, then swapped in: the old folder is renamed aside, the new one
 //   renamed into place, the old one deleted. The two renames run back to back in one synchronous step,
 //   so a signal handler cannot run between them; only a SIGKILL or power loss in that instant leaves
-//   the old folder under `.<name>.old-<pid>-<uuid>`, and the next write restores it.
+//   the old folder under `.<name>.old-<pid>-<uuid>` (and no `<name>`), and the next rollsim command
+//   that reads or writes the folder restores it first (recoverFolder). Closing the window needs
+//   renameat2(RENAME_EXCHANGE), which Node 20 does not offer without a native addon (see the README).
 // - A manifest (.rollsim-files.json) lists the files the tool wrote. Everything else in the folder (a
 //   user's own trace.ndjson, notes) is carried into the new folder untouched (hard links, or copies).
 // - Temporary folders are removed on every exit path that allows it: errors, SIGINT and SIGTERM (the
@@ -27,6 +29,46 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
     throw error;
   } finally {
     unregisterTemp(tmp);
+  }
+}
+
+/**
+ * Writes several files of one folder as a set: every file to its temporary first, then all renamed
+ * over their targets in one synchronous burst, in the order given (so put the file readers open first
+ * last). A failure before the burst (a full disk, a target that is a folder) leaves every old file as
+ * it was; only a SIGKILL or power loss inside the burst itself (a few renames, microseconds) can leave
+ * a mix, which is why sweep reports also carry a report-set id (sweep/report.ts).
+ */
+export function writeFilesAtomic(
+  dir: string,
+  files: readonly (readonly [string, string | Uint8Array])[],
+): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const staged: [string, string][] = [];
+  try {
+    for (const [name, content] of files) {
+      const target = path.join(dir, name);
+      if (fs.existsSync(target) && fs.lstatSync(target).isDirectory()) {
+        const error = new Error(`${target} is a folder`) as NodeJS.ErrnoException;
+        Object.assign(error, { code: 'EISDIR', syscall: 'write', path: target });
+        throw error;
+      }
+      const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
+      registerTemp(tmp);
+      staged.push([tmp, target]);
+      fs.writeFileSync(tmp, content);
+    }
+    // Back to back, synchronous: no signal handler runs between these renames.
+    for (const [tmp, target] of staged) fs.renameSync(tmp, target);
+  } finally {
+    for (const [tmp] of staged) {
+      try {
+        fs.rmSync(tmp, { force: true }); // a file only: never a folder that is not ours
+      } catch {
+        // Not ours, or already gone; the error that brought us here is the one to report.
+      }
+      unregisterTemp(tmp);
+    }
   }
 }
 
@@ -110,6 +152,9 @@ const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 /**
  * Leftovers of killed writers of `target`: temporary folders of dead processes are removed; an old
  * folder set aside by a writer killed between its two renames is put back when `target` is missing.
+ * When something else has made a new `target` meanwhile, the old folder is left where it is (it may
+ * hold files of yours) rather than deleted. Every command that reads or writes a folder calls this
+ * first (recoverFolder), so none of them sees the folder missing after such a kill.
  */
 export function recoverLeftovers(target: string): void {
   const parent = path.dirname(target);
@@ -125,9 +170,15 @@ export function recoverLeftovers(target: string): void {
     const m = pattern.exec(name);
     if (m === null || processAlive(Number(m[2]))) continue;
     const full = path.join(parent, name);
-    if (m[1] === 'old' && !fs.existsSync(target)) fs.renameSync(full, target);
-    else fs.rmSync(full, { recursive: true, force: true });
+    if (m[1] === 'old') {
+      if (!fs.existsSync(target)) fs.renameSync(full, target);
+    } else fs.rmSync(full, { recursive: true, force: true });
   }
+}
+
+/** recoverLeftovers for a folder given by the user (relative to the working directory). */
+export function recoverFolder(dir: string): void {
+  recoverLeftovers(path.resolve(dir));
 }
 
 /** Creates `dir` and missing parents; returns the top-most folder it created (to undo), or null. */

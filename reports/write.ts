@@ -1,7 +1,7 @@
 // Writes everything `rollsim run --out DIR` produces, whole or not at all: the files are built in a
 // temporary folder beside DIR and swapped in only when every one of them was written (atomic.ts).
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { closeSync, createWriteStream, openSync, writeSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -47,16 +47,69 @@ async function writeTrace(path: string, lines: readonly TraceLine[]): Promise<vo
   await finished(out);
 }
 
-/** Writes every file into `dir`; returns their names in writing order. */
+/** Pieces of about this many characters: large enough for few writes, small beside a long timeline. */
+const CHUNK_CHARS = 1 << 20;
+
+/**
+ * `JSON.stringify(result, null, 2) + '\n'`, byte for byte, in pieces: each top-level field whole,
+ * except arrays (the timeline: most of a long run's result.json), given a few thousand elements at a
+ * time. A 720-hour run's result.json is about 160 MB of text; written in pieces it never sits in
+ * memory whole (see "Limits" in the README for what that saves).
+ */
+export function* resultJsonChunks(result: object): Generator<string> {
+  const entries = Object.entries(result as Record<string, unknown>).filter(
+    ([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol',
+  );
+  if (entries.length === 0) {
+    yield '{}\n';
+    return;
+  }
+  yield '{\n';
+  for (let i = 0; i < entries.length; i++) {
+    const [key, value] = entries[i]!;
+    const end = i === entries.length - 1 ? '\n' : ',\n';
+    const head = `  ${JSON.stringify(key)}: `;
+    if (!Array.isArray(value) || value.length === 0) {
+      yield `${head}${(JSON.stringify(value, null, 2) ?? 'null').replace(/\n/g, '\n  ')}${end}`;
+      continue;
+    }
+    let chunk = `${head}[\n`;
+    for (let j = 0; j < value.length; j++) {
+      const item = JSON.stringify(value[j], null, 2) ?? 'null';
+      chunk += `    ${item.replace(/\n/g, '\n    ')}${j === value.length - 1 ? '\n' : ',\n'}`;
+      if (chunk.length >= CHUNK_CHARS) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+    yield `${chunk}  ]${end}`;
+  }
+  yield '}\n';
+}
+
+function writeChunks(file: string, chunks: Iterable<string>): void {
+  const fd = openSync(file, 'w');
+  try {
+    for (const chunk of chunks) writeSync(fd, chunk);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes every file into `dir`; returns their names in writing order. Each file is built and written
+ * before the next is built, and result.json in pieces, so a long run's memory is its timeline plus
+ * one file's text at a time, not all of them at once.
+ */
 async function writeAll(dir: string, result: RunResult, options: WriteOptions): Promise<string[]> {
-  const files: [string, string | Buffer][] = [
-    ['result.json', JSON.stringify(result, null, 2) + '\n'],
-    ['report.html', runReportHtml(result)],
-    ['summary.md', summaryMarkdown(result)],
-    ...chartConfigs(result).map((c): [string, Buffer] => [`${c.name}.png`, renderChartPng(c.config)]),
-  ];
-  for (const [name, content] of files) await writeFile(join(dir, name), content);
-  const names = files.map(([name]) => name);
+  const names = ['result.json', 'report.html', 'summary.md'];
+  writeChunks(join(dir, 'result.json'), resultJsonChunks(result));
+  await writeFile(join(dir, 'report.html'), runReportHtml(result));
+  await writeFile(join(dir, 'summary.md'), summaryMarkdown(result));
+  for (const c of chartConfigs(result)) {
+    await writeFile(join(dir, `${c.name}.png`), renderChartPng(c.config));
+    names.push(`${c.name}.png`);
+  }
   if (options.trace) {
     await writeTrace(join(dir, TRACE_FILE), options.trace);
     names.push(TRACE_FILE);

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { quoted } from '../scenario/excerpt.js';
 import { aggregate, type SweepAggregate } from './aggregate.js';
-import { readManifest, replaceFolderAtomic, writeFileAtomic } from '../reports/atomic.js';
+import { readManifest, recoverFolder, replaceFolderAtomic, writeFileAtomic } from '../reports/atomic.js';
 import { planRuns, settingsLabel, shardLabel, type PlannedRun } from './plan.js';
 import { writeSweepReports } from './report.js';
 import {
@@ -46,6 +46,8 @@ export async function mergeSweeps(
 ): Promise<MergeOutcome> {
   const messages: string[] = [];
   const plans: SweepPlanFile[] = [];
+  // A folder left aside by a killed swap (reports/atomic.ts) comes back before anything is read.
+  for (const dir of [...dirs, outDir]) recoverFolder(dir);
   for (const dir of dirs) {
     const path = join(dir, PLAN_FILE);
     if (!existsSync(path)) {
@@ -86,7 +88,8 @@ export async function mergeSweeps(
   const skipped: string[] = [];
   for (const dir of dirs) {
     const path = join(dir, RUNS_FILE);
-    const read = readRunLog(path);
+    // Every record must have run this plan's scenario and traces (not a line from another sweep).
+    const read = readRunLog(path, { identity: base });
     if (read.corrupt.length > 0) {
       if (options.skipCorrupt !== true) {
         return {

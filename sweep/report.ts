@@ -1,7 +1,8 @@
 // The sweep's aggregate outputs: sweep.json (figures), sweep.md (a table for CI summaries) and
-// sweep.html (charts). Each file is written whole or not at all.
+// sweep.html (charts). The three are written as one set, each carrying the set's id.
 import { join } from 'node:path';
-import { writeFileAtomic } from '../reports/atomic.js';
+import { createHash } from 'node:crypto';
+import { writeFilesAtomic } from '../reports/atomic.js';
 import type { SweepAggregate } from './aggregate.js';
 import type { SweepPlanFile } from './store.js';
 import { sweepHtml } from './html.js';
@@ -72,16 +73,52 @@ function skippedLines(plan: SweepPlanFile): string[] {
   ];
 }
 
+/** The report files, in the order they are swapped in: sweep.json last (readers open it first). */
+export const SWEEP_REPORT_FILES = ['sweep.html', 'sweep.md', 'sweep.json'] as const;
+
+/**
+ * The report-set id: the first 16 hex digits of the sha256 of the three reports' contents (without the
+ * id). Every file carries it (sweep.json `reportSet`, a comment at the end of sweep.md, a
+ * `<meta name="rollsim-report-set">` in sweep.html), so a reader of several files can tell they are one
+ * set; the same figures give the same id.
+ */
+export function reportSetId(json: string, md: string, html: string): string {
+  const hash = createHash('sha256');
+  for (const part of [json, md, html]) hash.update(part).update('\0');
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** The three reports with their report-set id, by file name. */
+export async function sweepReports(
+  agg: SweepAggregate,
+  plan: SweepPlanFile,
+): Promise<Record<(typeof SWEEP_REPORT_FILES)[number], string>> {
+  const json = sweepJson(agg, plan);
+  const md = sweepMarkdown(agg, plan);
+  const html = await sweepHtml(agg, plan);
+  const id = reportSetId(json, md, html);
+  const meta = '<meta charset="utf-8">';
+  if (!html.includes(meta)) throw new Error('sweep.html: no <meta charset> to put the report-set id after');
+  return {
+    'sweep.json': json.replace(/^\{\n/, `{\n  "reportSet": "${id}",\n`),
+    'sweep.md': `${md}\n<!-- rollsim report set ${id}: sweep.json, sweep.md and sweep.html of one sweep carry the same id -->\n`,
+    'sweep.html': html.replace(meta, `${meta}\n<meta name="rollsim-report-set" content="${id}">`),
+  };
+}
+
+/**
+ * Writes sweep.json, sweep.md and sweep.html as one set (reports/atomic.ts writeFilesAtomic): all three
+ * staged, then renamed in one burst with sweep.json last.
+ */
 export async function writeSweepReports(
   outDir: string,
   agg: SweepAggregate,
   plan: SweepPlanFile,
 ): Promise<string[]> {
-  const files: [string, string][] = [
-    ['sweep.json', sweepJson(agg, plan)],
-    ['sweep.md', sweepMarkdown(agg, plan)],
-    ['sweep.html', await sweepHtml(agg, plan)],
-  ];
-  for (const [name, data] of files) writeFileAtomic(join(outDir, name), data);
-  return files.map(([name]) => join(outDir, name));
+  const reports = await sweepReports(agg, plan);
+  writeFilesAtomic(
+    outDir,
+    SWEEP_REPORT_FILES.map((name) => [name, reports[name]] as const),
+  );
+  return SWEEP_REPORT_FILES.map((name) => join(outDir, name));
 }

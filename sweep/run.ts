@@ -33,7 +33,7 @@ import {
 } from './store.js';
 import { aggregate, type SweepAggregate } from './aggregate.js';
 import type { SweepTask } from './worker.js';
-import { writeFileAtomic } from '../reports/atomic.js';
+import { recoverFolder, writeFileAtomic } from '../reports/atomic.js';
 
 export interface SweepOptions {
   readonly scenarioFile: string;
@@ -154,6 +154,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
     shardRuns: mine.length,
     ...(combos.skipped.length > 0 ? { skipped: combos.skipped } : {}),
   };
+  recoverFolder(options.outDir); // a folder left aside by a killed swap (reports/atomic.ts) comes back first
   mkdirSync(options.outDir, { recursive: true });
   const lock = takeLock(options.outDir);
   if (typeof lock === 'string') return { kind: 'badInput', messages: [lock] };
@@ -162,7 +163,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
     if (planProblem !== null) return { kind: 'badInput', messages: [planProblem] };
 
     const logPath = join(options.outDir, RUNS_FILE);
-    const before = readRunLog(logPath, { repair: true });
+    // A line copied in from another sweep (same key, other scenario or traces) counts as corrupt.
+    const before = readRunLog(logPath, { repair: true, identity: plan });
     if (before.corrupt.length > 0 && options.skipCorrupt !== true) {
       return {
         kind: 'badInput',
@@ -174,10 +176,10 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
     }
     const done = new Set(before.records.map((r) => r.key));
     const todo = mine.filter((r) => !done.has(r.key));
-    const ran = await runPool(todo, combos.byLabel, options, logPath, mine.length - todo.length);
+    const ran = await runPool(todo, combos.byLabel, plan, options, logPath, mine.length - todo.length);
     if (ran.interrupted) return { kind: 'interrupted', ran: ran.count };
     const keys = new Set(mine.map((r) => r.key));
-    const records = readRunLog(logPath).records.filter((r) => keys.has(r.key));
+    const records = readRunLog(logPath, { identity: plan }).records.filter((r) => keys.has(r.key));
     const agg = aggregate(plan.scenario, records);
     await writeSweepReports(options.outDir, agg, plan);
     return { kind: 'done', aggregate: agg, plan, ran: ran.count, skipped: mine.length - todo.length };
@@ -226,13 +228,21 @@ export function inputHashes(
   scenarios: ReadonlyMap<string, Scenario>,
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const s of scenarios.values()) {
-    if (s.traffic.profile !== 'trace') continue;
-    const file = s.traffic.trace.file;
-    const key = relative(dirname(resolve(scenarioFile)), file);
-    out[key] ??= createHash('sha256').update(readFileSync(file)).digest('hex');
-  }
+  for (const s of scenarios.values()) Object.assign(out, scenarioInputs(scenarioFile, s, out));
   return out;
+}
+
+/** sha256 of the trace file one scenario reads (`{}` when none); `known` saves hashing a file twice. */
+function scenarioInputs(
+  scenarioFile: string,
+  scenario: Scenario,
+  known: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  if (scenario.traffic.profile !== 'trace') return {};
+  const file = scenario.traffic.trace.file;
+  const key = relative(dirname(resolve(scenarioFile)), file);
+  const sha = Object.hasOwn(known, key) ? known[key] : undefined;
+  return { [key]: sha ?? createHash('sha256').update(readFileSync(file)).digest('hex') };
 }
 
 function preparePlan(outDir: string, plan: SweepPlanFile): string | null {
@@ -256,15 +266,29 @@ function preparePlan(outDir: string, plan: SweepPlanFile): string | null {
 async function runPool(
   todo: readonly PlannedRun[],
   scenarios: ReadonlyMap<string, Scenario>,
+  plan: SweepPlanFile,
   options: SweepOptions,
   logPath: string,
   alreadyDone: number,
 ): Promise<{ count: number; interrupted: boolean }> {
   if (todo.length === 0) return { count: 0, interrupted: false };
+  // Each record carries the hashes of what it ran, so a resume or merge can tell it from a line
+  // copied in from another sweep with the same key.
+  const inputsByLabel = new Map<string, Record<string, string>>();
+  for (const [label, scenario] of scenarios)
+    inputsByLabel.set(label, scenarioInputs(options.scenarioFile, scenario, plan.inputs));
   const tasks: SweepTask[] = todo.map((run) => {
-    const scenario = scenarios.get(settingsLabel(run.settings));
-    if (scenario === undefined) throw new Error(`sweep: no scenario for ${settingsLabel(run.settings)}`);
-    return { key: run.key, seed: run.seed, settings: run.settings, scenario };
+    const label = settingsLabel(run.settings);
+    const scenario = scenarios.get(label);
+    if (scenario === undefined) throw new Error(`sweep: no scenario for ${label}`);
+    return {
+      key: run.key,
+      seed: run.seed,
+      settings: run.settings,
+      scenario,
+      scenarioSha256: plan.scenarioSha256,
+      inputs: inputsByLabel.get(label) ?? {},
+    };
   });
   const log = new RunLog(logPath);
   const progress = new Progress(options.progress, alreadyDone + todo.length, alreadyDone);

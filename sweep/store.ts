@@ -13,6 +13,14 @@ export interface RunRecord {
   readonly key: string;
   readonly seed: number;
   readonly settings: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * sha256 of the scenario file the run ran (the plan's scenarioSha256). Resume and merge refuse a
+   * record whose hash is not the plan's: a line copied from another sweep's runs.ndjson. Absent only in
+   * records that never reach a runs.ndjson (rollsim plan's runs).
+   */
+  readonly scenarioSha256?: string;
+  /** sha256 of each trace file the run read, keyed as in the plan's `inputs`; `{}` when none. */
+  readonly inputs?: Readonly<Record<string, string>>;
   readonly status: 'ok' | 'error';
   /** For status `error`: what the run threw. */
   readonly error?: string;
@@ -25,6 +33,7 @@ export function summarise(result: RunResult): RunSummary {
 }
 
 const Finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 (64 hex digits)');
 const SettingValue = z.union([z.string().max(1000), Finite, z.boolean()]);
 
 /** What resume and merge accept from runs.ndjson: shards come from other machines. */
@@ -32,6 +41,8 @@ const RunRecordSchema = z.object({
   key: z.string().max(10_000),
   seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   settings: z.record(z.string().max(1000), SettingValue),
+  scenarioSha256: Sha256.optional(),
+  inputs: z.record(z.string().max(10_000), Sha256).optional(),
   status: z.enum(['ok', 'error']),
   error: z.string().max(100_000).optional(),
   result: z
@@ -61,13 +72,52 @@ export interface RunLogRead {
   readonly corrupt: readonly CorruptLine[];
 }
 
+/** What every record of a sweep must have run: the plan's scenario and trace hashes. */
+export interface SweepIdentity {
+  readonly scenarioSha256: string;
+  readonly inputs?: Readonly<Record<string, string>>;
+}
+
+/** The first 12 hex digits (the schema has checked the hash is hex). */
+const short = (sha: string): string => `${sha.slice(0, 12)}…`;
+
+/**
+ * Why `record` was not run by the sweep `identity` names (a line copied in from another sweep's
+ * runs.ndjson with the same key), or null when its hashes are the plan's. The hashes are not a
+ * signature: they catch mixed-up folders, not a forger.
+ */
+export function foreignRecordReason(record: RunRecord, identity: SweepIdentity): string | null {
+  const run = `run ${quoted(record.key)}`;
+  if (record.scenarioSha256 === undefined || record.inputs === undefined) {
+    return `${run} carries no scenario and trace hashes (not written by this version of rollsim), so it cannot be matched to this sweep`;
+  }
+  if (record.scenarioSha256 !== identity.scenarioSha256) {
+    return `${run} ran another scenario (sha256 ${short(record.scenarioSha256)}, this sweep's is ${short(identity.scenarioSha256)}): it is from another sweep`;
+  }
+  const planned = identity.inputs ?? {};
+  for (const [file, sha] of Object.entries(record.inputs)) {
+    const mine = Object.hasOwn(planned, file) ? planned[file] : undefined;
+    if (mine === undefined) {
+      return `${run} read the trace ${quoted(file)}, which this sweep does not read: it is from another sweep`;
+    }
+    if (mine !== sha) {
+      return `${run} read another version of the trace ${quoted(file)} (sha256 ${short(sha)}, this sweep's is ${short(mine)}): it is from another sweep`;
+    }
+  }
+  return null;
+}
+
 /**
  * Reads the finished runs, checking each line against the record schema (corrupt lines are returned,
  * not thrown). A last line without its newline, cut short by a kill, is dropped; with `repair` it is
  * also cut off the file so the next append starts on a fresh line (never for merge: its inputs are
- * read-only). The first record of a key wins.
+ * read-only). With `identity`, a record that ran another scenario or other trace files is corrupt too
+ * (see foreignRecordReason). The first record of a key wins.
  */
-export function readRunLog(path: string, options: { readonly repair?: boolean } = {}): RunLogRead {
+export function readRunLog(
+  path: string,
+  options: { readonly repair?: boolean; readonly identity?: SweepIdentity } = {},
+): RunLogRead {
   if (!existsSync(path)) return { records: [], droppedPartial: false, corrupt: [] };
   const text = readFileSync(path, 'utf8');
   const lastNewline = text.lastIndexOf('\n');
@@ -104,6 +154,11 @@ export function readRunLog(path: string, options: { readonly repair?: boolean } 
         line: i + 1,
         reason: `its key ${quoted(record.key)} does not match its seed and settings`,
       });
+      continue;
+    }
+    const foreign = options.identity === undefined ? null : foreignRecordReason(record, options.identity);
+    if (foreign !== null) {
+      corrupt.push({ line: i + 1, reason: foreign });
       continue;
     }
     if (seen.has(record.key)) continue;

@@ -10,13 +10,22 @@ export interface SweepTask {
   readonly seed: number;
   readonly settings: Readonly<Record<string, string | number | boolean>>;
   readonly scenario: Scenario;
+  /** Copied into the record (see RunRecord): set by sweeps, whose records go to runs.ndjson. */
+  readonly scenarioSha256?: string;
+  readonly inputs?: Readonly<Record<string, string>>;
 }
 
 /** This worker's parsed traces: a sweep replays the same trace for every seed. */
 const traces = new TraceCache();
 
 export function runTask(task: SweepTask): RunRecord {
-  const base = { key: task.key, seed: task.seed, settings: task.settings };
+  const base = {
+    key: task.key,
+    seed: task.seed,
+    settings: task.settings,
+    ...(task.scenarioSha256 === undefined ? {} : { scenarioSha256: task.scenarioSha256 }),
+    ...(task.inputs === undefined ? {} : { inputs: task.inputs }),
+  };
   try {
     const { result } = runScenario(task.scenario, { seed: task.seed, traces });
     return { ...base, status: 'ok', result: summarise(result) };

@@ -3,6 +3,7 @@
 // input), print no stack trace, finish within a time and memory bound (a child process with a small
 // V8 heap and a timeout), and touch no file outside the output folder.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +38,13 @@ function workspace(): string {
   for (let i = 0; i < 100_000; i++) keys += `    ${i.toString(36)}: 1\n`;
   fs.writeFileSync(path.join(dir, 'many-keys.yaml'), keys);
   fs.writeFileSync(path.join(dir, 'afile'), 'a file, not a folder');
+  // A shard whose runs.ndjson is one 10 MB line (with its newline): a record whose error is 10 MB.
+  fs.cpSync(path.join(dir, 'shards', 'good'), path.join(dir, 'shards', 'huge-line'), { recursive: true });
+  const zero = '0'.repeat(64);
+  fs.writeFileSync(
+    path.join(dir, 'shards', 'huge-line', 'runs.ndjson'),
+    `{"key": "{}#1", "seed": 1, "settings": {}, "scenarioSha256": "${zero}", "inputs": {}, "status": "error", "error": "${'\\u001b[2J'.repeat(1_000_000)}"}\n`,
+  );
   fs.mkdirSync(path.join(dir, 'adir'));
   return dir;
 }
@@ -106,6 +114,14 @@ const CASES: Readonly<Record<string, Case>> = {
   },
   '1,000,000 rps for 720 h': { args: ['run', 'rps-720h.yaml', '--out', 'out'], code: 2, says: /requests/ },
   '1 ms samples over 720 h': { args: ['run', 'sample-1ms.yaml', '--out', 'out'], code: 2, says: /samples/ },
+  'a run at the timeline-sample limit, within a 256 MB heap (result.json in pieces)': {
+    args: ['run', 'long-timeline.yaml', '--out', 'out'],
+    code: 0,
+    extra: (_r, dir) => {
+      expect(fs.statSync(path.join(dir, 'out', 'result.json')).size).toBeGreaterThan(100_000_000);
+      expect(fs.readFileSync(path.join(dir, 'out', 'summary.md'), 'utf8')).toContain('long-timeline');
+    },
+  },
   'escape sequences in strings': {
     args: ['validate', 'escape-name.yaml'],
     code: 2,
@@ -175,6 +191,88 @@ const CASES: Readonly<Record<string, Case>> = {
     args: ['merge', 'shards/malformed-line', '--out', 'out'],
     code: 2,
     says: /runs\.ndjson:2/,
+  },
+  'merge: a line from another scenario with the same key': {
+    args: ['merge', 'shards/other-scenario', '--out', 'out'],
+    code: 2,
+    says: /runs\.ndjson:2: run "\{\}#2" ran another scenario/,
+    extra: (_r, dir) => expect(fs.existsSync(path.join(dir, 'out'))).toBe(false),
+  },
+  'merge: NaN, Infinity and -0 as strings, and 1e400, in a record': {
+    args: ['merge', 'shards/nan-strings', '--out', 'out'],
+    code: 2,
+    says: /runs\.ndjson:2: not a run record \(result\.metrics\.downtimeMs: .*\n.*runs\.ndjson:3: .*durationMs.*\n.*runs\.ndjson:4: .*droppedPercent.*\n.*runs\.ndjson:5: .*downtimeMs: .*received Infinity/,
+    extra: (_r, dir) => expect(fs.existsSync(path.join(dir, 'out'))).toBe(false),
+  },
+  'merge --skip-corrupt: the NaN records left out, the good one merged (documented: exit 1, runs missing)': {
+    args: ['merge', 'shards/nan-strings', '--skip-corrupt', '--out', 'out'],
+    code: 1,
+    says: /left out:\n.*runs\.ndjson:2:/,
+    extra: (r, dir) => {
+      expect(r.stdout).toMatch(/merged 1 runs/);
+      const json = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'sweep.json'), 'utf8')) as {
+        totalRuns: number;
+      };
+      expect(json.totalRuns).toBe(1);
+    },
+  },
+  'merge: a 10 MB single-line runs.ndjson': {
+    args: ['merge', 'shards/huge-line', '--out', 'out'],
+    code: 2,
+    says: /runs\.ndjson:1: not a run record \(error: /,
+    extra: (r) => {
+      expect(r.stderr.length).toBeLessThan(2000);
+      expect(r.stderr).not.toMatch(/\u001b/);
+    },
+  },
+  'resume over a 10 MB single-line runs.ndjson': {
+    args: ['sweep', 'tiny.yaml', '--seeds', '2', '--out', 'out'],
+    code: 2,
+    says: /runs\.ndjson:1: not a run record \(error: /,
+    setup: (dir) => {
+      // The plan this sweep writes, so the resume gets as far as the runs.
+      const text = fs.readFileSync(path.join(dir, 'tiny.yaml'));
+      const plan = {
+        version: 1,
+        scenario: 'sweep-tiny',
+        scenarioFile: 'tiny.yaml',
+        scenarioSha256: createHash('sha256').update(text).digest('hex'),
+        inputs: {},
+        seeds: 2,
+        seedStart: 1,
+        axes: [],
+        shard: null,
+        totalRuns: 2,
+        shardRuns: 2,
+      };
+      fs.cpSync(path.join(dir, 'shards', 'huge-line'), path.join(dir, 'out'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'out', 'sweep-plan.json'), JSON.stringify(plan));
+    },
+    extra: (r) => expect(r.stderr.length).toBeLessThan(2000),
+  },
+  'a YAML alias bomb (a billion laughs)': {
+    args: ['validate', 'alias-bomb.yaml'],
+    code: 2,
+    says: /alias-bomb\.yaml:\d+:\d+: .*alias/i,
+    extra: (r) => expect(r.stderr.length).toBeLessThan(2000),
+  },
+  'a YAML alias bomb (run)': { args: ['run', 'alias-bomb.yaml', '--out', 'out'], code: 2 },
+  '5,000 nested flow sequences': { args: ['validate', 'deep-nesting.yaml'], code: 2 },
+  '--set __proto__.x=1': {
+    args: ['sweep', 'tiny.yaml', '--seeds', '2', '--set', '__proto__.x=1', '--out', 'out'],
+    code: 2,
+    says: /--set __proto__\.x=1: /,
+    extra: (_r, dir) => expect(fs.existsSync(path.join(dir, 'out'))).toBe(false),
+  },
+  '--set constructor.prototype.x=1': {
+    args: ['sweep', 'tiny.yaml', '--seeds', '2', '--set', 'constructor.prototype.x=1', '--out', 'out'],
+    code: 2,
+    says: /--set constructor\.prototype\.x=1: .*not allowed/,
+  },
+  '--set deployment.__proto__.polluted=1': {
+    args: ['sweep', 'tiny.yaml', '--seeds', '2', '--set', 'deployment.__proto__.polluted=1', '--out', 'out'],
+    code: 2,
+    says: /--set deployment\.__proto__\.polluted=1: /,
   },
   'merge: a run from another plan': { args: ['merge', 'shards/foreign-key', '--out', 'out'], code: 2 },
   'merge: missing runs (documented: exit 1), retried into its own output': {

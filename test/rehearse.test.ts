@@ -250,6 +250,54 @@ describe('rehearse: shards and resume', () => {
   }, 60_000);
 });
 
+describe('rehearse: a damaged or foreign branch log', () => {
+  it('refuses, exit 2 naming file:line, a garbage line, a NaN string and a line from another rehearsal', async () => {
+    const file = path.join(ROOT, 'library', 'rehearse-point-of-no-return.yaml');
+    const dirA = path.join(tmp, 'log-a');
+    const dirB = path.join(tmp, 'log-b');
+    const args = (dir: string, seed: string) => [
+      'rehearse',
+      file,
+      '--faults',
+      'abort',
+      '--workers',
+      '1',
+      '--seed',
+      seed,
+      '--out',
+      dir,
+    ];
+    expect((await cli(args(dirA, '1'))).code).toBeLessThan(2);
+    expect((await cli(args(dirB, '2'))).code).toBeLessThan(2);
+    const logA = path.join(dirA, 'branches.ndjson');
+    const good = fs.readFileSync(logA, 'utf8');
+    const lines = good.split('\n').filter(Boolean);
+    expect((await cli(args(dirA, '1'))).code).toBeLessThan(2); // an intact log resumes
+
+    const refused = async (text: string, says: RegExp) => {
+      fs.writeFileSync(logA, text);
+      const r = await cli(args(dirA, '1'));
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(says);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stderr.length).toBeLessThan(2000);
+    };
+    await refused(`${lines[0]!}\ngarbage\n`, new RegExp(`${logA}:2: not JSON`));
+    const nan = JSON.parse(lines[0]!) as { branch: Record<string, unknown> };
+    nan.branch['downtimeMs'] = 'NaN';
+    await refused(
+      `${JSON.stringify(nan)}\n`,
+      new RegExp(`${logA}:1: not a branch record \\(branch\\.downtimeMs: `),
+    );
+    const foreign = fs.readFileSync(path.join(dirB, 'branches.ndjson'), 'utf8').split('\n')[0]!;
+    await refused(
+      `${foreign}\n${lines.slice(1).join('\n')}\n`,
+      new RegExp(`${logA}:1: branch "[^"]+" ran under another rehearsal plan`),
+    );
+    fs.writeFileSync(logA, good);
+  }, 120_000);
+});
+
 describe('rehearsal.html', () => {
   it('escapes every value and gives each cell its replay command', async () => {
     const scenario = load('rehearse-point-of-no-return');

@@ -1,7 +1,7 @@
 // `rollsim run [SCENARIO]`: load, simulate, check the scenario's expectations, write the reports, summarise.
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { writeRunReports } from '../../reports/write.js';
+import { resultJsonChunks, writeRunReports } from '../../reports/write.js';
 import { evaluateExpectations } from '../../result/expect.js';
 import { loadScenarioFile } from '../../scenario/load.js';
 import type { RunResult } from '../../result/result.js';
@@ -127,7 +127,7 @@ export async function handler(options: RunOptions, io: CliIo): Promise<number> {
   const result: RunResult = { ...run.result, expectations: evaluateExpectations(scenario, run.result) };
   const written = outDir === null ? [] : await writeRunReports(outDir, result, { trace: run.trace });
 
-  if (options.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+  if (options.json) for (const chunk of resultJsonChunks(result)) io.stdout(chunk);
   else {
     const shownOut = outArg === null ? null : outArg.replace(/[\\/]+$/, '');
     io.stdout(
