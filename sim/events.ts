@@ -27,6 +27,17 @@ export const Ev = {
 
 export type EvKind = (typeof Ev)[keyof typeof Ev];
 
+/**
+ * Kernel lanes (kernel.ts): the two event sources that never have more than one event pending and make
+ * most of a run's events, each in its own slot beside the heap.
+ */
+export const Lane = {
+  /** The next arrival (the traffic source yields one at a time). */
+  arrival: 0,
+  /** The serving model's one kernel event for the earliest batch event (sim/serving.ts). */
+  batch: 1,
+} as const;
+
 const PRIORITY: Readonly<Record<EvKind, number>> = {
   [Ev.end]: 0,
   [Ev.sample]: 1,

@@ -6,7 +6,7 @@ import type { EngineState } from '../engine/state.js';
 import type { PoolUsage } from './cluster.js';
 import { Autoscaler } from './autoscaler.js';
 import { applyEffect, type EffectHandlers } from './driver.js';
-import { Ev } from './events.js';
+import { Ev, Lane, priorityOf } from './events.js';
 import {
   applyFault,
   onFlakyEnd,
@@ -46,6 +46,8 @@ export type { TraceEntry };
 const K = { ...Ev };
 const serviceFactor = lognormalFactor;
 const SIGMA = SERVICE_SIGMA;
+const LANE_ARRIVAL = Lane.arrival;
+const PRIORITY_ARRIVAL = priorityOf(Ev.arrival);
 
 export interface RunOptions {
   readonly seed?: number;
@@ -176,7 +178,11 @@ function start(w: World, recorder: Recorder): void {
 
 function scheduleNextArrival(w: World): void {
   const next = w.arrivals!.next();
-  if (next !== null && next.timeMs < w.scenario.durationMs) w.schedule(next.timeMs, K.arrival, next.row);
+  // One arrival is pending at a time, so it waits in its kernel lane rather than in the heap.
+  if (next !== null && next.timeMs < w.scenario.durationMs) {
+    const clock = w.clock;
+    clock.pushLane(LANE_ARRIVAL, Math.max(next.timeMs, clock.now), PRIORITY_ARRIVAL, K.arrival, next.row);
+  }
 }
 
 function loop(w: World, recorder: Recorder, autoscaler: Autoscaler): void {

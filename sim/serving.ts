@@ -20,12 +20,13 @@ import {
   type RunMetricsAccumulator,
 } from '../result/metrics.js';
 import { FixedBatch, TokenBatch, type BatchSink } from '../physics/batch.js';
-import { Ev, priorityOf } from './events.js';
+import { Ev, Lane, priorityOf } from './events.js';
 import { growFloat64, growInt32, type EventQueue } from './kernel.js';
 import type { ServingModel } from './performance.js';
 
 const EV_COMPLETE = Ev.complete;
 const EV_QUEUE_EXPIRY = Ev.queueExpiry;
+const LANE_BATCH = Lane.batch;
 const PRIORITY_COMPLETE = priorityOf(Ev.complete);
 const PRIORITY_QUEUE_EXPIRY = priorityOf(Ev.queueExpiry);
 const bucketOfLatency = latencyBucket;
@@ -65,13 +66,13 @@ export class Serving {
   private bPrev = new Int32Array(16);
   private bNext = new Int32Array(16);
   /**
-   * Instances with a batch event ahead, in a min-heap by its exact time (evAt), so one kernel event (at the
+   * Instances with a batch event ahead, in a min-heap by its exact time (evKey, beside the instance in evHeap), so one kernel event (at the
    * ceiling of the earliest) serves them all: no stale per-instance events, and events of one
    * millisecond coalesce.
    */
-  private evAt = new Float64Array(16);
   private heapPos = new Int32Array(16).fill(-1);
   private evHeap = new Int32Array(16);
+  private evKey = new Float64Array(16);
   private evCount = 0;
   private kernelAt = -1;
   private kernelToken = 0;
@@ -232,7 +233,7 @@ export class Serving {
     this.kernelAt = -1;
     const now = this.clock.now;
     this.sweeping = true;
-    while (this.evCount > 0 && this.evAt[this.evHeap[0]!]! <= now) {
+    while (this.evCount > 0 && this.evKey[0]! <= now) {
       const i = this.evHeap[0]!;
       this.advanceInstance(i);
       this.reschedule(i);
@@ -302,15 +303,18 @@ export class Serving {
     if (!Number.isFinite(next)) {
       if (pos >= 0) this.heapRemove(i);
     } else if (pos < 0) {
-      this.evAt[i] = next;
       const at = this.evCount++;
-      if (at === this.evHeap.length) this.evHeap = growInt32(this.evHeap, at * 2);
+      if (at === this.evHeap.length) {
+        this.evHeap = growInt32(this.evHeap, at * 2);
+        this.evKey = growFloat64(this.evKey, at * 2);
+      }
       this.evHeap[at] = i;
+      this.evKey[at] = next;
       this.heapPos[i] = at;
       this.siftUp(at);
     } else {
-      const old = this.evAt[i]!;
-      this.evAt[i] = next;
+      const old = this.evKey[pos]!;
+      this.evKey[pos] = next;
       if (next < old) this.siftUp(pos);
       else if (next > old) this.siftDown(pos);
     }
@@ -320,57 +324,78 @@ export class Serving {
   /** One kernel event at the ceiling of the earliest batch event (an earlier pending one just re-arms). */
   private armKernel(): void {
     if (this.evCount === 0 || this.sweeping) return;
-    const at = Math.max(this.clock.now, Math.ceil(this.evAt[this.evHeap[0]!]!));
+    const at = Math.max(this.clock.now, Math.ceil(this.evKey[0]!));
     if (this.kernelAt >= 0 && this.kernelAt <= at) return;
     this.kernelAt = at;
-    this.clock.push(at, PRIORITY_COMPLETE, EV_COMPLETE, 0, ++this.kernelToken);
+    // In its lane an earlier event replaces the later one, which the token would have made a no-op anyway.
+    this.clock.pushLane(LANE_BATCH, at, PRIORITY_COMPLETE, EV_COMPLETE, 0, ++this.kernelToken);
   }
 
-  private heapLess(a: number, b: number): boolean {
-    const x = this.evAt[a]!;
-    const y = this.evAt[b]!;
-    return x < y || (x === y && a < b);
+  // The heap keeps each entry's time beside its instance (evKey[pos] for evHeap[pos]), so a comparison
+  // reads it directly instead of through the instance index. Ties go to the lower instance index.
+  private less(ka: number, a: number, kb: number, b: number): boolean {
+    return ka < kb || (ka === kb && a < b);
   }
 
   private siftUp(pos: number): void {
     const h = this.evHeap;
+    const k = this.evKey;
     const i = h[pos]!;
+    const key = k[pos]!;
     while (pos > 0) {
       const parent = (pos - 1) >> 1;
       const p = h[parent]!;
-      if (!this.heapLess(i, p)) break;
+      const pk = k[parent]!;
+      if (!this.less(key, i, pk, p)) break;
       h[pos] = p;
+      k[pos] = pk;
       this.heapPos[p] = pos;
       pos = parent;
     }
     h[pos] = i;
+    k[pos] = key;
     this.heapPos[i] = pos;
   }
 
   private siftDown(pos: number): void {
     const h = this.evHeap;
+    const k = this.evKey;
     const n = this.evCount;
     const i = h[pos]!;
+    const key = k[pos]!;
     for (;;) {
       const l = 2 * pos + 1;
       if (l >= n) break;
       const r = l + 1;
-      const c = r < n && this.heapLess(h[r]!, h[l]!) ? r : l;
-      if (!this.heapLess(h[c]!, i)) break;
-      h[pos] = h[c]!;
-      this.heapPos[h[pos]!] = pos;
+      let c = l;
+      let ck = k[l]!;
+      if (r < n) {
+        const rk = k[r]!;
+        if (this.less(rk, h[r]!, ck, h[l]!)) {
+          c = r;
+          ck = rk;
+        }
+      }
+      const ci = h[c]!;
+      if (!this.less(ck, ci, key, i)) break;
+      h[pos] = ci;
+      k[pos] = ck;
+      this.heapPos[ci] = pos;
       pos = c;
     }
     h[pos] = i;
+    k[pos] = key;
     this.heapPos[i] = pos;
   }
 
   private heapRemove(i: number): void {
     const pos = this.heapPos[i]!;
     this.heapPos[i] = -1;
-    const last = this.evHeap[--this.evCount]!;
+    const end = --this.evCount;
+    const last = this.evHeap[end]!;
     if (last === i) return;
     this.evHeap[pos] = last;
+    this.evKey[pos] = this.evKey[end]!;
     this.heapPos[last] = pos;
     this.siftUp(pos);
     this.siftDown(this.heapPos[last]);
@@ -572,7 +597,6 @@ export class Serving {
     this.routable = grow8(this.routable);
     this.draining = grow8(this.draining);
     this.capRps = growFloat64(this.capRps, cap);
-    this.evAt = growFloat64(this.evAt, cap);
     const pos = new Int32Array(cap).fill(-1);
     pos.set(this.heapPos);
     this.heapPos = pos;

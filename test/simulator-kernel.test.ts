@@ -1,6 +1,6 @@
 // Proves the kernel orders by (time, priority, sequence), moves `now` only on pop, and random streams are independent.
 import { describe, expect, it } from 'vitest';
-import { EventQueue } from '../sim/kernel.js';
+import { EventQueue, LANES } from '../sim/kernel.js';
 import { makeStream, makeStreams } from '../sim/random.js';
 
 function drain(q: EventQueue): [number, number, number][] {
@@ -59,6 +59,58 @@ describe('EventQueue', () => {
     expect(q.now).toBe(100);
     expect(q.pop()).toBe(false);
     expect(q.now).toBe(100);
+  });
+
+  it('orders lane events among heap events exactly as if they were in the heap, a new lane event replacing the old', () => {
+    const q = new EventQueue(4);
+    const rand = makeStream(11, 'kernel-lanes');
+    // The reference: every pending event in a list, the smallest (time, priority, push order) first.
+    type Ref = { t: number; pri: number; seq: number; lane: number; tag: number };
+    let pending: Ref[] = [];
+    let seq = 0;
+    const popped: number[] = [];
+    const expected: number[] = [];
+    let lanePushes = 0;
+    for (let tag = 0; tag < 20_000; tag++) {
+      const roll = rand();
+      if (roll < 0.35) {
+        const t = q.now + Math.floor(rand() * 20);
+        const pri = Math.floor(rand() * 3);
+        q.push(t, pri, 1, tag);
+        pending.push({ t, pri, seq: seq++, lane: -1, tag });
+      } else if (roll < 0.7) {
+        const lane = Math.floor(rand() * LANES);
+        const t = q.now + Math.floor(rand() * 20);
+        const pri = Math.floor(rand() * 3);
+        q.pushLane(lane, t, pri, 2, tag);
+        pending = pending.filter((e) => e.lane !== lane);
+        pending.push({ t, pri, seq: seq++, lane, tag });
+        lanePushes++;
+      } else {
+        pending.sort((a, b) => a.t - b.t || a.pri - b.pri || a.seq - b.seq);
+        const next = pending.shift();
+        expect(q.length).toBe(next === undefined ? 0 : pending.length + 1);
+        expect(q.peekTimeMs()).toBe(next?.t ?? Infinity);
+        expect(q.pop()).toBe(next !== undefined);
+        if (next === undefined) continue;
+        expected.push(next.tag);
+        popped.push(q.argA);
+        expect(q.now).toBe(next.t);
+        expect(q.kind).toBe(next.lane < 0 ? 1 : 2);
+      }
+    }
+    expect(lanePushes).toBeGreaterThan(5000);
+    expect(popped.length).toBeGreaterThan(5000);
+    expect(popped).toEqual(expected);
+  });
+
+  it('checks lane events like heap events', () => {
+    const q = new EventQueue();
+    q.push(10, 0, 1);
+    q.pop();
+    expect(() => q.pushLane(0, 9, 0, 1)).toThrow(/not an integer at or after now/);
+    expect(() => q.pushLane(1, 10.5, 0, 1)).toThrow(/not an integer/);
+    expect(() => q.pushLane(1, 10, -1, 1)).toThrow(/bad priority/);
   });
 
   it('reuses slots: a long push/pop loop keeps working past the initial capacity', () => {
