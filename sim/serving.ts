@@ -27,6 +27,13 @@ import type { ServingModel } from './performance.js';
 const EV_COMPLETE = Ev.complete;
 const EV_QUEUE_EXPIRY = Ev.queueExpiry;
 const LANE_BATCH = Lane.batch;
+/** The calendar of batch events covers this many milliseconds ahead of now (a power of two). */
+const CAL_MS = 1 << 14;
+const CAL_MASK = CAL_MS - 1;
+const CAL_WORDS = CAL_MS >>> 5;
+const WHERE_NONE = 0;
+const WHERE_NEAR = 1;
+const WHERE_FAR = 2;
 const PRIORITY_COMPLETE = priorityOf(Ev.complete);
 const PRIORITY_QUEUE_EXPIRY = priorityOf(Ev.queueExpiry);
 const bucketOfLatency = latencyBucket;
@@ -66,10 +73,32 @@ export class Serving {
   private bPrev = new Int32Array(16);
   private bNext = new Int32Array(16);
   /**
-   * Instances with a batch event ahead, in a min-heap by its exact time (evKey, beside the instance in evHeap), so one kernel event (at the
-   * ceiling of the earliest) serves them all: no stale per-instance events, and events of one
-   * millisecond coalesce.
+   * Instances with a batch event ahead (at the exact time evAt), so that one kernel event, at the
+   * millisecond of the earliest, serves them all: no stale per-instance events, and the events of one
+   * millisecond coalesce. The kernel event of millisecond T serves every instance with evAt ≤ T in
+   * (evAt, instance) order.
+   *
+   * Near events (within CAL_MS of now) sit in a calendar: one unsorted list per millisecond,
+   * ceil(evAt), in a ring of CAL_MS buckets with a bitmap of the non-empty ones. Moving an instance's
+   * event is O(1) whatever the fleet size; the sweep of millisecond T sorts its bucket (a few entries)
+   * by (evAt, instance). A bucket holds one millisecond only: every near entry lies in
+   * [now, now + CAL_MS), because an entry is placed at or after now and the kernel event of its
+   * millisecond (never later than the earliest entry) serves it before the clock passes it.
+   * Later events wait in a min-heap by (evAt, instance) and move to the calendar when they come within
+   * reach (at the start of every sweep, so always before their millisecond is served).
    */
+  private evAt = new Float64Array(16);
+  /** The millisecond whose bucket holds a near entry (ceil(evAt), or now if that were earlier). */
+  private evMs = new Float64Array(16);
+  private evWhere = new Uint8Array(16);
+  private calPrev = new Int32Array(16);
+  private calNext = new Int32Array(16);
+  private calHead = new Int32Array(CAL_MS).fill(-1);
+  private calBits = new Uint32Array(CAL_WORDS);
+  private nearCount = 0;
+  /** Instances due in the current sweep, sorted. */
+  private dueList = new Int32Array(16);
+  // The far heap: instance and key by position, position by instance.
   private heapPos = new Int32Array(16).fill(-1);
   private evHeap = new Int32Array(16);
   private evKey = new Float64Array(16);
@@ -147,6 +176,7 @@ export class Serving {
     this.capRps[i] = perf.capacityRps;
     this.bucketOf[i] = -1;
     this.heapPos[i] = -1;
+    this.evWhere[i] = WHERE_NONE;
     const m = perf.serving;
     this.tokenBatch[i] = m.kind === 'llm' ? new TokenBatch(m.perf) : null;
     this.fixedBatch[i] = m.kind === 'batch' ? new FixedBatch(m.perf) : null;
@@ -232,14 +262,33 @@ export class Serving {
     if (token !== this.kernelToken || this.kernelAt < 0) return;
     this.kernelAt = -1;
     const now = this.clock.now;
+    this.pullFar(now);
     this.sweeping = true;
-    while (this.evCount > 0 && this.evKey[0]! <= now) {
-      const i = this.evHeap[0]!;
+    // Due: the bucket of now (nothing earlier is left, see evAt). Serving an instance moves only its own
+    // entry, to a later millisecond (advance leaves its next event after now), so the list stays valid.
+    let n = 0;
+    const due = this.dueList;
+    const evAt = this.evAt;
+    for (let i = this.calHead[now & CAL_MASK]!; i >= 0; i = this.calNext[i]!) {
+      // Insertion sort by (evAt, instance): the order the instances are served in.
+      const t = evAt[i]!;
+      let k = n++;
+      while (k > 0) {
+        const j = due[k - 1]!;
+        const tj = evAt[j]!;
+        if (tj < t || (tj === t && j < i)) break;
+        due[k] = j;
+        k--;
+      }
+      due[k] = i;
+    }
+    for (let k = 0; k < n; k++) {
+      const i = due[k]!;
       this.advanceInstance(i);
       this.reschedule(i);
     }
     this.sweeping = false;
-    this.armKernel();
+    this.armKernel(Infinity, true);
     if (this.freed) this.dispatch();
     this.touch();
   }
@@ -289,42 +338,122 @@ export class Serving {
   }
 
   private abortInstance(i: number): number[] {
-    if (this.heapPos[i]! >= 0) this.heapRemove(i);
+    this.unschedule(i);
     const t = this.tokenBatch[i];
     if (t) return t.abortAll();
     return this.fixedBatch[i]?.abortAll() ?? [];
   }
 
-  /** Puts the instance's next batch event in the heap (or takes it out when idle). */
+  /** Puts the instance's next batch event in the calendar or the far heap (or takes it out when idle). */
   private reschedule(i: number): void {
     const t = this.tokenBatch[i];
     const next = t ? t.nextEventMs() : (this.fixedBatch[i]?.nextEventMs() ?? Infinity);
-    const pos = this.heapPos[i]!;
+    const now = this.clock.now;
     if (!Number.isFinite(next)) {
-      if (pos >= 0) this.heapRemove(i);
-    } else if (pos < 0) {
-      const at = this.evCount++;
-      if (at === this.evHeap.length) {
-        this.evHeap = growInt32(this.evHeap, at * 2);
-        this.evKey = growFloat64(this.evKey, at * 2);
-      }
-      this.evHeap[at] = i;
-      this.evKey[at] = next;
-      this.heapPos[i] = at;
-      this.siftUp(at);
-    } else {
-      const old = this.evKey[pos]!;
-      this.evKey[pos] = next;
-      if (next < old) this.siftUp(pos);
-      else if (next > old) this.siftDown(pos);
+      this.unschedule(i);
+      return;
     }
-    this.armKernel();
+    const ms = Math.max(Math.ceil(next), now);
+    if (this.evWhere[i] === WHERE_NEAR && this.evMs[i] === ms) {
+      this.evAt[i] = next; // same bucket
+    } else {
+      this.unschedule(i);
+      this.evAt[i] = next;
+      if (ms < now + CAL_MS) this.calInsert(i, ms);
+      else this.farInsert(i, next);
+    }
+    this.armKernel(ms, false);
   }
 
-  /** One kernel event at the ceiling of the earliest batch event (an earlier pending one just re-arms). */
-  private armKernel(): void {
-    if (this.evCount === 0 || this.sweeping) return;
-    const at = Math.max(this.clock.now, Math.ceil(this.evKey[0]!));
+  private unschedule(i: number): void {
+    const where = this.evWhere[i];
+    if (where === WHERE_NEAR) this.calRemove(i);
+    else if (where === WHERE_FAR) this.heapRemove(i);
+    this.evWhere[i] = WHERE_NONE;
+  }
+
+  private calInsert(i: number, ms: number): void {
+    const b = ms & CAL_MASK;
+    const head = this.calHead[b]!;
+    this.calPrev[i] = -1;
+    this.calNext[i] = head;
+    if (head >= 0) this.calPrev[head] = i;
+    else this.calBits[b >>> 5]! |= 1 << (b & 31);
+    this.calHead[b] = i;
+    this.evMs[i] = ms;
+    this.evWhere[i] = WHERE_NEAR;
+    this.nearCount++;
+  }
+
+  private calRemove(i: number): void {
+    const p = this.calPrev[i]!;
+    const n = this.calNext[i]!;
+    if (p >= 0) this.calNext[p] = n;
+    else {
+      const b = this.evMs[i]! & CAL_MASK;
+      this.calHead[b] = n;
+      if (n < 0) this.calBits[b >>> 5]! &= ~(1 << (b & 31));
+    }
+    if (n >= 0) this.calPrev[n] = p;
+    this.nearCount--;
+  }
+
+  /** The millisecond of the earliest near entry (they all lie in [now, now + CAL_MS)), or Infinity. */
+  private calFirst(now: number): number {
+    if (this.nearCount === 0) return Infinity;
+    const bits = this.calBits;
+    const start = now & CAL_MASK;
+    let w = start >>> 5;
+    let word = bits[w]! & (-1 << (start & 31));
+    // At most one full turn: the last word read is the first one again, whole (its low bits are the
+    // farthest milliseconds of the ring).
+    for (let turn = 0; word === 0 && turn < CAL_WORDS; turn++) {
+      w = (w + 1) & (CAL_WORDS - 1);
+      word = bits[w]!;
+    }
+    const b = (w << 5) | (31 - Math.clz32(word & -word));
+    return now + ((b - start) & CAL_MASK);
+  }
+
+  private farInsert(i: number, key: number): void {
+    const at = this.evCount++;
+    if (at === this.evHeap.length) {
+      this.evHeap = growInt32(this.evHeap, at * 2);
+      this.evKey = growFloat64(this.evKey, at * 2);
+    }
+    this.evHeap[at] = i;
+    this.evKey[at] = key;
+    this.heapPos[i] = at;
+    this.evWhere[i] = WHERE_FAR;
+    this.siftUp(at);
+  }
+
+  /** Far entries that have come within reach of the calendar move into it. */
+  private pullFar(now: number): void {
+    while (this.evCount > 0 && Math.ceil(this.evKey[0]!) < now + CAL_MS) {
+      const i = this.evHeap[0]!;
+      this.heapRemove(i);
+      this.calInsert(i, Math.max(Math.ceil(this.evAt[i]!), now));
+    }
+  }
+
+  /**
+   * One kernel event at the millisecond of the earliest batch event; an earlier pending one is kept (it
+   * finds nothing due and re-arms). `placedMs` is where the entry just placed went (Infinity for none):
+   * while a kernel event is pending, it is never later than any entry, so only the new entry can bring
+   * it forward, and no search is needed. `full` searches for the earliest (after a sweep).
+   */
+  private armKernel(placedMs: number, full: boolean): void {
+    if (this.sweeping) return;
+    let at: number;
+    if (full || this.kernelAt < 0) {
+      const now = this.clock.now;
+      const far = this.evCount > 0 ? Math.max(now, Math.ceil(this.evKey[0]!)) : Infinity;
+      at = Math.min(this.calFirst(now), far);
+      if (at === Infinity) return;
+    } else {
+      at = placedMs;
+    }
     if (this.kernelAt >= 0 && this.kernelAt <= at) return;
     this.kernelAt = at;
     // In its lane an earlier event replaces the later one, which the token would have made a no-op anyway.
@@ -597,6 +726,12 @@ export class Serving {
     this.routable = grow8(this.routable);
     this.draining = grow8(this.draining);
     this.capRps = growFloat64(this.capRps, cap);
+    this.evAt = growFloat64(this.evAt, cap);
+    this.evMs = growFloat64(this.evMs, cap);
+    this.evWhere = grow8(this.evWhere);
+    this.calPrev = growInt32(this.calPrev, cap);
+    this.calNext = growInt32(this.calNext, cap);
+    this.dueList = growInt32(this.dueList, cap);
     const pos = new Int32Array(cap).fill(-1);
     pos.set(this.heapPos);
     this.heapPos = pos;

@@ -10,6 +10,7 @@ import { BUILTIN_CATALOG } from '../catalog/catalog.js';
 import { SCENARIO_DEFAULTS } from '../scenario/normalize.js';
 import type { ColdStartSettings } from '../scenario/types.js';
 import { servingOf } from '../sim/performance.js';
+import { makeStream } from '../sim/random.js';
 
 /** A fixed-batch instance whose batches take `serviceMs` whatever their size (sharedFraction 1). */
 const perf = (slots: number, serviceMs = 1000): InstancePerf => ({
@@ -25,12 +26,17 @@ function setup(async: boolean, timeoutMs = 5000) {
   const clock = new EventQueue();
   const metrics = new RunMetricsAccumulator();
   const drained: number[] = [];
+  /** When each drained instance was reported (the clock at that moment). */
+  const drainedAt: number[] = [];
   const serving = new Serving(clock, metrics, {
     async,
     timeoutMs,
     inputTokens: null,
     outputTokens: null,
-    onDrained: (i) => drained.push(i),
+    onDrained: (i) => {
+      drained.push(i);
+      drainedAt.push(clock.now);
+    },
   });
   /** Runs queued completion and expiry events up to a time. */
   const runUntil = (tMs: number): void => {
@@ -40,7 +46,7 @@ function setup(async: boolean, timeoutMs = 5000) {
       else if (clock.kind === Ev.queueExpiry) serving.expire();
     }
   };
-  return { clock, metrics, serving, drained, runUntil };
+  return { clock, metrics, serving, drained, drainedAt, runUntil };
 }
 
 describe('router and sync queue', () => {
@@ -102,6 +108,45 @@ describe('router and sync queue', () => {
     runUntil(5000);
     expect(drained).toEqual([0]);
     expect(metrics.served).toBe(2);
+  });
+
+  it('serves batch events at the millisecond they fall in, in (time, instance) order, near or far ahead', () => {
+    // Batch events up to 16 s ahead sit in a calendar by millisecond, later ones in a heap that feeds it:
+    // service times from 0.3 ms to 90 s, some equal, started in three waves, cover both and the move.
+    const { clock, serving, drained, drainedAt, runUntil } = setup(false, 10 * 60_000);
+    const rand = makeStream(3, 'serving-calendar');
+    const n = 120;
+    const ends: { end: number; i: number }[] = [];
+    const service = (i: number): number =>
+      i % 10 === 0
+        ? 5000
+        : [0.3 + rand() * 50, rand() * 16_000, 15_000 + rand() * 3000, rand() * 90_000][i % 4]!;
+    for (let i = 0; i < n; i++) serving.addInstance(i, perf(1, service(i)));
+    const waves = [0, 7_000, 40_000];
+    for (const [w, waveMs] of waves.entries()) {
+      if (waveMs > 0) {
+        clock.push(waveMs, 0, 99); // moves the clock
+        runUntil(waveMs);
+      }
+      const wave = [...Array(n / 3).keys()].map((k) => k * 3 + w);
+      for (const i of wave) serving.setRoutable(i, true);
+      for (const i of wave) serving.arrive(1, -1);
+      for (const i of wave) {
+        expect(serving.inFlight[i]).toBe(1);
+        expect(serving.startDrain(i)).toBe(false);
+        const perfOf = (serving as unknown as { fixedBatch: { perf: { singleMs: number } }[] }).fixedBatch[
+          i
+        ]!;
+        ends.push({ end: waveMs + perfOf.perf.singleMs, i });
+      }
+    }
+    runUntil(200_000);
+    ends.sort((a, b) => a.end - b.end || a.i - b.i);
+    expect(drained).toEqual(ends.map((e) => e.i));
+    expect(drainedAt).toEqual(ends.map((e) => Math.ceil(e.end)));
+    expect(ends.filter((e) => !Number.isInteger(e.end)).length).toBeGreaterThan(50);
+    expect(new Set(ends.map((e) => e.end)).size).toBeLessThan(ends.length); // ties
+    expect(ends.filter((e) => e.end > 40_000 + 16_384).length).toBeGreaterThan(5);
   });
 });
 
