@@ -1,7 +1,11 @@
 // Proves the metric definitions: latency quantiles within 1 %, time integrals, the downtime clock, the failure percentage.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ConditionTimer,
+  LATENCY_BUCKETS,
+  latencyBucket,
+  latencyBucketByLog,
   droppedPercent,
   isDegraded,
   isDown,
@@ -12,6 +16,32 @@ import {
 import { lognormalFactor, makeStream } from '../sim/random.js';
 
 describe('LatencyHistogram', () => {
+  it('puts a latency in the bucket its logarithm says, without taking the logarithm', () => {
+    // Every bucket edge and the doubles right around it, both ways.
+    const f = new Float64Array(1);
+    const u = new BigUint64Array(f.buffer);
+    let checked = 0;
+    for (let b = 0; b <= LATENCY_BUCKETS + 2; b++) {
+      f[0] = Math.pow(1.01, b);
+      const edge = u[0]!;
+      for (let d = -40n; d <= 40n; d++) {
+        u[0] = edge + d;
+        expect(latencyBucket(f[0]!)).toBe(latencyBucketByLog(f[0]!));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(100_000);
+    for (const ms of [-1, 0, 0.5, 1, NaN, Infinity, 2 ** 31, 1e300]) {
+      expect(latencyBucket(ms)).toBe(latencyBucketByLog(ms));
+    }
+    fc.assert(
+      fc.property(fc.double({ min: -10, max: 1e12, noNaN: true }), (ms) => {
+        expect(latencyBucket(ms)).toBe(latencyBucketByLog(ms));
+      }),
+      { numRuns: 20_000, verbose: true },
+    );
+  });
+
   it('matches exact quantiles of 100k log-normal latencies within 1 %', () => {
     const rand = makeStream(9, 'latency');
     const h = new LatencyHistogram();
