@@ -193,7 +193,8 @@ function loop(w: World, recorder: Recorder, autoscaler: Autoscaler): void {
     switch (clock.kind) {
       case K.arrival:
         w.serving.arrive(serviceFactor(w.streams.service, SIGMA), clock.argA);
-        if (w.async && w.serving.routableCount === 0) recorder.countsChanged();
+        // The count first: w.async reads the engine's spec, on every arrival otherwise.
+        if (w.serving.routableCount === 0 && w.async) recorder.countsChanged();
         scheduleNextArrival(w);
         break;
       case K.complete:
