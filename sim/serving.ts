@@ -2,9 +2,10 @@
 //
 // - Requests live in typed arrays (a slot pool), so millions of them allocate no objects.
 // - Each instance is a physics/ batch: an LLM a continuous batch (TokenBatch: chunked prefill and decode
-//   sharing steps, KV-bounded), other models fixed batches (FixedBatch). An instance keeps one pending
-//   kernel event at the ceiling of its batch's next event; TTFT, ITL and latency use the batch's exact
-//   float times. What an instance cannot run yet (KV cache or sequence limit full) waits in its own queue.
+//   sharing steps, KV-bounded), other models fixed batches (FixedBatch). The instances' next batch events
+//   share one kernel event, at the millisecond of the earliest (a calendar by millisecond, see evAt);
+//   TTFT, ITL and latency use the batch's exact float times. What an instance cannot run yet (KV cache or
+//   sequence limit full) waits in its own queue.
 // - The router sends a request to the routable instance (ready, passed readiness, not draining) with the
 //   fewest outstanding requests below its slot count (the KV/sequence bound at typical lengths). Instances sit in buckets by outstanding count
 //   (intrusive linked lists), so routing is O(1) whatever the fleet size; ties go to the instance that
