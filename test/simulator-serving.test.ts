@@ -130,7 +130,7 @@ describe('router and sync queue', () => {
       }
       const wave = [...Array(n / 3).keys()].map((k) => k * 3 + w);
       for (const i of wave) serving.setRoutable(i, true);
-      for (const i of wave) serving.arrive(1, -1);
+      for (const _ of wave) serving.arrive(1, -1);
       for (const i of wave) {
         expect(serving.inFlight[i]).toBe(1);
         expect(serving.startDrain(i)).toBe(false);
