@@ -121,7 +121,8 @@ describe('router and sync queue', () => {
       i % 10 === 0
         ? 5000
         : [0.3 + rand() * 50, rand() * 16_000, 15_000 + rand() * 3000, rand() * 90_000][i % 4]!;
-    for (let i = 0; i < n; i++) serving.addInstance(i, perf(1, service(i)));
+    const serviceMs = [...Array(n).keys()].map(service);
+    for (let i = 0; i < n; i++) serving.addInstance(i, perf(1, serviceMs[i]));
     const waves = [0, 7_000, 40_000];
     for (const [w, waveMs] of waves.entries()) {
       if (waveMs > 0) {
@@ -134,10 +135,7 @@ describe('router and sync queue', () => {
       for (const i of wave) {
         expect(serving.inFlight[i]).toBe(1);
         expect(serving.startDrain(i)).toBe(false);
-        const perfOf = (serving as unknown as { fixedBatch: { perf: { singleMs: number } }[] }).fixedBatch[
-          i
-        ]!;
-        ends.push({ end: waveMs + perfOf.perf.singleMs, i });
+        ends.push({ end: waveMs + serviceMs[i]!, i });
       }
     }
     runUntil(200_000);
