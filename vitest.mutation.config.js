@@ -19,6 +19,7 @@ export default defineConfig({
       'test/k8s-edges.test.ts',
       'test/catalog.test.ts',
       'test/engine-steps.test.ts',
+      'test/engine-resize.test.ts',
       'test/validate-mutants.test.ts',
       'test/invariants-mutants.test.ts',
     ],
