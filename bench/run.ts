@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { EventQueue } from '../sim/kernel.js';
 import { runScenario, type RunStats } from '../sim/run.js';
 import { fleetScenario } from './fleet.js';
+import { benchEngineStep } from './engine-step.js';
 import { benchSweep } from './sweep.js';
 
 interface Case {
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
   bareHeapRate(20_000, 2_000_000); // warm-up, so the JIT has compiled the queue
   const heapRate = bareHeapRate(20_000, 5_000_000);
   console.log(`bare kernel heap push+pop loop (20k pending): ${fmt(heapRate)} events / s\n`);
+  benchEngineStep();
   for (const c of CASES) {
     const { eventsPerSec } = runCase(c);
     console.log(`  simulator / bare heap rate: ${(eventsPerSec / heapRate).toFixed(3)}\n`);

@@ -3,18 +3,36 @@
 // instances.ts, timers.ts) works on a Draft; step.ts makes one per event and freezes it at the end.
 import { maxSurge, type RollingStrategy } from '../k8s/deployment.js';
 import type { DeploymentSpec } from '../catalog/spec.js';
+import { InstanceTable, InstanceTableBuilder, type InstanceCensus } from './instance-table.js';
 import type { EngineState, InstanceState, RevisionState, RolloutPhase } from './state.js';
 import type { ActionEnded, EditIssue, EngineEffect, EngineOptions, InstanceId, TimerKey } from './types.js';
 
 export type ActionPhase = Exclude<RolloutPhase, { phase: 'steady' }>;
 
-interface Census {
-  /** Non-terminating instances per revision. */
-  readonly live: Map<number, number>;
-  readonly availableByRevision: Map<number, number>;
-  readonly terminatingByRevision: Map<number, number>;
-  available: number;
-  terminating: number;
+/** Counts over instances held in a plain Map (a state built by hand); a table keeps its own. */
+function censusOf(instances: ReadonlyMap<InstanceId, InstanceState>): InstanceCensus {
+  const live = new Map<number, number>();
+  const availableByRevision = new Map<number, number>();
+  const terminatingByRevision = new Map<number, number>();
+  let liveTotal = 0;
+  let available = 0;
+  let terminating = 0;
+  let ready = 0;
+  for (const i of instances.values()) {
+    if (i.terminating) {
+      terminating++;
+      terminatingByRevision.set(i.revision, (terminatingByRevision.get(i.revision) ?? 0) + 1);
+      continue;
+    }
+    liveTotal++;
+    live.set(i.revision, (live.get(i.revision) ?? 0) + 1);
+    if (i.available) {
+      available++;
+      availableByRevision.set(i.revision, (availableByRevision.get(i.revision) ?? 0) + 1);
+    }
+    if (i.phase === 'ready') ready++;
+  }
+  return { live, availableByRevision, terminatingByRevision, liveTotal, available, terminating, ready };
 }
 
 export class Draft {
@@ -30,9 +48,14 @@ export class Draft {
   degraded: boolean;
   lastRejection: readonly EditIssue[];
   readonly effects: EngineEffect[] = [];
-  /** This step's own copy of the instances, made at the first change (copy on write); null until then. */
-  private written: Map<InstanceId, InstanceState> | null = null;
-  private counts: Census | null = null;
+  /**
+   * This step's working copy of the instances, made at the first change; null until then. A table
+   * builder (engine/instance-table.ts) shares all it does not change with the previous state; a
+   * plain Map (states built by hand with other ids) is copied whole.
+   */
+  private written: InstanceTableBuilder | Map<InstanceId, InstanceState> | null = null;
+  /** The census of a plain-Map working copy, kept until an instance changes. */
+  private counts: InstanceCensus | null = null;
 
   constructor(
     readonly options: EngineOptions,
@@ -84,8 +107,9 @@ export class Draft {
     return this.written ?? this.prev.instances;
   }
 
-  private writable(): Map<InstanceId, InstanceState> {
-    this.written ??= new Map(this.prev.instances);
+  private writable(): InstanceTableBuilder | Map<InstanceId, InstanceState> {
+    const prev = this.prev.instances;
+    this.written ??= prev instanceof InstanceTable ? prev.edit() : new Map(prev);
     return this.written;
   }
 
@@ -95,7 +119,13 @@ export class Draft {
   }
 
   putInstance(inst: InstanceState): void {
-    this.writable().set(inst.id, inst);
+    const w = this.writable();
+    if (w instanceof InstanceTableBuilder) {
+      if (w.set(inst)) return;
+      // An id the table cannot keep in a Map's order: carry on with a plain Map.
+      this.written = new Map(w);
+    }
+    (this.written as Map<InstanceId, InstanceState>).set(inst.id, inst);
     this.counts = null;
   }
 
@@ -106,7 +136,7 @@ export class Draft {
     }
   }
 
-  /** Instances of a revision that are not on their way out. */
+  /** Instances of a revision that are not on their way out (a scan: only when they are all wanted). */
   live(revision: number): InstanceState[] {
     return [...this.instances.values()].filter((i) => i.revision === revision && !i.terminating);
   }
@@ -125,30 +155,12 @@ export class Draft {
     return revision === undefined ? c.available : (c.availableByRevision.get(revision) ?? 0);
   }
 
-  /** Counts over all instances, computed once and kept until an instance changes. */
-  private census(): Census {
-    if (this.counts !== null) return this.counts;
-    const c: Census = {
-      live: new Map(),
-      availableByRevision: new Map(),
-      terminatingByRevision: new Map(),
-      available: 0,
-      terminating: 0,
-    };
-    for (const i of this.instances.values()) {
-      if (i.terminating) {
-        c.terminating++;
-        c.terminatingByRevision.set(i.revision, (c.terminatingByRevision.get(i.revision) ?? 0) + 1);
-        continue;
-      }
-      c.live.set(i.revision, (c.live.get(i.revision) ?? 0) + 1);
-      if (i.available) {
-        c.available++;
-        c.availableByRevision.set(i.revision, (c.availableByRevision.get(i.revision) ?? 0) + 1);
-      }
-    }
-    this.counts = c;
-    return c;
+  /** Counts over all instances: kept by the table as it changes; for a plain Map, counted once per change. */
+  census(): InstanceCensus {
+    const i = this.instances;
+    if (i instanceof InstanceTable || i instanceof InstanceTableBuilder) return i.census;
+    this.counts ??= censusOf(i);
+    return this.counts;
   }
 
   schedule(key: TimerKey, atMs: number): void {
@@ -192,7 +204,12 @@ export class Draft {
       spec: this.spec,
       revision: this.revision,
       revisions,
-      instances: this.written ?? this.prev.instances,
+      instances:
+        this.written === null
+          ? this.prev.instances
+          : this.written instanceof InstanceTableBuilder
+            ? this.written.freeze()
+            : this.written,
       desired: this.desired,
       recommended: this.recommended,
       rollout: this.rollout,

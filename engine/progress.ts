@@ -5,20 +5,10 @@ import type { ActionPhase, Draft } from './draft.js';
 import { failRollout } from './rollback.js';
 import type { StatusCounts } from './state.js';
 
-/** Kubernetes' deployment status counts, with `updated` counting instances of `target`. */
+/** Kubernetes' deployment status counts (terminating instances apart), `updated` counting those of `target`. */
 export function statusCounts(d: Draft, target: number): StatusCounts {
-  let updated = 0;
-  let total = 0;
-  let available = 0;
-  let ready = 0;
-  for (const i of d.instances.values()) {
-    if (i.terminating) continue;
-    total++;
-    if (i.revision === target) updated++;
-    if (i.available) available++;
-    if (i.phase === 'ready') ready++;
-  }
-  return { updated, total, available, ready };
+  const c = d.census();
+  return { updated: d.liveCount(target), total: c.liveTotal, available: c.available, ready: c.ready };
 }
 
 export function checkPhase(d: Draft): void {
@@ -40,14 +30,15 @@ export function checkPhase(d: Draft): void {
       return;
     }
     case 'scaling': {
-      const live = d.live(r.toRevision);
-      if (live.length >= d.desired && live.every((i) => i.available)) completeEdit(d, r);
+      // Every live instance of the new revision available, and enough of them.
+      const live = d.liveCount(r.toRevision);
+      if (live >= d.desired && d.availableCount(r.toRevision) === live) completeEdit(d, r);
       return;
     }
     case 'monitoring':
       return;
     case 'rollingBack': {
-      const failedLeft = [...d.instances.values()].some((i) => i.revision === r.failedRevision);
+      const failedLeft = d.liveCount(r.failedRevision) + d.terminatingCount(r.failedRevision) > 0;
       if (failedLeft || d.rev(r.failedRevision).replicas > 0) return;
       d.endAction({
         actionIndex: r.actionIndex,

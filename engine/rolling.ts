@@ -85,6 +85,7 @@ function shrinkOld(d: Draft, target: number, others: readonly RevisionState[]): 
 /** Create or remove instances so each revision has its replica count, within the surge budget. */
 function syncInstances(d: Draft): void {
   for (const r of [...d.revisions.values()]) {
+    if (d.liveCount(r.revision) <= r.replicas) continue;
     const live = d.live(r.revision);
     if (live.length > r.replicas) {
       for (const inst of removalOrder(live).slice(0, live.length - r.replicas)) {

@@ -11,7 +11,8 @@ import { onCrashed, onProbeFailed, onProbePassed, onReady, onScheduled } from '.
 import { checkPhase } from './progress.js';
 import { onRollbackRequested } from './rollback.js';
 import { reconcile, rescale } from './rolling.js';
-import type { EngineState, InstanceState, RevisionState } from './state.js';
+import { InstanceTable } from './instance-table.js';
+import type { EngineState, RevisionState } from './state.js';
 import { onTimer } from './timers.js';
 import type { EngineEffect, EngineEvent, EngineOptions } from './types.js';
 
@@ -28,10 +29,10 @@ export function initialState(
 ): EngineState {
   const nowMs = opts.nowMs ?? 0;
   const count = spec.status === 'deployed' ? spec.scaling.minInstances : 0;
-  const instances = new Map<string, InstanceState>();
+  const instances = InstanceTable.empty.edit();
   for (let i = 0; i < count; i++) {
     const id = `r1-${i}`;
-    instances.set(id, {
+    instances.set({
       id,
       revision: 1,
       phase: 'ready',
@@ -57,7 +58,7 @@ export function initialState(
     spec,
     revision: 1,
     revisions: { 1: revision },
-    instances,
+    instances: instances.freeze(),
     desired: count,
     recommended: count,
     rollout: { phase: 'steady' },
