@@ -94,12 +94,11 @@ function syncInstances(d: Draft): void {
     }
   }
   const budget = instanceBudget(d.strategy, d.desired);
-  // The revision being converged to gets the budget first.
+  // The revision being converged to gets the budget first, then the others, newest first (the map
+  // holds revisions in ascending order).
   const target = targetRevision(d);
-  const order = [...d.revisions.values()].sort((a, b) =>
-    a.revision === target ? -1 : b.revision === target ? 1 : b.revision - a.revision,
-  );
-  for (const r of order) {
+  const others = [...d.revisions.values()].filter((r) => r.revision !== target).reverse();
+  for (const r of [d.rev(target), ...others]) {
     let missing = r.replicas - d.liveCount(r.revision);
     while (missing > 0 && totalInstances(d) < budget) {
       createInstance(d, r);
