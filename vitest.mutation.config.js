@@ -20,6 +20,7 @@ export default defineConfig({
       'test/catalog.test.ts',
       'test/engine-steps.test.ts',
       'test/engine-resize.test.ts',
+      'test/instance-table.test.ts',
       'test/validate-mutants.test.ts',
       'test/invariants-mutants.test.ts',
     ],

@@ -1,8 +1,9 @@
 // Proves the engine where two revisions share the deployment, step by step with exact sizes and effects
 // (found by mutation testing): a resize in the middle of a rollout spread in proportion as Kubernetes'
 // scale() does, the surge budget with draining instances, the new revision sized once no old instance
-// is live, scale-down ties, completion only with the new instances available, and a rollback that
-// outlasts the monitoring window it started in.
+// is live, scale-down ties, completion only with the new instances available, a rollback that
+// outlasts the monitoring window it started in, and one that waits for the failed revision to be sized
+// 0 after its last instance is gone.
 import { describe, expect, it } from 'vitest';
 import { baseSpec } from './support/engine-world.js';
 import { Drive, MONITOR_MS, monitoring } from './support/engine-drive.js';
@@ -145,5 +146,55 @@ describe('a rollback that starts in the monitoring window', () => {
     expect(d.removed()).toEqual(['drain r2-3']);
     d.terminated(windowEndMs + 7_000, 'r2-3');
     expect(d.ended()).toMatchObject({ outcome: 'rolledBack', reason: 'UNSTABLE_AFTER_EDIT' });
+  });
+});
+
+describe('a rollback whose failed revision loses its last instance', () => {
+  it('ends only once the failed revision is sized 0, not merely when none of its instances is left', () => {
+    // Four instances; the edit is aborted with one new instance serving (r2-4) and r2-5 pending.
+    const d = new Drive({}, { ...baseSpec, scaling: { ...baseSpec.scaling, minInstances: 4 } });
+    d.edit(1_000);
+    d.up(2_000, 'r2-4');
+    d.terminated(3_000, 'r1-3');
+    d.send({ type: 'rollback/requested', atMs: 4_000 });
+    expect(d.removed()).toEqual(['terminate r2-5']);
+    // The prior revision's instances fail one after another while its replacements wait for GPUs.
+    d.crash(5_000, 'r1-0', 'nodeFailure');
+    d.terminated(5_001, 'r2-5');
+    d.terminated(5_002, 'r1-0');
+    d.crash(6_000, 'r1-1', 'nodeFailure');
+    d.crash(6_000, 'r1-2', 'nodeFailure');
+    expect(sizes(d)).toEqual([
+      [1, 4],
+      [2, 1],
+    ]);
+    // The failed revision's last instance crashes and goes. With nothing of the prior revision
+    // available, Kubernetes may not scale the failed revision down yet, so it keeps its 1 replica, and
+    // the surge budget goes to the prior revision first.
+    d.crash(7_000, 'r2-4', 'crashUnderLoad');
+    d.terminated(7_001, 'r2-4');
+    expect(d.created()).toEqual(['r1-8']);
+    expect(sizes(d)).toEqual([
+      [1, 4],
+      [2, 1],
+    ]);
+    expect(d.state.rollout.phase).toBe('rollingBack');
+    expect(d.ended()).toBeUndefined();
+    // As GPUs free up, the failed revision gets its instance back, and loses it once the prior
+    // revision serves in full.
+    d.terminated(8_000, 'r1-1');
+    d.terminated(8_001, 'r1-2');
+    expect(d.created()).toEqual(['r2-10']);
+    for (const id of ['r1-6', 'r1-7', 'r1-8']) d.up(9_000, id);
+    expect(d.removed()).toEqual([]);
+    d.up(9_500, 'r1-9');
+    expect(d.removed()).toEqual(['terminate r2-10']);
+    expect(d.state.rollout.phase).toBe('rollingBack');
+    d.terminated(10_000, 'r2-10');
+    expect(sizes(d)).toEqual([
+      [1, 4],
+      [2, 0],
+    ]);
+    expect(d.ended()).toMatchObject({ outcome: 'rolledBack', reason: 'MANUAL_ABORT' });
   });
 });
