@@ -21,6 +21,7 @@ export default defineConfig({
       'test/engine-steps.test.ts',
       'test/engine-resize.test.ts',
       'test/instance-table.test.ts',
+      'test/engine-plain-map.test.ts',
       'test/validate-mutants.test.ts',
       'test/invariants-mutants.test.ts',
     ],
