@@ -22,6 +22,7 @@ export default defineConfig({
       'test/engine-resize.test.ts',
       'test/instance-table.test.ts',
       'test/engine-plain-map.test.ts',
+      'test/instance-table-edges.test.ts',
       'test/validate-mutants.test.ts',
       'test/invariants-mutants.test.ts',
     ],
