@@ -87,6 +87,11 @@ describe('ids', () => {
     }
     expect(b.size).toBe(1);
     expect(seqOf('r12-34')).toBe(34);
+    // An empty table declines them too (there is no entry for the new one to come after).
+    const empty = InstanceTable.empty.edit();
+    expect(empty.set(inst('x1-0', 1))).toBe(false);
+    expect(empty.size).toBe(0);
+    expect([...empty.freeze().keys()]).toEqual([]);
   });
 });
 
