@@ -57,6 +57,16 @@ describe('a builder reads like the Map it stands for', () => {
     expect(b.size).toBe(2);
   });
 
+  it('and so does a table: forEach visits every entry in order, with the table as the map', () => {
+    const t = table(inst('r1-0', 1), inst('r2-1', 2));
+    const seen: [string, number, unknown][] = [];
+    t.forEach((v, k, m) => seen.push([k, v.revision, m]));
+    expect(seen).toEqual([
+      ['r1-0', 1, t],
+      ['r2-1', 2, t],
+    ]);
+  });
+
   it('names itself like a Map does', () => {
     const t = table(inst('r1-0', 1));
     expect(Object.prototype.toString.call(t)).toBe('[object InstanceTable]');
