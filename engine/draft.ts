@@ -5,15 +5,7 @@ import { maxSurge, type RollingStrategy } from '../k8s/deployment.js';
 import type { DeploymentSpec } from '../catalog/spec.js';
 import { InstanceTable, InstanceTableBuilder, type InstanceCensus } from './instance-table.js';
 import type { EngineState, InstanceState, RevisionState, RolloutPhase } from './state.js';
-import type {
-  ActionEnded,
-  EditIssue,
-  EngineEffect,
-  EngineOptions,
-  FaultInjectionRule,
-  InstanceId,
-  TimerKey,
-} from './types.js';
+import type { ActionEnded, EditIssue, EngineEffect, EngineOptions, InstanceId, TimerKey } from './types.js';
 
 export type ActionPhase = Exclude<RolloutPhase, { phase: 'steady' }>;
 
@@ -229,11 +221,6 @@ export class Draft {
       lastRejection: this.lastRejection,
     };
   }
-}
-
-/** Test-only: whether a planted bug switches this rule off (EngineOptions.faultInjection). */
-export function isDisabled(d: Draft, rule: FaultInjectionRule): boolean {
-  return d.options.faultInjection?.disableRule === rule;
 }
 
 export function strategyOf(options: EngineOptions): RollingStrategy {

@@ -9,12 +9,10 @@ import { validateEdit } from './validate.js';
 export function onEditRequested(d: Draft, edit: SpecEdit): void {
   const actionIndex = d.nextActionIndex++;
   const editInProgress = d.rollout.phase !== 'steady';
-  const disabledRule = d.options.faultInjection?.disableRule;
   const result = validateEdit(d.spec, edit, {
     catalog: d.options.catalog,
     limits: d.options.limits,
     editInProgress,
-    ...(disabledRule === undefined ? {} : { disabledRule }),
   });
   const from = d.revision;
   if (!result.ok) {

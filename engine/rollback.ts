@@ -1,8 +1,9 @@
 // Rollback: which facts fail an edit in which phase (one table, ROLLBACK_REASONS), going back to the
 // prior revision, a manual rollback request, and the rollback's own deadline (Kubernetes' rollback.go
 // restores a ReplicaSet's template; here the prior spec comes back and the failed revision scales to 0).
-import { clampToRange, isDisabled, type ActionPhase, type Draft } from './draft.js';
+import { clampToRange, type ActionPhase, type Draft } from './draft.js';
 import { relabel, removeInstance, rescale } from './rolling.js';
+import { specAfterRollback } from './safety-rules.js';
 import type { InstanceState } from './state.js';
 import type { EditIssue, RollbackReason } from './types.js';
 
@@ -66,8 +67,7 @@ function startRollback(d: Draft, reason: RollbackReason): void {
   const prior = r.fromRevision;
   const failed = r.toRevision;
   const inPlace = r.phase === 'scaling';
-  // Test-only planted bug: keep the failed spec in force while going back to the prior revision.
-  const restored = isDisabled(d, 'specRestoreOnRollback') ? d.spec : r.priorSpec;
+  const restored = specAfterRollback({ beforeEdit: r.priorSpec, failed: d.spec });
   d.spec = restored;
   d.revision = prior;
   d.effects.push({ type: 'spec/apply', revision: prior, spec: restored });

@@ -1,14 +1,9 @@
 // Rolling: spreading the desired count over the revisions and creating or removing instances to
 // match, within the surge and availability budgets (Kubernetes' rolling.go and sync.go, through
 // k8s/deployment.ts).
-import {
-  maxSurge,
-  reconcileNewReplicaSet,
-  reconcileOldReplicaSets,
-  scaleDeployment,
-  surgeBudgetReplicaCount,
-} from '../k8s/deployment.js';
-import { isDisabled, type Draft } from './draft.js';
+import { reconcileOldReplicaSets, scaleDeployment, surgeBudgetReplicaCount } from '../k8s/deployment.js';
+import type { Draft } from './draft.js';
+import { instanceBudget, surgeLimitedSize } from './safety-rules.js';
 import type { InstanceState, RevisionState } from './state.js';
 
 /** A new desired count, spread over the revisions by Kubernetes' `scale()` (k8s/deployment.ts). */
@@ -50,9 +45,7 @@ export function reconcile(d: Draft): void {
   if (others.length === 0) {
     d.setReplicas(target, d.desired);
   } else {
-    const grown = isDisabled(d, 'surgeLimit')
-      ? d.desired
-      : reconcileNewReplicaSet(d.strategy, d.desired, d.rev(target).replicas, currentTotal(d));
+    const grown = surgeLimitedSize(d.strategy, d.desired, d.rev(target).replicas, currentTotal(d));
     if (grown !== d.rev(target).replicas) d.setReplicas(target, grown);
     else shrinkOld(d, target, others);
   }
@@ -100,13 +93,12 @@ function syncInstances(d: Draft): void {
       }
     }
   }
-  const budget = isDisabled(d, 'surgeLimit') ? Infinity : d.desired + maxSurge(d.strategy, d.desired);
-  // The revision being converged to gets the budget first.
+  const budget = instanceBudget(d.strategy, d.desired);
+  // The revision being converged to gets the budget first, then the others, newest first (the map
+  // holds revisions in ascending order).
   const target = targetRevision(d);
-  const order = [...d.revisions.values()].sort((a, b) =>
-    a.revision === target ? -1 : b.revision === target ? 1 : b.revision - a.revision,
-  );
-  for (const r of order) {
+  const others = [...d.revisions.values()].filter((r) => r.revision !== target).reverse();
+  for (const r of [d.rev(target), ...others]) {
     let missing = r.replicas - d.liveCount(r.revision);
     while (missing > 0 && totalInstances(d) < budget) {
       createInstance(d, r);

@@ -87,29 +87,10 @@ export const DEFAULT_ROLLOUT_OPTIONS: RolloutOptions = {
   podReplacementPolicy: 'TerminationComplete',
 };
 
-/**
- * Test-only: the safety rules the property tests prove they would catch if one were missing
- * (test/properties-rules.test.ts). Never set outside tests; unset means every rule is on.
- */
-export const FAULT_INJECTION_RULES = [
-  'lockedFieldCheck',
-  'crossTypeCheck',
-  'specRestoreOnRollback',
-  'surgeLimit',
-] as const;
-export type FaultInjectionRule = (typeof FAULT_INJECTION_RULES)[number];
-
-/** Test-only switches that plant a known bug; the engine reads them from its options, never from the environment. */
-export interface FaultInjection {
-  readonly disableRule?: FaultInjectionRule;
-}
-
 export interface EngineOptions {
   readonly rollout: RolloutOptions;
   readonly catalog: Catalog;
   readonly limits: PlatformLimits;
-  /** Test-only: plant a known bug (see FAULT_INJECTION_RULES). Absent in every real run. */
-  readonly faultInjection?: FaultInjection;
 }
 
 // ---------------------------------------------------------------------------------------------

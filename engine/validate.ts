@@ -11,15 +11,14 @@ import {
   type ScalingMetric,
   type SpecEdit,
 } from '../catalog/spec.js';
-import type { EditIssue, FaultInjectionRule } from './types.js';
+import { crossTypeIssues, lockedFieldIssues } from './safety-rules.js';
+import type { EditIssue } from './types.js';
 
 export interface ValidationContext {
   readonly catalog: Catalog;
   readonly limits: PlatformLimits;
   /** A rollout of an earlier edit is still under way. */
   readonly editInProgress: boolean;
-  /** Test-only: a validation rule switched off to plant a bug (EngineOptions.faultInjection). */
-  readonly disabledRule?: FaultInjectionRule;
 }
 
 /** `inPlace`: only scaling and/or tags change; `rolling`: the model or accelerator changes. */
@@ -37,7 +36,7 @@ export function validateEdit(
   const next = applyEdit(current, edit);
   const issues = [
     ...editabilityIssues(current, context),
-    ...(context.disabledRule === 'lockedFieldCheck' ? [] : lockedFieldIssues(current, edit)),
+    ...lockedFieldIssues(current, edit),
     ...modelIssues(current, next, edit, context),
     ...scalingIssues(next, edit, context.limits),
   ];
@@ -106,16 +105,6 @@ function editabilityIssues(current: DeploymentSpec, context: ValidationContext):
   return issues;
 }
 
-function lockedFieldIssues(current: DeploymentSpec, edit: SpecEdit): EditIssue[] {
-  return LOCKED_FIELDS.filter((field) => edit[field] !== undefined && edit[field] !== current[field]).map(
-    (field) => ({
-      code: 'LOCKED_FIELD' as const,
-      field,
-      message: `${field} cannot be changed after creation (${JSON.stringify(current[field])} → ${JSON.stringify(edit[field])}); create a new deployment with the desired configuration instead.`,
-    }),
-  );
-}
-
 function modelIssues(current: DeploymentSpec, next: DeploymentSpec, edit: SpecEdit, ctx: ValidationContext) {
   const issues: EditIssue[] = [];
   const model = ctx.catalog.models[next.model];
@@ -127,16 +116,8 @@ function modelIssues(current: DeploymentSpec, next: DeploymentSpec, edit: SpecEd
       field: 'model',
       message: `unknown model "${next.model}"; known models: ${known}.`,
     });
-  } else if (
-    currentModel !== undefined &&
-    model.type !== currentModel.type &&
-    ctx.disabledRule !== 'crossTypeCheck'
-  ) {
-    issues.push({
-      code: 'MODEL_TYPE_MISMATCH',
-      field: 'model',
-      message: `cannot swap a ${currentModel.type} model (${current.model}) for a ${model.type} model (${next.model}); a model can only be replaced by one of the same type. Create a new deployment for ${next.model}.`,
-    });
+  } else if (currentModel !== undefined) {
+    issues.push(...crossTypeIssues({ id: current.model, model: currentModel }, { id: next.model, model }));
   }
   const gpu = ctx.catalog.gpus[next.accelerator.type];
   const { count } = next.accelerator;

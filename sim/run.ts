@@ -1,6 +1,5 @@
 // Entry point of a simulation run: scenario in, result (and optionally the full trace) out.
 // The driver wires the world's parts together and runs the event loop until the scenario's duration.
-import type { FaultInjection } from '../engine/types.js';
 import type { Scenario } from '../scenario/types.js';
 import type { EngineState } from '../engine/state.js';
 import type { PoolUsage } from './cluster.js';
@@ -58,8 +57,6 @@ export interface RunOptions {
   readonly onStats?: (stats: RunStats) => void;
   /** Parsed traces to reuse across runs (a sweep worker replays one trace for many seeds). */
   readonly traces?: TraceCache;
-  /** Test-only: plant a known engine bug (EngineOptions.faultInjection); absent in every real run. */
-  readonly faultInjection?: FaultInjection;
   /** Called after every engine step with the engine's new state and the pools (rehearsals watch this). */
   readonly observe?: (view: StepView) => void;
 }
@@ -90,7 +87,6 @@ export function runScenario(
       trace: options.trace ?? false,
       checkInvariants: options.checkInvariants ?? false,
       onProgress: options.onProgress ?? null,
-      ...(options.faultInjection === undefined ? {} : { faultInjection: options.faultInjection }),
     },
     (world) =>
       new Serving(world.clock, world.metrics, {

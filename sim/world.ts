@@ -8,7 +8,6 @@ import {
   type EngineEffect,
   type EngineEvent,
   type EngineOptions,
-  type FaultInjection,
 } from '../engine/index.js';
 import { initialState } from '../engine/step.js';
 import { RunMetricsAccumulator } from '../result/metrics.js';
@@ -69,8 +68,6 @@ export interface RunFlags {
   readonly trace: boolean;
   readonly checkInvariants: boolean;
   readonly onProgress: ((simulatedMs: number) => void) | null;
-  /** Test-only: a planted engine bug (RunOptions.faultInjection). */
-  readonly faultInjection?: FaultInjection;
 }
 
 export class World {
@@ -137,7 +134,6 @@ export class World {
       rollout: scenario.rollout,
       catalog: this.catalog,
       limits: DEFAULT_PLATFORM_LIMITS,
-      ...(flags.faultInjection === undefined ? {} : { faultInjection: flags.faultInjection }),
     };
     this.engine = initialState(scenario.deployment, this.engineOptions, { nowMs: 0 });
     this.serving = serving(this);

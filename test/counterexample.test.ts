@@ -1,5 +1,5 @@
 // Proves the counterexample round trip: a whole-system property that fails (here because a bug is
-// planted behind the engine's test-only switch) shrinks to a scenario written as YAML, with seed and
+// planted by replacing one of the engine's safety rules, test/support/planted-bug.ts) shrinks to a scenario written as YAML, with seed and
 // broken invariant in its description, that the loader, `rollsim check` and `rollsim run` replay to the
 // same failure; and that every generated scenario survives the trip to YAML and back unchanged.
 import fs from 'node:fs';
@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { FaultInjection, FaultInjectionRule } from '../engine/index.js';
 import { main } from '../cli/cli.js';
 import { loadScenarioFile, loadScenarioText } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
@@ -15,17 +14,13 @@ import { runScenario } from '../sim/run.js';
 import { fcParams, scenarioArb } from './support/arbitraries.js';
 import { scenarioToYaml } from '../scenario/write-yaml.js';
 import { checkScenario, SystemViolation, writeCounterexample } from './support/counterexample.js';
+import { plantBug, removePlantedBug, withPlantedBug, type PlantedBug } from './support/planted-bug.js';
 
-// The CLI runs scenarios through sim/run.js; this hook plants the bug there for in-process CLI runs.
-const hook = vi.hoisted(() => ({ planted: undefined as FaultInjection | undefined }));
-vi.mock('../sim/run.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../sim/run.js')>();
-  return {
-    ...real,
-    runScenario: (s: Scenario, o: Parameters<typeof real.runScenario>[1] = {}) =>
-      real.runScenario(s, hook.planted === undefined ? o : { ...o, faultInjection: hook.planted }),
-  };
-});
+// Every engine this file loads (directly, through sim/ and through the in-process CLI) gets the
+// replaceable safety rules; a rule is only taken away while a test plants its bug.
+vi.mock('../engine/safety-rules.js', async (importOriginal) =>
+  (await import('./support/planted-bug.js')).plantable(await importOriginal()),
+);
 
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollsim-counterexample-'));
 afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
@@ -37,13 +32,14 @@ function cli(args: string[]): { code: Promise<number>; out: () => string } {
 }
 
 /** Finds, shrinks and writes the counterexample of the whole-system property with `rule` switched off. */
-function findCounterexample(rule: FaultInjectionRule): { file: string; broken: string; scenario: Scenario } {
-  const faultInjection = { disableRule: rule };
-  const details = fc.check(
-    fc.property(scenarioArb({ minutesMax: 20 }), (s) => {
-      checkScenario(s, { faultInjection });
-    }),
-    { numRuns: 500, seed: 7 },
+function findCounterexample(rule: PlantedBug): { file: string; broken: string; scenario: Scenario } {
+  const details = withPlantedBug(rule, () =>
+    fc.check(
+      fc.property(scenarioArb({ minutesMax: 20 }), (s) => {
+        checkScenario(s);
+      }),
+      { numRuns: 500, seed: 7 },
+    ),
   );
   expect(details.failed).toBe(true);
   const error = details.errorInstance;
@@ -84,14 +80,14 @@ describe('counterexamples as scenario files', () => {
     expect(loaded.scenario.metadata.description).toContain(invariant);
 
     // The loader + simulator, as `rollsim run` uses them, with the bug still planted: the same breach.
-    expect(() =>
-      checkScenario(loaded.scenario, { faultInjection: { disableRule: 'specRestoreOnRollback' } }),
-    ).toThrow(invariant);
+    expect(() => withPlantedBug('specRestoreOnRollback', () => checkScenario(loaded.scenario))).toThrow(
+      invariant,
+    );
     // Without the bug the same file is a clean run: the failure is the bug's.
     expect(() => checkScenario(loaded.scenario)).not.toThrow();
 
     // Through the CLI, in process: `rollsim check` replays it with every invariant checked.
-    hook.planted = { disableRule: 'specRestoreOnRollback' };
+    plantBug('specRestoreOnRollback');
     try {
       const checked = cli(['check', file]);
       expect(await checked.code).toBe(1);
@@ -102,7 +98,7 @@ describe('counterexamples as scenario files', () => {
       // The planted bug is visible in `rollsim run`'s result too: the failed spec is still in force.
       expect(result.final.spec).not.toEqual(loaded.scenario.deployment);
     } finally {
-      hook.planted = undefined;
+      removePlantedBug();
     }
     const clean = cli(['check', file]);
     expect(await clean.code).toBe(0);
@@ -111,13 +107,9 @@ describe('counterexamples as scenario files', () => {
   it('a planted bug (no surge limit) is caught at the whole-system level too', () => {
     const { broken, scenario } = findCounterexample('surgeLimit');
     expect(broken).toMatch(/rolloutWithinBudget/);
-    const again = runScenario;
-    expect(() =>
-      again(scenario, {
-        seed: scenario.seed,
-        checkInvariants: true,
-        faultInjection: { disableRule: 'surgeLimit' },
-      }),
-    ).toThrow(/rolloutWithinBudget/);
+    const rerun = () => runScenario(scenario, { seed: scenario.seed, checkInvariants: true });
+    expect(() => withPlantedBug('surgeLimit', rerun)).toThrow(/rolloutWithinBudget/);
+    // Without the bug the same scenario runs clean: the breach is the bug's.
+    expect(rerun).not.toThrow();
   });
 });

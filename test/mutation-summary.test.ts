@@ -68,4 +68,11 @@ describe('mutation summary', () => {
     expect(wrongColumn.staleEquivalents).toHaveLength(1);
     expect(summarise([report], [eq({ code: 'if (x <= y) return a;' })]).staleEquivalents).toHaveLength(1);
   });
+
+  it('keeps an entry that matches a timed-out mutant (not stale), listed apart and still counted as detected', () => {
+    const r = summarise([report], [eq({}), eq({ replacement: 'true' })]);
+    expect(r.staleEquivalents).toEqual([]);
+    expect(r.timedOutEquivalents.map((t) => t.survivor.replacement)).toEqual(['true']);
+    expect(r.total).toMatchObject({ timeout: 1, equivalent: 1 });
+  });
 });

@@ -48,7 +48,7 @@ describe('engine properties over random worlds', () => {
     const counts = new Map<string, number>();
     for (const c of fc.sample(worldCaseArb(), { numRuns: 400, seed: 20_240_601 })) {
       const seen = new Set<string>();
-      runWorldCase(c, undefined, [...allStepChecks(), probe(seen)]);
+      runWorldCase(c, [...allStepChecks(), probe(seen)]);
       for (const s of seen) counts.set(s, (counts.get(s) ?? 0) + 1);
     }
     const expected = [

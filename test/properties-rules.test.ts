@@ -1,14 +1,19 @@
-// Proves the properties have teeth: switching off any one engine rule (locked-field check, cross-type
-// check, spec restore on rollback, surge limit) makes the engine property fail with a short, readable,
-// shrunk counterexample that names the broken invariant.
+// Proves the properties have teeth: taking away any one engine rule (locked-field check, cross-type
+// check, spec restore on rollback, surge limit; engine/safety-rules.ts, replaced here through vi.mock)
+// makes the engine property fail with a short, readable, shrunk counterexample that names the broken
+// invariant.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import type { FaultInjectionRule } from '../engine/index.js';
+import { describe, expect, it, vi } from 'vitest';
 import { numRuns } from './support/arbitraries.js';
 import { PropertyViolation } from './support/chaos-world.js';
 import { runWorldCase, worldCaseArb, type WorldCase } from './support/engine-properties.js';
+import { PLANTED_BUGS, withPlantedBug, type PlantedBug } from './support/planted-bug.js';
 
-const cases: readonly { rule: FaultInjectionRule; broken: RegExp }[] = [
+vi.mock('../engine/safety-rules.js', async (importOriginal) =>
+  (await import('./support/planted-bug.js')).plantable(await importOriginal()),
+);
+
+const cases: readonly { rule: PlantedBug; broken: RegExp }[] = [
   { rule: 'lockedFieldCheck', broken: /lockedFields(Unchanged|AsCreated)/ },
   { rule: 'crossTypeCheck', broken: /crossTypeSwapRejected/ },
   { rule: 'specRestoreOnRollback', broken: /failedRolloutRestoresPrior/ },
@@ -18,11 +23,13 @@ const cases: readonly { rule: FaultInjectionRule; broken: RegExp }[] = [
 describe('each engine rule is load-bearing: without it a property fails', () => {
   for (const { rule, broken } of cases) {
     it(`without ${rule}, the engine property fails and shrinks to a short counterexample`, () => {
-      const details = fc.check(
-        fc.property(worldCaseArb(), (c) => {
-          runWorldCase(c, { disableRule: rule });
-        }),
-        { numRuns: 2_000, seed: 42 },
+      const details = withPlantedBug(rule, () =>
+        fc.check(
+          fc.property(worldCaseArb(), (c) => {
+            runWorldCase(c);
+          }),
+          { numRuns: 2_000, seed: 42 },
+        ),
       );
       expect(details.failed).toBe(true);
       const error = details.errorInstance;
@@ -39,6 +46,10 @@ describe('each engine rule is load-bearing: without it a property fails', () => 
       expect(report).toContain(`path: "${details.counterexamplePath}"`);
     });
   }
+
+  it('covers every bug the safety-rules module can plant', () => {
+    expect(cases.map((c) => c.rule).sort()).toEqual([...PLANTED_BUGS].sort());
+  });
 
   it('with every rule on, the same seed passes', () => {
     const details = fc.check(

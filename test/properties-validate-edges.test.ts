@@ -1,6 +1,7 @@
 // Proves the validator at its edges (found by mutation testing): exact limits, classification of each kind
-// of change, platform-limit variants, messages that list what is allowed, and the test-only switch.
-import { describe, expect, it } from 'vitest';
+// of change, platform-limit variants, messages that list what is allowed, and what the validator does
+// with a safety rule taken away (test/support/planted-bug.ts).
+import { describe, expect, it, vi } from 'vitest';
 import {
   BUILTIN_CATALOG,
   DEFAULT_PLATFORM_LIMITS,
@@ -10,6 +11,11 @@ import {
 } from '../engine/index.js';
 import { applyEdit, validateEdit, type ValidationContext } from '../engine/validate.js';
 import { baseSpec, validationContext } from './support/engine-world.js';
+import { withPlantedBug } from './support/planted-bug.js';
+
+vi.mock('../engine/safety-rules.js', async (importOriginal) =>
+  (await import('./support/planted-bug.js')).plantable(await importOriginal()),
+);
 
 const ctx: ValidationContext = validationContext;
 
@@ -53,16 +59,17 @@ describe('classification: what restarts instances and what does not', () => {
     ]);
   });
 
-  it('with the locked-field check switched off (test-only), a locked change is applied, not dropped', () => {
-    const r = validateEdit(baseSpec, { name: 'renamed' }, { ...ctx, disabledRule: 'lockedFieldCheck' });
+  it('with the locked-field check taken away (a planted bug), a locked change is applied, not dropped', () => {
+    const r = withPlantedBug('lockedFieldCheck', () => validateEdit(baseSpec, { name: 'renamed' }, ctx));
     expect(r.ok && r.kind).toBe('inPlace');
     expect(r.ok && r.spec.name).toBe('renamed');
-    const swap = validateEdit(
-      baseSpec,
-      { model: 'whisper-large-v3' },
-      { ...ctx, disabledRule: 'crossTypeCheck' },
+    const swap = withPlantedBug('crossTypeCheck', () =>
+      validateEdit(baseSpec, { model: 'whisper-large-v3' }, ctx),
     );
     expect(swap.ok && swap.kind).toBe('rolling');
+    // With every rule in force both are rejected.
+    expect(validateEdit(baseSpec, { name: 'renamed' }, ctx).ok).toBe(false);
+    expect(validateEdit(baseSpec, { model: 'whisper-large-v3' }, ctx).ok).toBe(false);
   });
 });
 

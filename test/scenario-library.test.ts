@@ -3,21 +3,22 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/cli.js';
 import { BUILTIN_CATALOG } from '../catalog/catalog.js';
 import type { SpecEdit } from '../catalog/spec.js';
-import {
-  FAILURE_REASONS,
-  type ErrorCode,
-  type FaultInjection,
-  type RollbackReason,
-} from '../engine/types.js';
+import { FAILURE_REASONS, type ErrorCode, type RollbackReason } from '../engine/types.js';
 import { evaluateExpectations } from '../result/expect.js';
 import { formatIssue, loadScenarioFile } from '../scenario/load.js';
 import type { EditExpectation, FaultSpec, Scenario, ScenarioEvent } from '../scenario/types.js';
 import type { ExpectationResult, RunResult } from '../result/result.js';
 import { runScenario } from '../sim/run.js';
+import { withPlantedBug, type PlantedBug } from './support/planted-bug.js';
+
+// The engine's safety rules, replaceable so the last test below can plant a known bug (planted-bug.ts).
+vi.mock('../engine/safety-rules.js', async (importOriginal) =>
+  (await import('./support/planted-bug.js')).plantable(await importOriginal()),
+);
 
 const root = path.resolve(import.meta.dirname, '..');
 const libraryDir = path.join(root, 'library');
@@ -365,13 +366,12 @@ const withoutFaults = (s: Scenario, kind: FaultSpec['kind']): Scenario => ({
 function mutationFails(
   file: string,
   mutate: (s: Scenario) => Scenario,
-  injection?: FaultInjection,
+  bug: PlantedBug | null = null,
 ): string[] {
   const mutated = mutate(load(file));
   // Invariant checks off: a planted engine bug would stop the run at the breach, and the point here is
   // what the scenario's own `expect` block says about the run.
-  const options = injection === undefined ? {} : { faultInjection: injection };
-  const { result } = runScenario(mutated, { checkInvariants: false, ...options });
+  const { result } = withPlantedBug(bug, () => runScenario(mutated, { checkInvariants: false }));
   return evaluateExpectations(mutated, result)
     .filter((e) => !e.pass)
     .map((e) => e.name);
@@ -443,17 +443,11 @@ describe('expectations fail when the behaviour is taken away', () => {
 
   it('planted engine bugs break the rejection and rollback scenarios', () => {
     const noMutation = (s: Scenario): Scenario => s;
-    const locked = mutationFails('reject-locked-fields.yaml', noMutation, {
-      disableRule: 'lockedFieldCheck',
-    });
+    const locked = mutationFails('reject-locked-fields.yaml', noMutation, 'lockedFieldCheck');
     expect(locked).toEqual(expect.arrayContaining(['edits[0].outcome', 'edits[3].outcome']));
-    const crossType = mutationFails('reject-cross-type-swap.yaml', noMutation, {
-      disableRule: 'crossTypeCheck',
-    });
+    const crossType = mutationFails('reject-cross-type-swap.yaml', noMutation, 'crossTypeCheck');
     expect(crossType).toContain('edits[0].outcome');
-    const restore = mutationFails('gpu-shortage-rollback.yaml', noMutation, {
-      disableRule: 'specRestoreOnRollback',
-    });
+    const restore = mutationFails('gpu-shortage-rollback.yaml', noMutation, 'specRestoreOnRollback');
     expect(restore).toContain('final.model');
   });
 });

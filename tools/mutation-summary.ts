@@ -1,7 +1,9 @@
 // Summarises StrykerJS JSON reports (`npm run mutation`, or one report per file from
 // `--mutate engine/x.ts` runs) into per-file mutation scores, and matches the survivors against the
 // reviewed list of equivalent mutants in docs/dev/mutation-equivalents.json. Exit code 1 when a survivor
-// is neither killed nor on that list, or when an entry on the list no longer matches any survivor.
+// is neither killed nor on that list, or when an entry on the list no longer matches any survivor (an
+// entry that matches a mutant which timed out is kept, and listed: on a busy machine an equivalent
+// mutant can run past StrykerJS's time limit, and it counts as detected then).
 //
 //   npx tsx tools/mutation-summary.ts [report.json ...] [--markdown docs/dev/mutation.md]
 // (default reports: reports-out/mutation/by-file/*.json if any, else reports-out/mutation/mutation.json)
@@ -74,6 +76,7 @@ export function summarise(reports: readonly Report[], equivalents: readonly Equi
   const byFile = new Map<string, FileScore>();
   const unmatched = new Set(equivalents.map((_, i) => i));
   const matchedSurvivors: { survivor: Survivor; equivalent: Equivalent }[] = [];
+  const timedOutEquivalents: { survivor: Survivor; equivalent: Equivalent }[] = [];
   const unexplained: Survivor[] = [];
   for (const report of reports) {
     for (const [file, entry] of Object.entries(report.files)) {
@@ -86,7 +89,7 @@ export function summarise(reports: readonly Report[], equivalents: readonly Equi
         else if (m.status === 'Survived') score.survived++;
         else if (m.status === 'NoCoverage') score.noCoverage++;
         else score.ignored++;
-        if (!UNDETECTED.has(m.status)) continue;
+        if (!UNDETECTED.has(m.status) && m.status !== 'Timeout') continue;
         const s: Survivor = {
           file,
           line: m.location.start.line,
@@ -99,6 +102,13 @@ export function summarise(reports: readonly Report[], equivalents: readonly Equi
         };
         const i = equivalents.findIndex((e) => explains(e, s));
         const eq = equivalents[i];
+        if (m.status === 'Timeout') {
+          if (eq !== undefined) {
+            unmatched.delete(i);
+            timedOutEquivalents.push({ survivor: s, equivalent: eq });
+          }
+          continue;
+        }
         if (eq === undefined) unexplained.push(s);
         else {
           unmatched.delete(i);
@@ -126,6 +136,7 @@ export function summarise(reports: readonly Report[], equivalents: readonly Equi
     total,
     unexplained,
     matched: matchedSurvivors,
+    timedOutEquivalents,
     staleEquivalents: [...unmatched].map((i) => equivalents[i]).filter((e) => e !== undefined),
   };
 }
@@ -178,6 +189,10 @@ function main(argv: readonly string[]): number {
     console.log(
       `unexplained ${s.status}: ${s.file}:${s.line}:${s.column}-${s.endColumn} [${s.mutator}] ${s.replacement}  |  ${s.code}`,
     );
+  for (const { survivor: s } of r.timedOutEquivalents)
+    console.log(
+      `judged equivalent but timed out: ${s.file}:${s.line}:${s.column}-${s.endColumn} [${s.mutator}] ${s.replacement}  |  ${s.code}`,
+    );
   for (const e of r.staleEquivalents)
     console.log(
       `stale equivalent entry (no such survivor): ${e.file} [${e.mutator}] ${e.replacement}  |  ${e.code}`,
@@ -206,6 +221,22 @@ function main(argv: readonly string[]): number {
           ({ survivor: s, equivalent: e }) =>
             `| ${s.file}:${s.line} | ${s.mutator} → \`${cell(s.replacement, 140)}\` | \`${cell(s.code, 140)}\` | ${cell(e.reason)} |`,
         ),
+      '',
+      '## Mutants judged equivalent that timed out',
+      '',
+      'On a busy machine an equivalent mutant can run past the time limit; StrykerJS then counts it as',
+      'detected (in "timed out" above). Their entries stay on the reviewed list.',
+      '',
+      r.timedOutEquivalents.length === 0
+        ? 'None.'
+        : [
+            '| where | mutation | code |',
+            '| --- | --- | --- |',
+            ...r.timedOutEquivalents.map(
+              ({ survivor: s }) =>
+                `| ${s.file}:${s.line} | ${s.mutator} → \`${cell(s.replacement, 140)}\` | \`${cell(s.code, 140)}\` |`,
+            ),
+          ].join('\n'),
       '',
       '## Survivors not (yet) explained',
       '',

@@ -11,7 +11,6 @@ import {
   type EngineEffect,
   type EngineEvent,
   type EngineOptions,
-  type FaultInjection,
 } from '../../engine/index.js';
 import type { Scenario } from '../../scenario/types.js';
 import { scenarioToYaml } from '../../scenario/write-yaml.js';
@@ -54,12 +53,11 @@ export class SystemViolation extends Error {
   }
 }
 
-export function engineOptionsOf(s: Scenario, faultInjection?: FaultInjection): EngineOptions {
+export function engineOptionsOf(s: Scenario): EngineOptions {
   return {
     rollout: s.rollout,
     catalog: extendCatalog(BUILTIN_CATALOG, s.models),
     limits: DEFAULT_PLATFORM_LIMITS,
-    ...(faultInjection === undefined ? {} : { faultInjection }),
   };
 }
 
@@ -72,9 +70,8 @@ export function replayTrace(
   s: Scenario,
   trace: readonly TraceEntry[],
   checks: readonly StepCheck[],
-  faultInjection?: FaultInjection,
 ): string | null {
-  const options = engineOptionsOf(s, faultInjection);
+  const options = engineOptionsOf(s);
   let state = initialState(s.deployment, options, { nowMs: 0 });
   const live = new Map<string, number>([...state.instances.values()].map((i) => [i.id, i.revision]));
   const view: WorldView = { initialSpec: s.deployment, worldRevisions: () => [...live.values()] };
@@ -129,10 +126,6 @@ export function terminationIssue(s: Scenario, trace: readonly TraceEntry[]): str
   return null;
 }
 
-export interface SystemCheckOptions {
-  readonly faultInjection?: FaultInjection;
-}
-
 export interface SystemCheckReport {
   readonly result: RunResult;
   /** Rejected requests that only finished work left by the step before (known engine bug F1). */
@@ -152,20 +145,19 @@ function breachOf(error: unknown): string {
  * ENGINE_STRICT=1), a breach of invariant 8 that is only F1 is re-checked on the replay, which
  * tolerates exactly that.
  */
-export function checkScenario(s: Scenario, options: SystemCheckOptions = {}): SystemCheckReport {
-  const fi = options.faultInjection === undefined ? {} : { faultInjection: options.faultInjection };
+export function checkScenario(s: Scenario): SystemCheckReport {
   let run: ReturnType<typeof runScenario>;
   try {
-    run = runScenario(s, { seed: s.seed, checkInvariants: true, trace: true, ...fi });
+    run = runScenario(s, { seed: s.seed, checkInvariants: true, trace: true });
   } catch (error) {
     const breach = breachOf(error);
     if (!NUDGE_TO_REST || !/^rejectedEditChangesNothing: [^;]*$/.test(breach))
       throw new SystemViolation(breach, s);
-    run = runScenario(s, { seed: s.seed, checkInvariants: false, trace: true, ...fi });
+    run = runScenario(s, { seed: s.seed, checkInvariants: false, trace: true });
   }
   const tolerated = { count: 0 };
   const checks = allStepChecks(NUDGE_TO_REST ? everyInvariantExceptF1(tolerated) : undefined);
-  const replayed = replayTrace(s, run.trace ?? [], checks, options.faultInjection);
+  const replayed = replayTrace(s, run.trace ?? [], checks);
   if (replayed !== null) throw new SystemViolation(replayed, s);
   const termination = terminationIssue(s, run.trace ?? []);
   if (termination !== null) throw new SystemViolation(termination, s);

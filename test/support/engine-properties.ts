@@ -9,7 +9,6 @@ import {
   LOCKED_FIELDS,
   type DeploymentSpec,
   type EngineOptions,
-  type FaultInjection,
   type RolloutOptions,
   type SpecEdit,
 } from '../../engine/index.js';
@@ -66,13 +65,8 @@ export function worldCaseArb(c: WorldCaseConstraints = {}): fc.Arbitrary<WorldCa
     });
 }
 
-export function optionsFor(rollout: RolloutOptions, faultInjection?: FaultInjection): EngineOptions {
-  return {
-    rollout,
-    catalog: BUILTIN_CATALOG,
-    limits: DEFAULT_PLATFORM_LIMITS,
-    ...(faultInjection === undefined ? {} : { faultInjection }),
-  };
+export function optionsFor(rollout: RolloutOptions): EngineOptions {
+  return { rollout, catalog: BUILTIN_CATALOG, limits: DEFAULT_PLATFORM_LIMITS };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,12 +216,8 @@ export function settleAndCheck(world: ChaosWorld, chaosEndMs: number): void {
 }
 
 /** Plays a generated world with every check; throws a PropertyViolation carrying the event log on failure. */
-export function runWorldCase(
-  c: WorldCase,
-  faultInjection?: FaultInjection,
-  checks = allStepChecks(),
-): ChaosWorld {
-  const world = new ChaosWorld(c.spec, optionsFor(c.rollout, faultInjection), checks);
+export function runWorldCase(c: WorldCase, checks = allStepChecks()): ChaosWorld {
+  const world = new ChaosWorld(c.spec, optionsFor(c.rollout), checks);
   world.nudgeToRest = NUDGE_TO_REST;
   for (const move of c.moves) world.play(move);
   settleAndCheck(world, world.nowMs);
