@@ -81,6 +81,15 @@ export function runLimits(allowLarge: boolean): RunLimits {
   return allowLarge ? NO_RUN_LIMITS : DEFAULT_RUN_LIMITS;
 }
 
+/**
+ * `--edit N` of rehearse and plan: edits count from 1, as `rollsim run` names them ("edit 1"); the
+ * result is the 0-based index in result.json `edits[].index`, or null when the flag is absent.
+ */
+export function editIndexOf(value: unknown): number | null {
+  const n = wholeNumber(value, '--edit', 1, 100_000);
+  return n === undefined ? null : n - 1;
+}
+
 /** A flag given at most once as a whole number in [min, max]; undefined when absent. */
 export function wholeNumber(value: unknown, flag: string, min: number, max: number): number | undefined {
   const raw = single(value, flag);

@@ -90,7 +90,7 @@ th.step{font-weight:normal}
 code{font-size:12px;word-break:break-all}
 .ok{color:#1b5e20}.bad{color:#b00020}
 </style></head><body>
-<h1>Rehearsal: ${e(r.scenario)}, edit ${r.edit}, seed ${r.seed}</h1>
+<h1>Rehearsal: ${e(r.scenario)}, edit ${r.edit + 1}, seed ${r.seed}</h1>
 <p>rev${r.fromRevision} → rev${r.toRevision}. Each row is a state the rollout passes through; each column places a
 fault 1 ms after that state was reached, in a run otherwise identical to the scenario's. "Restored" is the
 time from the fault until the edit had ended with rev${r.fromRevision} back at ${r.priorReadyCount} ready instances.</p>

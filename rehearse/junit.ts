@@ -5,7 +5,7 @@ import type { Rehearsal } from './types.js';
 export function rehearsalJunit(r: Rehearsal, file: string): string {
   return junitXml([
     {
-      scenario: `rehearse ${r.scenario} edit ${r.edit}`,
+      scenario: `rehearse ${r.scenario} edit ${r.edit + 1}`,
       file,
       durationMs: 0,
       expectations: r.branches.map((b) => ({

@@ -9,7 +9,7 @@ export function planMarkdown(p: Plan): string {
   const lines: string[] = [];
   const verdict = { feasible: '✅ feasible', atRisk: '⚠️ at risk', infeasible: '❌ infeasible' }[p.verdict];
   lines.push(
-    `## Pre-flight plan: ${cellText(p.scenario)}, edit ${p.edit} (rev${p.fromRevision} → rev${p.toRevision})`,
+    `## Pre-flight plan: ${cellText(p.scenario)}, edit ${p.edit + 1} (rev${p.fromRevision} → rev${p.toRevision})`,
     '',
   );
   lines.push(`**Verdict: ${verdict}**`, '');

@@ -34,6 +34,7 @@ export const RECOMMEND_RULE =
 export type Verdict = 'feasible' | 'atRisk' | 'infeasible';
 
 export interface PlanOptions {
+  /** Action index of the edit to plan, from 0 (result.json `edits[].index`), as in RehearseOptions. */
   readonly edit?: number | null;
   readonly seeds?: number;
   /** Seed of the scenario's own run (default the scenario's); the sweep uses seeds 1..K. */

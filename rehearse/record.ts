@@ -139,11 +139,17 @@ export function recordRollout(
   const chosen = edit ?? firstRollingEdit(result, tracks);
   const track = chosen === null ? undefined : tracks.get(chosen);
   if (chosen === null || track === undefined) {
-    const which = edit === null ? 'no edit in the scenario' : `action ${edit} (--edit ${edit})`;
+    const entry = edit === null ? undefined : result.edits.find((e) => e.index === edit);
+    const which =
+      edit === null
+        ? 'no edit in the scenario rolls out instances'
+        : entry === undefined
+          ? `--edit ${edit + 1}: the run has no action ${edit + 1}`
+          : `--edit ${edit + 1}: ${entry.kind} ${edit + 1} rolls out no instances`;
     return {
       ok: false,
       kind: 'badInput',
-      message: `${scenario.sourcePath}: ${which} rolls out instances, so there is nothing to rehearse (${describeEdits(result)})`,
+      message: `${scenario.sourcePath}: ${which}, so there is nothing to rehearse (${describeEdits(result)})`,
     };
   }
   return {
@@ -172,7 +178,7 @@ function firstRollingEdit(result: RunResult, tracks: ReadonlyMap<number, ActionT
 
 function describeEdits(result: RunResult): string {
   if (result.edits.length === 0) return 'the run has no edit actions';
-  return `actions: ${result.edits.map((e) => `${e.index} ${e.kind} ${e.outcome}${e.inPlace ? ' in place' : ''}`).join(', ')}`;
+  return `actions: ${result.edits.map((e) => `${e.kind} ${e.index + 1} ${e.outcome}${e.inPlace ? ' in place' : ''}`).join(', ')}`;
 }
 
 /** The distinct states, plus one in the middle of the monitoring window if nothing else falls there. */

@@ -22,7 +22,10 @@ import {
 import { FAULT_KINDS, FAULT_MEANING, type BranchResult, type FaultKind, type Rehearsal } from './types.js';
 
 export interface RehearseOptions {
-  /** Action index of the edit to rehearse (result.json `edits[].index`); default the first that rolls out. */
+  /**
+   * Action index of the edit to rehearse, from 0 (result.json `edits[].index`); default the first that
+   * rolls out. The CLI's `--edit N` counts from 1, as `rollsim run` names edits, and passes N - 1.
+   */
   readonly edit?: number | null;
   readonly faults?: readonly FaultKind[];
   /** Default: the scenario's seed. */
@@ -82,7 +85,7 @@ export function replayCommand(
   return [
     'rollsim rehearse',
     shellWord(file),
-    `--edit ${edit} --seed ${seed} --branch ${key}`,
+    `--edit ${edit + 1} --seed ${seed} --branch ${key}`,
     `--out ${shellWord(`out/${scenario}-step${step}-${fault}`)}`,
   ].join(' ');
 }

@@ -66,6 +66,7 @@ export interface BranchResult {
 
 export interface Rehearsal {
   readonly scenario: string;
+  /** The edit's action index, from 0 (result.json `edits[].index`); texts show it plus one ("edit 1"). */
   readonly edit: number;
   readonly seed: number;
   readonly fromRevision: number;

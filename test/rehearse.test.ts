@@ -125,11 +125,16 @@ describe('rehearse: the library', () => {
       'library/rehearse-point-of-no-return.yaml',
       '--faults',
       'abort',
+      '--edit',
+      '1',
       '--json',
     ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('step 1 (at 11m, rolling) × abort');
     const rehearsal = JSON.parse(r.stdout) as Rehearsal;
+    // --edit counts from 1 as `rollsim run` names edits; rehearsal.json keeps result.json's index.
+    expect(rehearsal.edit).toBe(0);
+    expect(r.stderr).toContain('replay: rollsim rehearse library/rehearse-point-of-no-return.yaml --edit 1 ');
     expect(rehearsal.branches.map((b) => b.pass)).toEqual([true, false, false, false, false, false]);
     const p = await plan(load('rehearse-point-of-no-return'), { seeds: 2 });
     expect(p.pointOfNoReturn).toEqual({ step: 1, atMs: rehearsal.steps[1]!.atMs });
@@ -169,6 +174,8 @@ describe('rehearse: the library', () => {
       ReturnType<typeof plan>
     >;
     expect(p.ratchet).toMatchObject({ wantedInstances: 6, schedulableInstances: 4 });
+    expect(p.edit).toBe(0);
+    expect(r.stdout).toMatch(/^plan rehearse-ratchet, edit 1: infeasible$/m);
     expect(p.ratchet!.perInstanceRps.after).toBeCloseTo(p.ratchet!.perInstanceRps.before / 2, 2);
     expect(fs.readFileSync(path.join(out, 'plan.md'), 'utf8')).toContain('**Autoscaler ratchet:** at ');
     expect(p.outcomes['completed']).toMatchObject({ count: 0 });
@@ -208,9 +215,14 @@ describe('rehearse and plan: bad input', () => {
     [['rehearse', 'library/rehearse-clean-swap.yaml', '--faults', 'meteor'], /"meteor" is not a fault kind/],
     [
       ['rehearse', 'library/rehearse-clean-swap.yaml', '--edit', '7'],
-      /action 7 \(--edit 7\) rolls out instances/,
+      /--edit 7: the run has no action 7, so there is nothing to rehearse \(actions: edit 1 completed/,
     ],
     [['rehearse', 'library/reject-unknown-model.yaml'], /no edit in the scenario rolls out/],
+    [
+      ['rehearse', 'library/rehearse-clean-swap.yaml', '--edit', '0'],
+      /--edit must be a whole number from 1 to/,
+    ],
+    [['plan', 'library/rehearse-clean-swap.yaml', '--edit', '0'], /--edit must be a whole number from 1 to/],
     [['rehearse', 'library/rehearse-clean-swap.yaml', '--branch', '99:health'], /the rollout has steps 0 to/],
     [['rehearse', 'no-such-file.yaml'], /no-such-file\.yaml/],
     [['plan', 'library/rehearse-clean-swap.yaml', '--seeds', '0'], /--seeds must be a whole number from 1/],
@@ -310,7 +322,7 @@ describe('rehearsal.html', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect((html.match(/<details><summary>replay<\/summary>/g) ?? []).length).toBe(2 * r.branches.length);
     expect(r.branches[0]!.replay).toBe(
-      "rollsim rehearse 'x/<script>alert(1)</script>.yaml' --edit 0 --seed 11 --branch 0:abort --out out/rehearse-point-of-no-return-step0-abort",
+      "rollsim rehearse 'x/<script>alert(1)</script>.yaml' --edit 1 --seed 11 --branch 0:abort --out out/rehearse-point-of-no-return-step0-abort",
     );
   });
 });

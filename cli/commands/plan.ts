@@ -11,7 +11,7 @@ import { defaultWorkers } from '../../sweep/run.js';
 import { planMarkdown } from '../../rehearse/plan-md.js';
 import { DEFAULT_PLAN_SEEDS, plan, type Plan } from '../../rehearse/preflight.js';
 import { RehearsalBaselineError, RehearsalInputError } from '../../rehearse/rehearse.js';
-import { parsePath, parseSeed, single, wholeNumber } from '../flags.js';
+import { editIndexOf, parsePath, parseSeed, single, wholeNumber } from '../flags.js';
 import { checkOutputDir, displayPath, EXIT, printIssues, UsageError, type CliIo } from '../io.js';
 
 export const command = 'plan <scenario>';
@@ -35,7 +35,8 @@ export function builder(y: Argv): Argv {
     .option('edit', {
       type: 'string',
       requiresArg: true,
-      describe: 'Which edit (its index in result.json edits[]); default: the first that rolls out',
+      describe:
+        'Which edit, numbered as `rollsim run` names it (edit 1, edit 2, …); default: the first that rolls out',
     })
     .option('seeds', {
       type: 'string',
@@ -92,7 +93,7 @@ export function toPlanOptions(argv: Record<string, unknown>): PlanCliOptions {
   }
   return {
     scenario,
-    edit: wholeNumber(argv.edit, '--edit', 0, 100_000) ?? null,
+    edit: editIndexOf(argv.edit),
     seeds: wholeNumber(argv.seeds, '--seeds', 1, 100_000) ?? DEFAULT_PLAN_SEEDS,
     seed: parseSeed(argv.seed),
     budgetMs,
@@ -144,7 +145,7 @@ export async function handler(options: PlanCliOptions, io: CliIo): Promise<numbe
 }
 
 function verdictText(p: Plan, outDir: string | null): string {
-  const lines = [`plan ${p.scenario}, edit ${p.edit}: ${p.verdict}`];
+  const lines = [`plan ${p.scenario}, edit ${p.edit + 1}: ${p.verdict}`];
   for (const r of p.reasons) lines.push(`  - ${r}`);
   lines.push(
     `  point of no return: ${p.pointOfNoReturn === null ? 'none' : `step ${p.pointOfNoReturn.step} at ${formatHumanDurationMs(p.pointOfNoReturn.atMs)}`}`,

@@ -24,7 +24,7 @@ import {
 } from '../../rehearse/rehearse.js';
 import { FAULT_KINDS, type FaultKind, type Rehearsal } from '../../rehearse/types.js';
 import { formatHumanDurationMs } from '../../reports/format.js';
-import { parsePath, parseSeed, single, wholeNumber } from '../flags.js';
+import { editIndexOf, parsePath, parseSeed, single, wholeNumber } from '../flags.js';
 import { checkOutputDir, displayPath, EXIT, printIssues, UsageError, type CliIo } from '../io.js';
 
 export const command = 'rehearse <scenario>';
@@ -50,7 +50,8 @@ export function builder(y: Argv): Argv {
     .option('edit', {
       type: 'string',
       requiresArg: true,
-      describe: 'Which edit (its index in result.json edits[]); default: the first that rolls out',
+      describe:
+        'Which edit, numbered as `rollsim run` names it (edit 1, edit 2, …); default: the first that rolls out',
     })
     .option('faults', {
       type: 'string',
@@ -141,7 +142,7 @@ export function toRehearseOptions(argv: Record<string, unknown>): RehearseCliOpt
     );
   return {
     scenario,
-    edit: wholeNumber(argv.edit, '--edit', 0, 100_000) ?? null,
+    edit: editIndexOf(argv.edit),
     faults,
     seed: parseSeed(argv.seed),
     out: parsePath(argv.out, '--out'),
@@ -215,7 +216,7 @@ function summaryText(r: Rehearsal, outDir: string | null): string {
   const width = Math.max(...r.faults.map((f) => f.length), 10);
   const pad = (s: string) => s.padEnd(width + 2);
   const lines = [
-    `Rehearsal of ${r.scenario}, edit ${r.edit} (rev${r.fromRevision} → rev${r.toRevision}), seed ${r.seed}: ${r.steps.length} states × ${r.faults.length} faults`,
+    `Rehearsal of ${r.scenario}, edit ${r.edit + 1} (rev${r.fromRevision} → rev${r.toRevision}), seed ${r.seed}: ${r.steps.length} states × ${r.faults.length} faults`,
     '',
     `${'step'.padEnd(26)}${r.faults.map(pad).join('')}`,
   ];
