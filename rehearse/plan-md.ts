@@ -70,7 +70,7 @@ export function planMarkdown(p: Plan): string {
     '',
   );
   lines.push(
-    `### Recommended rollout settings (downtime budget ${formatHumanDurationMs(p.downtimeBudgetMs)})`,
+    `### Recommended rollout settings (downtime budget ${formatHumanDurationMs(p.downtimeBudgetMs)}${p.maxDroppedPercent === null ? '' : `, dropped at most ${p.maxDroppedPercent}%`})`,
     '',
   );
   lines.push(
@@ -80,12 +80,12 @@ export function planMarkdown(p: Plan): string {
     '',
     `Rule: ${p.recommendation.rule}.`,
     '',
-    '| maxSurge | maxUnavailable | completed | worst downtime | mean GPU-hours | meets budget |',
-    '|---|---|---|---|---|---|',
+    '| maxSurge | maxUnavailable | completed | worst downtime | worst dropped | mean GPU-hours | meets budget |',
+    '|---|---|---|---|---|---|---|',
   );
   for (const c of p.recommendation.candidates)
     lines.push(
-      `| ${c.maxSurge} | ${c.maxUnavailable} | ${c.completed}/${c.runs} | ${formatHumanDurationMs(c.maxDowntimeMs)} | ${c.meanGpuHours} | ${c.meetsBudget ? 'yes' : 'no'} |`,
+      `| ${c.maxSurge} | ${c.maxUnavailable} | ${c.completed}/${c.runs} | ${formatHumanDurationMs(c.maxDowntimeMs)} | ${c.maxDroppedPercent}% | ${c.meanGpuHours} | ${c.meetsBudget ? 'yes' : 'no'} |`,
     );
   return `${lines.join('\n')}\n`;
 }

@@ -28,7 +28,8 @@ export const GRID: readonly { readonly maxSurge: number; readonly maxUnavailable
 ];
 export const RECOMMEND_RULE =
   `candidates maxSurge 0–2 × maxUnavailable 0–1 (not both 0), each run on the first min(seeds, ${GRID_SEEDS_MAX}) seeds; ` +
-  'a candidate meets the budget when the edit completes on every one of those seeds and no run’s downtime exceeds the budget; ' +
+  'a candidate meets the budget when the edit completes on every one of those seeds, no run’s downtime exceeds the budget ' +
+  'and, when the scenario sets expect.maxDroppedPercent, no run drops more than that; ' +
   'among those, the fewest mean GPU-hours, ties to the smaller maxSurge, then the smaller maxUnavailable';
 
 export type Verdict = 'feasible' | 'atRisk' | 'infeasible';
@@ -85,6 +86,8 @@ export interface Candidate {
   readonly runs: number;
   readonly completed: number;
   readonly maxDowntimeMs: number;
+  /** The worst run's droppedPercent (result.json metrics). */
+  readonly maxDroppedPercent: number;
   readonly meanGpuHours: number;
   readonly meetsBudget: boolean;
 }
@@ -95,6 +98,8 @@ export interface Plan {
   readonly seed: number;
   readonly seeds: number;
   readonly downtimeBudgetMs: number;
+  /** The scenario's expect.maxDroppedPercent, which a recommended candidate also meets; null when unset. */
+  readonly maxDroppedPercent: number | null;
   readonly verdict: Verdict;
   readonly reasons: readonly string[];
   readonly fromRevision: number;
@@ -115,6 +120,7 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
   const seed = options.seed ?? scenario.seed;
   const seeds = options.seeds ?? DEFAULT_PLAN_SEEDS;
   const budget = options.downtimeBudgetMs ?? 0;
+  const droppedLimit = scenario.expect?.maxDroppedPercent ?? null;
   const workers = options.workers ?? 0;
   const progress = options.progress ?? null;
   if (!Number.isInteger(seeds) || seeds < 1) throw new RehearsalInputError('--seeds must be 1 or more');
@@ -247,7 +253,13 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
     })
     .sort((a, b) => a - b);
   const candidates = GRID.map((g, k) =>
-    candidate(g, records.slice(seeds + k * gridSeeds, seeds + (k + 1) * gridSeeds), editIndex, budget),
+    candidate(
+      g,
+      records.slice(seeds + k * gridSeeds, seeds + (k + 1) * gridSeeds),
+      editIndex,
+      budget,
+      droppedLimit,
+    ),
   );
   const best = [...candidates]
     .filter((c) => c.meetsBudget)
@@ -275,7 +287,11 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
       `downtime up to ${formatHumanDurationMs(ownDowntime)} exceeds the budget of ${formatHumanDurationMs(budget)}`,
     );
   if (best === undefined)
-    reasons.push('no rollout setting in the grid meets the downtime budget on every seed');
+    reasons.push(
+      droppedLimit === null
+        ? 'no rollout setting in the grid meets the downtime budget on every seed'
+        : `no rollout setting in the grid meets the downtime budget and expect.maxDroppedPercent ${droppedLimit}% on every seed`,
+    );
   const errors = own.filter((r) => r.status === 'error').length;
   if (errors > 0) reasons.push(`${errors} seed runs failed`);
   const verdict: Verdict = completed === 0 ? 'infeasible' : reasons.length > 0 ? 'atRisk' : 'feasible';
@@ -286,6 +302,7 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
     seed,
     seeds,
     downtimeBudgetMs: budget,
+    maxDroppedPercent: droppedLimit,
     verdict,
     reasons,
     fromRevision: baseline.fromRevision,
@@ -360,12 +377,14 @@ function candidate(
   records: readonly RunRecord[],
   edit: number,
   budget: number,
+  droppedLimit: number | null,
 ): Candidate {
   const ok = records.filter((r) => r.status === 'ok');
   const completed = ok.filter(
     (r) => r.result?.edits.find((e) => e.index === edit)?.outcome === 'completed',
   ).length;
   const maxDowntimeMs = Math.max(0, ...ok.map((r) => r.result?.metrics.downtimeMs ?? 0));
+  const maxDroppedPercent = Math.max(0, ...ok.map((r) => r.result?.metrics.droppedPercent ?? 0));
   const meanGpuHours =
     ok.length === 0 ? 0 : round3(ok.reduce((a, r) => a + (r.result?.metrics.gpuHours ?? 0), 0) / ok.length);
   return {
@@ -373,8 +392,13 @@ function candidate(
     runs: records.length,
     completed,
     maxDowntimeMs,
+    maxDroppedPercent,
     meanGpuHours,
-    meetsBudget: ok.length === records.length && completed === records.length && maxDowntimeMs <= budget,
+    meetsBudget:
+      ok.length === records.length &&
+      completed === records.length &&
+      maxDowntimeMs <= budget &&
+      (droppedLimit === null || maxDroppedPercent <= droppedLimit),
   };
 }
 

@@ -210,6 +210,44 @@ describe('plan: a feasible edit', () => {
   }, 60_000);
 });
 
+describe("plan: the scenario's dropped-request limit", () => {
+  it('recommends no setting whose runs drop more than expect.maxDroppedPercent, and the cheapest without it', async () => {
+    const file = path.join(ROOT, 'test', 'fixtures', 'plan', 'dropped-limit.yaml');
+    const loaded = loadScenarioFile(file, { cwd: ROOT });
+    if (!loaded.ok) throw new Error('cannot load the fixture');
+    const scenario = loaded.scenario;
+    const limit = scenario.expect!.maxDroppedPercent!;
+    const p = await plan(scenario, { seeds: 2 });
+    expect(p.maxDroppedPercent).toBe(limit);
+    for (const c of p.recommendation.candidates)
+      expect(c.meetsBudget).toBe(
+        c.completed === c.runs && c.maxDowntimeMs <= p.downtimeBudgetMs && c.maxDroppedPercent <= limit,
+      );
+    // The limit is what decides here: a candidate that completes everywhere without downtime is out
+    // only because its runs drop too many requests.
+    const outByDrops = p.recommendation.candidates.filter(
+      (c) => c.completed === c.runs && c.maxDowntimeMs === 0 && c.maxDroppedPercent > limit,
+    );
+    expect(outByDrops.length).toBeGreaterThan(0);
+    expect(outByDrops.every((c) => !c.meetsBudget)).toBe(true);
+    const cheapest = [...p.recommendation.candidates].sort((a, b) => a.meanGpuHours - b.meanGpuHours)[0]!;
+    expect(outByDrops).toContain(cheapest);
+    expect(p.recommended).not.toEqual({
+      maxSurge: cheapest.maxSurge,
+      maxUnavailable: cheapest.maxUnavailable,
+    });
+    // Without the limit the cheapest setting is recommended again.
+    // The fixture's expect holds only the limit.
+    expect(Object.keys(scenario.expect!)).toEqual(['maxDroppedPercent']);
+    const unlimited = await plan({ ...scenario, expect: {} }, { seeds: 2 });
+    expect(unlimited.maxDroppedPercent).toBeNull();
+    expect(unlimited.recommended).toEqual({
+      maxSurge: cheapest.maxSurge,
+      maxUnavailable: cheapest.maxUnavailable,
+    });
+  }, 60_000);
+});
+
 describe('rehearse and plan: bad input', () => {
   it.each([
     [['rehearse', 'library/rehearse-clean-swap.yaml', '--faults', 'meteor'], /"meteor" is not a fault kind/],
