@@ -41,13 +41,32 @@ export function levenshtein(a: string, b: string): number {
   return prev[b.length] ?? 0;
 }
 
-/** `; did you mean "x"?` when a candidate is close (case-insensitive, within a third of its length). */
+/**
+ * `; did you mean "x"?` when a candidate is close, case-insensitively: the one the word spells in another
+ * case; else one to three candidates the word begins (2+ characters: "A100" gives "A100-40GB" or
+ * "A100-80GB", where the nearest by edit distance would be "A10G"); else the nearest within a third of
+ * its length.
+ */
 export function didYouMean(word: string, candidates: readonly string[]): string {
-  if (word.length > 100) return '';
+  if (word.length > 100 || candidates.includes(word)) return '';
+  const lower = word.toLowerCase();
+  const quoted = (xs: readonly string[]): string =>
+    xs.length === 1
+      ? `"${xs[0]}"`
+      : `${xs
+          .slice(0, -1)
+          .map((x) => `"${x}"`)
+          .join(', ')} or "${xs.at(-1)}"`;
+  const same = candidates.find((c) => c !== word && c.toLowerCase() === lower);
+  if (same !== undefined) return `; did you mean "${same}"?`;
+  if (lower.length >= 2) {
+    const starts = candidates.filter((c) => c.length > word.length && c.toLowerCase().startsWith(lower));
+    if (starts.length > 0 && starts.length <= 3) return `; did you mean ${quoted(starts)}?`;
+  }
   let best: string | null = null;
   let bestDistance = Infinity;
   for (const c of candidates) {
-    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    const d = levenshtein(lower, c.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [c, d];
   }
   const limit = Math.max(1, Math.floor(Math.max(word.length, 3) / 3));

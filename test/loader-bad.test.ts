@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatIssue, loadScenarioFile, loadScenarioText, type ScenarioIssue } from '../scenario/load.js';
+import { didYouMean } from '../scenario/semantic.js';
 
 const BAD = path.join(import.meta.dirname, 'fixtures', 'bad');
 
@@ -79,6 +80,11 @@ const CASES: readonly Case[] = [
     file: 'bad-enum.yaml',
     path: 'deployment.processingType',
     message: /one of "sync" \| "async", got "synch"; did you mean "sync"\?/,
+  },
+  {
+    file: 'gpu-prefix.yaml',
+    path: 'cluster.pools[0].gpu',
+    message: /got "A100"; did you mean "A100-40GB" or "A100-80GB"\?$/,
   },
   {
     file: 'bad-profile.yaml',
@@ -233,5 +239,21 @@ describe('files that cannot be read as scenarios', () => {
     const loaded = loadScenarioFile('nope.yaml', { cwd: tmp });
     expect(loaded.ok).toBe(false);
     if (!loaded.ok) expect(loaded.issues[0]?.file).toBe('nope.yaml');
+  });
+});
+
+describe('"did you mean"', () => {
+  const gpus = ['T4', 'L4', 'A10G', 'L40S', 'A100-40GB', 'A100-80GB', 'H100', 'H200', 'B200'];
+  it('names the candidate spelled in another case first, even when it begins others', () => {
+    expect(didYouMean('l4', gpus)).toBe('; did you mean "L4"?');
+    expect(didYouMean('L4', gpus)).toBe('');
+  });
+  it('names up to three candidates the word begins, else falls back to the nearest', () => {
+    expect(didYouMean('a100', gpus)).toBe('; did you mean "A100-40GB" or "A100-80GB"?');
+    expect(didYouMean('ab', ['abc', 'abd', 'abe'])).toBe('; did you mean "abc", "abd" or "abe"?');
+    expect(didYouMean('ab', ['abc', 'abd', 'abe', 'abf'])).toBe('; did you mean "abc"?');
+    expect(didYouMean('H1000', gpus)).toBe('; did you mean "H100"?');
+    expect(didYouMean('x', ['xy', 'xz'])).toBe('; did you mean "xy"?'); // one letter: by distance only
+    expect(didYouMean('zzzz', gpus)).toBe('');
   });
 });
