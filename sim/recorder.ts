@@ -207,9 +207,10 @@ export class Recorder {
     for (const idx of w.alive) {
       const inst = w.instances[idx]!;
       if (inst.phase === 'crashed') continue;
-      let counts = byRevision.get(inst.revision);
+      const revision = w.revisionOf(inst);
+      let counts = byRevision.get(revision);
       if (counts === undefined)
-        byRevision.set(inst.revision, (counts = { pending: 0, starting: 0, ready: 0, draining: 0 }));
+        byRevision.set(revision, (counts = { pending: 0, starting: 0, ready: 0, draining: 0 }));
       if (inst.phase === 'draining') counts.draining++;
       else if (inst.phase === 'pending') counts.pending++;
       else if (w.serving.isRoutable(idx)) counts.ready++;

@@ -39,6 +39,7 @@ export interface BadVersion {
 export interface WorldInstance {
   readonly id: string;
   readonly idx: number;
+  /** The revision it was created for; an in-place edit moves it to another (World.revisionOf). */
   readonly revision: number;
   readonly model: string;
   readonly gpuType: string;
@@ -190,6 +191,14 @@ export class World {
 
   log(kind: TraceEntry['kind'], data: unknown): void {
     this.traceLog?.push({ tMs: this.clock.now, kind, data });
+  }
+
+  /**
+   * The revision an instance belongs to now: the engine's view, which an in-place edit changes without
+   * restarting it (WorldInstance.revision is the one it was created for).
+   */
+  revisionOf(inst: WorldInstance): number {
+    return this.engine.instances.get(inst.id)?.revision ?? inst.revision;
   }
 
   instance(id: string): WorldInstance | undefined {

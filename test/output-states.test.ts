@@ -52,3 +52,42 @@ describe('the below-desired marker', () => {
     expect(runReportHtml(result)).not.toMatch(/badge bad">degraded</);
   });
 });
+
+describe('instances an in-place edit moves to a new revision', () => {
+  // Three tag edits, each applied in place: the same two instances belong to revisions 2, 3 and 4 in turn.
+  const loaded = loadScenarioFile(path.join(ROOT, 'library', 'tags-add-update-remove.yaml'));
+  if (!loaded.ok) throw new Error(loaded.issues.map(formatIssue).join('\n'));
+  const scenario = loaded.scenario;
+  const result = runScenario(scenario).result;
+
+  it('are counted under the revision they belong to now, as edits[] and final.revision say', () => {
+    const inPlace = result.edits.filter((e) => e.inPlace && e.outcome === 'completed');
+    expect(inPlace.map((e) => e.toRevision)).toEqual([2, 3, 4]);
+    expect(Object.keys(result.final.instances)).toEqual([`rev${result.final.revision}`]);
+    for (const s of result.timeline) {
+      // The revision in force at that sample: the last in-place edit requested before it (a sample at the
+      // very millisecond of an edit is taken before the edit).
+      const current = inPlace.filter((e) => e.requestedAtMs < s.tMs).at(-1)?.toRevision ?? 1;
+      expect(Object.keys(s.instances)).toEqual([`rev${current}`]);
+    }
+  });
+
+  it('fail health checks when their new revision does', () => {
+    const failing = {
+      ...scenario,
+      events: [
+        ...scenario.events,
+        {
+          atMs: 17 * 60_000,
+          action: 'fault' as const,
+          fault: { kind: 'revisionFailsHealth' as const, revision: 4 },
+        },
+      ],
+    };
+    const r = runScenario(failing).result;
+    expect(r.metrics.downtimeMs).toBeGreaterThan(0);
+    const after = r.timeline.filter((s) => s.tMs >= 18 * 60_000);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((s) => (s.instances['rev4']?.ready ?? 0) === 0)).toBe(true);
+  });
+});
