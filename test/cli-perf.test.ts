@@ -100,6 +100,11 @@ describe('rollsim perf', () => {
     const unknown = await cli(['perf', 'no-such-model', 'H100x1']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown model "no-such-model"; known models:/);
+    const mistyped = await cli(['perf', 'llama-3.1-8b', 'A100x1']);
+    expect(mistyped.code).toBe(2);
+    expect(mistyped.stderr).toMatch(
+      /unknown GPU type "A100"; known GPUs: .*; did you mean "A100-40GB" or "A100-80GB"\?/,
+    );
     const tooSmall = await cli(['perf', 'llama-3.1-70b', 'L4x1']);
     expect(tooSmall.code).toBe(2);
     expect(tooSmall.stderr).toMatch(/needs .* GB .* but 1×L4 offers .* accelerators that fit/);

@@ -3,12 +3,13 @@
 // clients, deterministic, and prints time to first token, inter-token latency, end-to-end latency and
 // throughput per concurrency, with the default cold start.
 import type { Argv } from 'yargs';
-import { BUILTIN_CATALOG } from '../../catalog/catalog.js';
+import { BUILTIN_CATALOG, type Catalog } from '../../catalog/catalog.js';
 import { DEFAULT_PLATFORM_LIMITS, type DeploymentSpec } from '../../catalog/spec.js';
 import { validateEdit } from '../../engine/validate.js';
 import { closedLoopBatch, closedLoopLlm, type LoadRow } from '../../physics/closed-loop.js';
 import { maxConcurrency } from '../../physics/perf.js';
 import { SCENARIO_DEFAULTS } from '../../scenario/normalize.js';
+import { didYouMean } from '../../scenario/semantic.js';
 import {
   coldStartOf,
   performanceOf,
@@ -121,6 +122,17 @@ export interface PerfReport {
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 const roundOrNull = (x: number | null): number | null => (x === null ? null : round3(x));
 
+/** The validator's message, with "did you mean" for a mistyped model or GPU type ("A100": A100-80GB). */
+function withHint(issue: { code: string; message: string }, o: PerfOptions, catalog: Catalog): string {
+  const hint =
+    issue.code === 'UNKNOWN_ACCELERATOR'
+      ? didYouMean(o.gpu, Object.keys(catalog.gpus))
+      : issue.code === 'UNKNOWN_MODEL'
+        ? didYouMean(o.model, Object.keys(catalog.models))
+        : '';
+  return hint === '' ? issue.message : `${issue.message.replace(/\.$/, '')}${hint}`;
+}
+
 /** The report, or the validator's messages when the model or accelerator is not valid. */
 export function perfReport(
   o: PerfOptions,
@@ -143,7 +155,7 @@ export function perfReport(
     { model: o.model, accelerator: { type: o.gpu, count: o.count } },
     { catalog, limits: DEFAULT_PLATFORM_LIMITS, editInProgress: false },
   );
-  if (!v.ok) return { ok: false, messages: v.issues.map((i) => i.message) };
+  if (!v.ok) return { ok: false, messages: v.issues.map((i) => withHint(i, o, catalog)) };
   const model = catalog.models[o.model]!;
   const gpu = catalog.gpus[o.gpu]!;
   const refGpu = catalog.gpus[model.reference.gpu]!;
