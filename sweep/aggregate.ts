@@ -21,6 +21,8 @@ export interface ComboAggregate {
   readonly outcomes: { completed: number; rolledBack: number; rejected: number; inProgress: number };
   /** Runs with at least one rolled-back edit. */
   readonly rolledBackRuns: number;
+  /** Runs whose result was judged against the scenario's expect, and those failing one of them. */
+  readonly expect: { readonly judged: number; readonly failed: number };
   readonly rollbackRate: number;
   readonly rollbackRate95: { readonly low: number; readonly high: number };
   readonly reasons: Readonly<Record<string, number>>;
@@ -44,7 +46,7 @@ export interface SweepAggregate {
 }
 
 export const BEST_RULE =
-  'lowest upper bound of the 95 % rollback-rate interval, then lowest p95 downtime, then lowest p50 rollout duration';
+  'fewest runs failing the scenario’s expect, then lowest upper bound of the 95 % rollback-rate interval, then lowest p95 downtime, then lowest p50 rollout duration';
 
 export { wilsonInterval };
 
@@ -76,6 +78,7 @@ export function aggregate(scenario: string, records: readonly RunRecord[]): Swee
     .filter((c) => c.runs - c.errors > 0)
     .sort(
       (a, b) =>
+        a.expect.failed - b.expect.failed ||
         a.rollbackRate95.high - b.rollbackRate95.high ||
         a.downtimeMs.p95 - b.downtimeMs.p95 ||
         a.durationMs.p50 - b.durationMs.p50 ||
@@ -100,6 +103,8 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
   const outcomes = { completed: 0, rolledBack: 0, rejected: 0, inProgress: 0 };
   const reasons: Record<string, number> = {};
   let rolledBackRuns = 0;
+  let judged = 0;
+  let failed = 0;
   const downtime: number[] = [];
   const duration: number[] = [];
   const dropped: number[] = [];
@@ -113,6 +118,11 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
       if (e.reason !== null) reasons[e.reason] = (reasons[e.reason] ?? 0) + 1;
     }
     if (edits.some((e) => e.outcome === 'rolledBack')) rolledBackRuns++;
+    const expectations = result.expectations ?? [];
+    if (expectations.length > 0) {
+      judged++;
+      if (expectations.some((x) => !x.pass)) failed++;
+    }
     downtime.push(result.metrics.downtimeMs);
     // Rollout duration (request until the last instance was replaced), as in every run report; runs
     // whose edits never finished replacing have none to contribute.
@@ -139,6 +149,7 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
     errors: runs.length - ok.length,
     outcomes,
     rolledBackRuns,
+    expect: { judged, failed },
     rollbackRate: ok.length === 0 ? 0 : round3(rolledBackRuns / ok.length),
     rollbackRate95: mapValues(wilsonInterval(rolledBackRuns, ok.length), round3),
     reasons,

@@ -30,11 +30,25 @@ export function sweepHtml(agg: SweepAggregate, plan: SweepPlanFile): Promise<str
     (plan.shard ? `, shard ${escapeHtml(shardLabel(plan.shard))}` : '') +
     (agg.errors.length > 0 ? `, <strong>${agg.errors.length} errors</strong>` : '') +
     `.</p><p>Best: <strong>${escapeHtml(agg.best?.label ?? 'none')}</strong> (${escapeHtml(agg.best?.rule ?? '')}).</p>` +
+    expectHtml(agg) +
     (worst === ''
       ? '<p>No run had downtime, dropped requests or an edit that did not complete.</p>'
       : `<p>Worst seeds (replay with <code>rollsim run SCENARIO --seed N</code>):</p><ul>${worst}</ul>`) +
     skippedHtml(plan);
   return Promise.resolve(sweepReportHtml(input, `Sweep: ${agg.scenario}`, intro));
+}
+
+/** Per combination, the runs failing the scenario's expect (nothing when the scenario has none). */
+function expectHtml(agg: SweepAggregate): string {
+  const judged = agg.combos.filter((c) => c.expect.judged > 0);
+  if (judged.length === 0) return '';
+  const items = judged
+    .map(
+      (c) =>
+        `<li>${escapeHtml(c.label)}: ${escapeHtml(String(c.expect.failed))} of ${escapeHtml(String(c.expect.judged))}</li>`,
+    )
+    .join('');
+  return `<p>Runs failing the scenario’s expect:</p><ul>${items}</ul>`;
 }
 
 function skippedHtml(plan: SweepPlanFile): string {

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { writeFilesAtomic } from '../reports/atomic.js';
-import type { SweepAggregate } from './aggregate.js';
+import type { ComboAggregate, SweepAggregate } from './aggregate.js';
 import type { SweepPlanFile } from './store.js';
 import { sweepHtml } from './html.js';
 import { shardLabel } from './plan.js';
@@ -15,6 +15,9 @@ export function sweepJson(agg: SweepAggregate, plan: SweepPlanFile): string {
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** Runs failing the scenario's expect, of those judged; a dash when the scenario has no expect. */
+const expectCell = (c: ComboAggregate) =>
+  c.expect.judged === 0 ? '—' : `${c.expect.failed} of ${c.expect.judged}`;
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string {
@@ -25,11 +28,11 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
       (plan.shard ? `, shard ${shardLabel(plan.shard)}` : '') +
       (agg.errors.length > 0 ? `, **${agg.errors.length} errors**` : ''),
     '',
-    '| settings | runs | completed | rolled back | rejected | rollback rate (95 % CI) | downtime p50 / p95 / p99 / max | rollout duration p50 / p95 / max | dropped % p95 | GPU-h mean |',
-    '|---|---:|---:|---:|---:|---|---|---|---:|---:|',
+    '| settings | runs | runs failing expect | edits completed | rolled back | rejected | rollback rate (95 % CI) | downtime p50 / p95 / p99 / max | rollout duration p50 / p95 / max | dropped % p95 | GPU-h mean |',
+    '|---|---:|---:|---:|---:|---:|---|---|---|---:|---:|',
     ...agg.combos.map(
       (c) =>
-        `| ${c.label === agg.best?.label ? `**${c.label}** (best)` : c.label} | ${c.runs} | ${c.outcomes.completed} | ${c.outcomes.rolledBack} | ${c.outcomes.rejected} | ` +
+        `| ${c.label === agg.best?.label ? `**${c.label}** (best)` : c.label} | ${c.runs} | ${expectCell(c)} | ${c.outcomes.completed} | ${c.outcomes.rolledBack} | ${c.outcomes.rejected} | ` +
         `${pct(c.rollbackRate)} (${pct(c.rollbackRate95.low)}–${pct(c.rollbackRate95.high)}) | ` +
         `${s(c.downtimeMs.p50)} / ${s(c.downtimeMs.p95)} / ${s(c.downtimeMs.p99)} / ${s(c.downtimeMs.max)} | ` +
         `${s(c.durationMs.p50)} / ${s(c.durationMs.p95)} / ${s(c.durationMs.max)} | ${c.droppedPercent.p95.toFixed(2)} | ${c.gpuHours.mean.toFixed(2)} |`,

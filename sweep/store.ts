@@ -56,6 +56,11 @@ const RunRecordSchema = z.object({
         }),
       ),
       metrics: z.looseObject({ downtimeMs: Finite, droppedPercent: Finite, gpuHours: Finite }),
+      // Absent or empty in records of a version that did not judge them.
+      expectations: z
+        .array(z.looseObject({ name: z.string().max(1000), pass: z.boolean() }))
+        .max(10_000)
+        .optional(),
     })
     .optional(),
 });

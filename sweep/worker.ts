@@ -1,5 +1,6 @@
 // One sweep run inside a worker thread: scenario + seed in, a run record out. A run that throws is
 // recorded as an error with its seed, never a crash of the sweep.
+import { evaluateExpectations } from '../result/expect.js';
 import { runScenario } from '../sim/run.js';
 import { TraceCache } from '../scenario/trace.js';
 import type { Scenario } from '../scenario/types.js';
@@ -28,7 +29,9 @@ export function runTask(task: SweepTask): RunRecord {
   };
   try {
     const { result } = runScenario(task.scenario, { seed: task.seed, traces });
-    return { ...base, status: 'ok', result: summarise(result) };
+    // The scenario's own expect, judged on this run (with this combination's settings), as check would.
+    const expectations = evaluateExpectations(task.scenario, result);
+    return { ...base, status: 'ok', result: { ...summarise(result), expectations } };
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return { ...base, status: 'error', error: message };

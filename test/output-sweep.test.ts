@@ -95,3 +95,47 @@ describe('errors caused by --set', () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe("a sweep judges every run against the scenario's expect", () => {
+  it('counts the runs failing it per combination and ranks the combination failing fewer first', async () => {
+    // maxUnavailable 1 is the faster rollout with no more rollbacks, but two L4s cannot carry the
+    // traffic while the third is replaced: runs drop more than the fixture's expect.maxDroppedPercent.
+    const out = join(tmp, 'expect');
+    const r = await cli([
+      'sweep',
+      'test/fixtures/plan/dropped-limit.yaml',
+      '--seeds',
+      '3',
+      '--workers',
+      '1',
+      '--set',
+      'rollout.maxUnavailable=0,1',
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const sweep = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as {
+      combos: { label: string; expect: { judged: number; failed: number }; durationMs: { p50: number } }[];
+      best: { label: string; rule: string };
+    };
+    const [keep, take] = sweep.combos;
+    expect(keep?.label).toBe('rollout.maxUnavailable=0');
+    expect(keep?.expect).toEqual({ judged: 3, failed: 0 });
+    expect(take?.expect.judged).toBe(3);
+    expect(take!.expect.failed).toBeGreaterThan(0);
+    // Without the expect, the faster rollout would have won the last tie-break.
+    expect(take!.durationMs.p50).toBeLessThan(keep!.durationMs.p50);
+    expect(sweep.best.label).toBe('rollout.maxUnavailable=0');
+    expect(sweep.best.rule).toMatch(/^fewest runs failing the scenario’s expect/);
+    expect(readFileSync(join(out, 'sweep.md'), 'utf8')).toContain(
+      `| rollout.maxUnavailable=1 | 3 | ${take!.expect.failed} of 3 |`,
+    );
+    const html = readFileSync(join(out, 'sweep.html'), 'utf8');
+    expect(html).toContain('Runs failing the scenario’s expect');
+    // Every run record carries its judged expectations.
+    const runs = readRunLog(join(out, 'runs.ndjson')).records;
+    expect(runs).toHaveLength(6);
+    for (const run of runs)
+      expect(run.result?.expectations.map((x) => x.name)).toEqual(['maxDroppedPercent']);
+  }, 60_000);
+});

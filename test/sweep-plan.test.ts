@@ -139,6 +139,26 @@ describe('run log', () => {
     expect(readFileSync(path, 'utf8')).toBe(before);
   });
 
+  it('refuses a record whose judged expectations are not name and pass', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollsim-log-'));
+    const path = join(dir, 'runs.ndjson');
+    const good = record(1, 0, 'completed');
+    const judged = {
+      ...good,
+      result: { ...good.result!, expectations: [{ name: 'maxDowntime', pass: true, detail: '' }] },
+    };
+    const bad = { ...record(2, 0, 'completed'), key: '{}#2' };
+    const badLine = JSON.stringify({
+      ...bad,
+      result: { ...bad.result, expectations: [{ name: 'x', pass: 'yes' }] },
+    });
+    writeFileSync(path, `${JSON.stringify(judged)}\n${badLine}\n`);
+    const read = readRunLog(path);
+    expect(read.records.map((r) => r.seed)).toEqual([1]);
+    expect(read.corrupt.map((c) => c.line)).toEqual([2]);
+    expect(read.corrupt[0]?.reason).toMatch(/expectations/);
+  });
+
   it('keeps the first record of a key', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rollsim-log-'));
     const path = join(dir, 'runs.ndjson');
@@ -174,5 +194,37 @@ describe('aggregates', () => {
     expect(c?.worst[0]?.seed).toBe(2);
     expect(c?.reasons).toEqual({ RESOURCE_UNAVAILABLE: 1 });
     expect(agg.best?.label).toBe('{}');
+  });
+
+  it("ranks first the combination with the fewest runs failing the scenario's expect", () => {
+    const judged = (r: RunRecord, pass: boolean): RunRecord => ({
+      ...r,
+      result: { ...r.result!, expectations: [{ name: 'maxDroppedPercent', pass, detail: '' }] },
+    });
+    // "a" never rolls back but fails its expect once; "b" rolls back once and always meets it.
+    const a = { maxSurge: 'a' };
+    const b = { maxSurge: 'b' };
+    const records = [
+      judged({ ...record(1, 0, 'completed', a), key: 'a#1' }, false),
+      judged({ ...record(2, 0, 'completed', a), key: 'a#2' }, true),
+      judged({ ...record(1, 0, 'rolledBack', b), key: 'b#1' }, true),
+      judged({ ...record(2, 0, 'completed', b), key: 'b#2' }, true),
+    ];
+    const agg = aggregate('s', records);
+    expect(agg.combos.map((c) => c.expect)).toEqual([
+      { judged: 2, failed: 1 },
+      { judged: 2, failed: 0 },
+    ]);
+    expect(agg.best?.label).toBe('maxSurge=b');
+    // Unjudged (an older record, or no expect): ranked by rollbacks as before.
+    const plain = aggregate(
+      's',
+      records.map((r) => ({ ...r, result: { ...r.result!, expectations: [] } })),
+    );
+    expect(plain.combos.map((c) => c.expect)).toEqual([
+      { judged: 0, failed: 0 },
+      { judged: 0, failed: 0 },
+    ]);
+    expect(plain.best?.label).toBe('maxSurge=a');
   });
 });
