@@ -76,8 +76,31 @@ const rolloutArb: fc.Arbitrary<Partial<RolloutOptions>> = fc
   })
   .map((r) => (r.maxSurge === 0 && r.maxUnavailable === 0 ? { ...r, maxUnavailable: 1 } : r));
 
+/**
+ * Fires, in time order, the deadline timers that fall before `atMs`, as the simulator would: the ops
+ * name timers only at random, and a rollout left monitoring past its window (or rolling past its
+ * deadline) breaks the rolloutTerminates invariant through the driver, not the engine.
+ */
+function fireDue(d: TwinDrive, atMs: number): void {
+  const deadlineMs = d.options.rollout.progressDeadlineMs;
+  for (let guard = 0; guard < 8; guard++) {
+    const r = d.state.rollout;
+    const due =
+      r.phase === 'monitoring'
+        ? { kind: 'monitor' as const, at: r.untilMs }
+        : r.phase === 'rolling'
+          ? { kind: 'progress' as const, at: r.lastProgressAtMs + deadlineMs + 1 }
+          : r.phase === 'rollingBack' && !r.forced
+            ? { kind: 'rollbackDeadline' as const, at: r.rollbackStartedAtMs + deadlineMs }
+            : null;
+    if (due === null || due.at >= atMs) return;
+    d.timer(Math.max(due.at, d.state.nowMs), { kind: due.kind });
+  }
+}
+
 /** Plays one op against the twin, naming an instance of the right kind by `pick`. */
 function play(d: TwinDrive, op: Op, atMs: number): void {
+  fireDue(d, atMs);
   const all = [...d.state.instances.values()];
   const choose = (ids: readonly string[], k: number) => ids[k % Math.max(1, ids.length)];
   const of = (pred: (i: (typeof all)[number]) => boolean, k: number) =>

@@ -14,6 +14,29 @@ function sizes(d: Drive): [number, number][] {
 }
 
 describe('a resize in the middle of a rollout', () => {
+  it('creates what the resize allows in its own step, not at the next unrelated event', () => {
+    // Found by the plain-Map twin property (seed 814207718): maxSurge 0, maxUnavailable 1, three
+    // instances. The edit drains r1-2; the resize to 4 first sizes rev 1 to 4 (scale() gives it all,
+    // rev 2 has none), then the rolling round shrinks it back to its 2 live instances. That round made
+    // no effect, so the step ended there, and the next event (here a rejected edit) created r2-3.
+    const d = new Drive(
+      { maxSurge: 0, maxUnavailable: 1, podReplacementPolicy: 'TerminationComplete', monitorWindowMs: 0 },
+      { ...baseSpec, scaling: { ...baseSpec.scaling, minInstances: 3 } },
+    );
+    d.edit(1_000);
+    expect(d.removed()).toEqual(['drain r1-2']);
+    d.desired(2_000, 4);
+    expect(d.created()).toEqual(['r2-3']);
+    expect(sizes(d)).toEqual([
+      [1, 2],
+      [2, 1],
+    ]);
+    // A rejected request changes nothing (the Drive checks every invariant, rejectedEditChangesNothing
+    // among them).
+    const effects = d.edit(32_000, { accelerator: { count: 8 } });
+    expect(effects.map((e) => e.type)).toEqual(['action/ended']);
+  });
+
   it("spreads desired + surge over both revisions by their share of the last size (Kubernetes' scale())", () => {
     // maxSurge 1, maxUnavailable 1: the edit creates r2-2 and drains r1-1 at once.
     const d = new Drive({ maxSurge: 1, maxUnavailable: 1 });
@@ -134,9 +157,11 @@ describe('a rollback that starts in the monitoring window', () => {
     const windowEndMs = 5_000 + MONITOR_MS;
     d.crash(10_000, 'r2-2', 'crashUnderLoad');
     expect(d.state.rollout).toMatchObject({ phase: 'rollingBack', reason: 'UNSTABLE_AFTER_EDIT' });
-    // Once the crashed instance has let go of its GPUs, the prior revision comes back.
+    // The rollback brings the prior revision back within the surge budget at once: 2 + 1 allowed, the
+    // crashed instance still counted until it is gone, so one now and the other once it has let go.
+    expect(d.created()).toEqual(['r1-4']);
     d.terminated(10_001, 'r2-2');
-    expect(d.created()).toEqual(['r1-4', 'r1-5']);
+    expect(d.created()).toEqual(['r1-5']);
     // The prior revision's instances are still loading when the window ends.
     expect(d.timer(windowEndMs, { kind: 'monitor' })).toEqual([]);
     expect(d.state.rollout.phase).toBe('rollingBack');

@@ -834,10 +834,11 @@ describe('old instances lost mid-rollout', () => {
     d.edit(1_000);
     d.crash(2_000, 'r1-0', 'nodeFailure');
     d.crash(2_000, 'r1-1', 'nodeFailure');
-    // Kubernetes' cleanupUnhealthyReplicas: the old revision's unavailable replicas go (2 → 0); the new
-    // revision grows only as the surge budget frees up (both crashed instances still hold their GPUs).
+    // Kubernetes' cleanupUnhealthyReplicas: the old revision's unavailable replicas go (2 → 0). With no
+    // old instance live, the new revision is sized to desired in the same step, but its instances come
+    // only as the surge budget frees up (both crashed instances still hold their GPUs).
     expect(d.state.revisions[1]?.replicas).toBe(0);
-    expect(d.state.revisions[2]?.replicas).toBe(1);
+    expect(d.state.revisions[2]?.replicas).toBe(2);
     expect(d.created()).toEqual([]);
     d.terminated(3_000, 'r1-0');
     expect(d.state.revisions[2]?.replicas).toBe(2);
