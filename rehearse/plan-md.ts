@@ -16,6 +16,10 @@ export function planMarkdown(p: Plan): string {
   for (const r of p.reasons) lines.push(`- ${cellText(r)}`);
   if (p.reasons.length > 0) lines.push('');
   lines.push(
+    'The verdict weighs the abort rollback from every state, the autoscaler against the pools and the seed sweep; not the new revision failing its checks, a node lost or free GPUs taken (`rollsim rehearse` places each at every state).',
+    '',
+  );
+  lines.push(
     `**Point of no return:** ${p.pointOfNoReturn === null ? 'none — a rollback from every state restores the prior revision in time' : `step ${p.pointOfNoReturn.step} (at ${formatHumanDurationMs(p.pointOfNoReturn.atMs)})`}`,
     '',
   );

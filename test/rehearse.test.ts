@@ -176,6 +176,11 @@ describe('rehearse: the library', () => {
     expect(p.ratchet).toMatchObject({ wantedInstances: 6, schedulableInstances: 4 });
     expect(p.edit).toBe(0);
     expect(r.stdout).toMatch(/^plan rehearse-ratchet, edit 1: infeasible$/m);
+    // A verdict is not read as "survives every fault": both outputs name what it does not weigh.
+    expect(r.stdout).toContain('not weighed here: the new revision failing its checks');
+    expect(fs.readFileSync(path.join(out, 'plan.md'), 'utf8')).toMatch(
+      /not the new revision failing its checks.*`rollsim rehearse`/,
+    );
     expect(p.ratchet!.perInstanceRps.after).toBeCloseTo(p.ratchet!.perInstanceRps.before / 2, 2);
     expect(fs.readFileSync(path.join(out, 'plan.md'), 'utf8')).toContain('**Autoscaler ratchet:** at ');
     expect(p.outcomes['completed']).toMatchObject({ count: 0 });

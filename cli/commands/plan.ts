@@ -144,6 +144,10 @@ export async function handler(options: PlanCliOptions, io: CliIo): Promise<numbe
   return result.verdict === 'feasible' ? EXIT.ok : EXIT.failed;
 }
 
+/** What the verdict does not weigh, so that a feasible plan is not read as "survives every fault". */
+const NOT_REHEARSED =
+  'not weighed here: the new revision failing its checks, a node lost, free GPUs taken (rollsim rehearse places each at every state)';
+
 function verdictText(p: Plan, outDir: string | null): string {
   const lines = [`plan ${p.scenario}, edit ${p.edit + 1}: ${p.verdict}`];
   for (const r of p.reasons) lines.push(`  - ${r}`);
@@ -151,6 +155,7 @@ function verdictText(p: Plan, outDir: string | null): string {
     `  point of no return: ${p.pointOfNoReturn === null ? 'none' : `step ${p.pointOfNoReturn.step} at ${formatHumanDurationMs(p.pointOfNoReturn.atMs)}`}`,
     `  ratchet: ${p.ratchet === null ? 'none' : `wants ${p.ratchet.wantedInstances}, pools hold ${p.ratchet.schedulableInstances} (at ${formatHumanDurationMs(p.ratchet.atMs)})`}`,
     `  recommended: ${p.recommended === null ? 'none meets the budget' : `maxSurge ${p.recommended.maxSurge}, maxUnavailable ${p.recommended.maxUnavailable}`}`,
+    `  ${NOT_REHEARSED}`,
   );
   if (outDir !== null) lines.push(`Wrote ${outDir}/plan.json and plan.md`);
   return `${lines.join('\n')}\n`;
