@@ -109,6 +109,13 @@ describe('rollsim perf', () => {
     expect(tooSmall.code).toBe(2);
     expect(tooSmall.stderr).toMatch(/needs .* GB .* but 1×L4 offers .* accelerators that fit/);
     expect(tooSmall.stdout).toBe('');
+    // A request longer than the KV cache holds is refused by vLLM; perf does not describe it.
+    const tooLong = await cli(['perf', 'llama-3.1-8b', 'L4x1', '--input', '200000']);
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toMatch(
+      /200,000 input \+ 211 output tokens do not fit in the KV cache of llama-3\.1-8b on 1×L4 \([\d,]+ tokens\)/,
+    );
+    expect(tooLong.stdout).toBe('');
     const badCount = await cli(['perf', 'llama-3.1-8b', 'H100x3']);
     expect(badCount.code).toBe(2);
     const badFlag = await cli(['perf', 'llama-3.1-8b', 'H100x1', '--concurrency', '0']);

@@ -170,6 +170,15 @@ export function perfReport(
     const input = o.input ?? TYPICAL_INPUT_TOKENS;
     const output = o.output ?? TYPICAL_OUTPUT_TOKENS;
     const perf = s.serving.perf;
+    // vLLM refuses a request longer than the KV cache holds (max_model_len is capped by it at start-up);
+    // the batch model would run it alone, so the figures would describe a request that never runs.
+    if (input + output > perf.kvCapacityTokens)
+      return {
+        ok: false,
+        messages: [
+          `${input.toLocaleString('en-US')} input + ${output.toLocaleString('en-US')} output tokens do not fit in the KV cache of ${model.id} on ${o.count}×${gpu.id} (${perf.kvCapacityTokens.toLocaleString('en-US')} tokens); use fewer tokens or a larger accelerator`,
+        ],
+      };
     const rows = o.concurrency.map((c) =>
       closedLoopLlm(perf, { concurrency: c, inputTokens: input, outputTokens: output }),
     );
