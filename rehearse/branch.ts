@@ -45,7 +45,15 @@ export function faultEvents(
       return [{ atMs, action: 'rollback' }];
     case 'nodeLoss': {
       const pool = mostUsedPool(scenario, step);
-      return [{ atMs, action: 'fault', fault: { kind: 'nodeFailure', pool, count: 1, repairMs: null } }];
+      // The node holding most of the deployment there: a random node may hold none of it, and the
+      // branch would then rehearse nothing.
+      return [
+        {
+          atMs,
+          action: 'fault',
+          fault: { kind: 'nodeFailure', pool, count: 1, repairMs: null, target: 'busiest' },
+        },
+      ];
     }
     case 'squeeze': {
       const forMs = scenario.durationMs - atMs;

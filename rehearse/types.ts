@@ -8,7 +8,7 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const FAULT_MEANING: Readonly<Record<FaultKind, string>> = {
   health: 'the new revision starts failing its health checks (running and new instances alike)',
-  nodeLoss: 'one node of the pool the deployment uses most is lost for good (chosen by the faults stream)',
+  nodeLoss: 'in the pool the deployment uses most, the node holding most of its GPUs is lost for good',
   squeeze: 'another workload takes every GPU that is free in the deployment’s pools, until the end',
   abort: 'a rollback is requested',
 };

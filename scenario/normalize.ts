@@ -256,6 +256,13 @@ function toEdit(e: NonNullable<Section<'events'>[number]['edit']>): SpecEdit {
 function toFault(f: NonNullable<Section<'events'>[number]['fault']>): FaultSpec {
   switch (f.kind) {
     case 'nodeFailure':
+      return {
+        kind: f.kind,
+        pool: f.pool,
+        count: f.count ?? SCENARIO_DEFAULTS.faultCount,
+        repairMs: f.repairAfter ?? null,
+        target: f.target ?? 'random',
+      };
     case 'gpuFailure':
       return {
         kind: f.kind,

@@ -369,7 +369,14 @@ const poolFault = <K extends string>(kind: K) =>
   });
 
 const Fault = z.discriminatedUnion('kind', [
-  poolFault('nodeFailure'),
+  poolFault('nodeFailure').extend({
+    target: z
+      .enum(['random', 'busiest'])
+      .optional()
+      .describe(
+        "Which nodes fail: 'random' (default: drawn from the pool's up nodes by the seeded fault stream) or 'busiest' (those holding the most of the deployment's GPUs, ties to the earlier node).",
+      ),
+  }),
   poolFault('gpuFailure'),
   z.strictObject({
     kind: z.literal('capacitySqueeze'),

@@ -78,12 +78,16 @@ export type TrafficConfig = TrafficProfile & {
 
 export type BadVersionMode = 'crashOnLoad' | 'failHealth' | 'crashUnderLoad' | 'slowLoad';
 
+export type NodeFailureTarget = 'random' | 'busiest';
+
 export type FaultSpec =
   | {
       readonly kind: 'nodeFailure';
       readonly pool: string;
       readonly count: number;
       readonly repairMs: number | null;
+      /** `random`: drawn from the pool's up nodes; `busiest`: most of the deployment's GPUs first. */
+      readonly target: NodeFailureTarget;
     }
   | {
       readonly kind: 'gpuFailure';

@@ -70,6 +70,8 @@ function faultSection(f: FaultSpec) {
         pool: f.pool,
         count: f.count,
         repairAfter: f.repairMs === null ? null : formatExactScenarioDurationMs(f.repairMs),
+        // The default is left out, so scenarios written before the field read back the same.
+        ...(f.kind === 'nodeFailure' && f.target !== 'random' ? { target: f.target } : {}),
       };
     case 'capacitySqueeze':
       return { kind: f.kind, pool: f.pool, count: f.count, for: formatExactScenarioDurationMs(f.forMs) };

@@ -1,7 +1,7 @@
 // The fault model and other workloads: node and GPU failures (with optional repair), capacity squeezes,
 // bad model versions, flaky health probes, and other tenants' GPU holdings over time. Which node or GPU
 // fails is drawn from the `faults` stream.
-import type { FaultSpec } from '../scenario/types.js';
+import type { FaultSpec, NodeFailureTarget } from '../scenario/types.js';
 import { Ev } from './events.js';
 import { crash, retryPending } from './lifecycle.js';
 import type { World, WorldInstance } from './world.js';
@@ -37,7 +37,7 @@ export function applyFault(w: World, fault: FaultSpec): void {
   w.log('world', { type: 'fault', fault });
   switch (fault.kind) {
     case 'nodeFailure':
-      return failNodes(w, fault.pool, fault.count, fault.repairMs);
+      return failNodes(w, fault.pool, fault.count, fault.repairMs, fault.target);
     case 'gpuFailure':
       return failGpus(w, fault.pool, fault.count, fault.repairMs);
     case 'capacitySqueeze':
@@ -64,13 +64,26 @@ function poolOf(w: World, name: string): number {
   return pool;
 }
 
-function failNodes(w: World, poolName: string, count: number, repairMs: number | null): void {
+function failNodes(
+  w: World,
+  poolName: string,
+  count: number,
+  repairMs: number | null,
+  target: NodeFailureTarget,
+): void {
   const pool = poolOf(w, poolName);
   const candidates = w.cluster.upNodes(pool);
   const chosen: number[] = [];
-  for (let k = 0; k < count && candidates.length > 0; k++) {
-    const pick = Math.floor(w.streams.faults() * candidates.length);
-    chosen.push(candidates.splice(pick, 1)[0]!);
+  if (target === 'busiest') {
+    // The nodes holding most of the deployment's GPUs, ties to the earlier node; no random draw.
+    const held = (n: number) => instancesOn(w, n).reduce((s, inst) => s + inst.gpusHeld, 0);
+    const ranked = candidates.map((n) => ({ n, gpus: held(n) })).sort((a, b) => b.gpus - a.gpus || a.n - b.n);
+    chosen.push(...ranked.slice(0, count).map((r) => r.n));
+  } else {
+    for (let k = 0; k < count && candidates.length > 0; k++) {
+      const pick = Math.floor(w.streams.faults() * candidates.length);
+      chosen.push(candidates.splice(pick, 1)[0]!);
+    }
   }
   for (const n of chosen) {
     const victims = instancesOn(w, n);

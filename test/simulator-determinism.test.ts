@@ -44,7 +44,7 @@ function busyScenario(extra: readonly ScenarioEvent[] = []): Scenario {
       {
         atMs: 40 * 60_000,
         action: 'fault',
-        fault: { kind: 'nodeFailure', pool: 'h100', count: 1, repairMs: 10 * 60_000 },
+        fault: { kind: 'nodeFailure', pool: 'h100', count: 1, repairMs: 10 * 60_000, target: 'random' },
       },
       {
         atMs: 60 * 60_000,

@@ -174,7 +174,7 @@ describe('async queue', () => {
         {
           atMs: 10 * 60_000,
           action: 'fault',
-          fault: { kind: 'nodeFailure', pool: 'h100', count: 2, repairMs: 5 * 60_000 },
+          fault: { kind: 'nodeFailure', pool: 'h100', count: 2, repairMs: 5 * 60_000, target: 'random' },
         },
       ],
     });

@@ -384,6 +384,7 @@ export function faultSpecArb(
       pool: fc.constant(pool),
       count: fc.integer({ min: 1, max: 2 }),
       repairMs: fc.option(forMs, { nil: null }),
+      target: fc.constantFrom('random' as const, 'busiest' as const),
     }),
     fc.record({
       kind: fc.constant('gpuFailure' as const),
