@@ -48,6 +48,8 @@ export class Draft {
   degraded: boolean;
   lastRejection: readonly EditIssue[];
   readonly effects: EngineEffect[] = [];
+  /** How many times this step changed a revision's replica count (settle's fixpoint test reads it). */
+  replicaChanges = 0;
   /**
    * This step's working copy of the instances, made at the first change; null until then. A table
    * builder (engine/instance-table.ts) shares all it does not change with the previous state; a
@@ -87,6 +89,7 @@ export class Draft {
 
   setReplicas(revision: number, replicas: number): void {
     const r = this.rev(revision);
+    if (r.replicas !== replicas) this.replicaChanges++;
     const annotation = this.desired + maxSurge(this.strategy, this.desired);
     if (
       r.replicas !== replicas ||

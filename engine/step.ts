@@ -90,21 +90,14 @@ const SETTLE_ROUNDS_MAX = 32;
 function settle(d: Draft): void {
   for (let round = 0; round < SETTLE_ROUNDS_MAX; round++) {
     const before = d.effects.length;
-    const sizes = replicaSizes(d);
+    const resized = d.replicaChanges;
     reconcile(d);
     checkPhase(d);
     // A round can change a revision's size without an effect (a scaling event's proportional sizes,
     // shrunk back by the rolling step): that is not a fixpoint, the next round may create from it.
-    if (d.effects.length === before && replicaSizes(d) === sizes) return;
+    if (d.effects.length === before && d.replicaChanges === resized) return;
   }
   throw new Error(`engine: no fixpoint after ${SETTLE_ROUNDS_MAX} reconcile rounds at ${d.nowMs} ms`);
-}
-
-/** Every revision's replica count, as one comparable value. */
-function replicaSizes(d: Draft): string {
-  let out = '';
-  for (const r of d.revisions.values()) out += `${r.revision}:${r.replicas},`;
-  return out;
 }
 
 /** A passing probe on an instance that is already available changes nothing: the common case, kept cheap. */

@@ -57,7 +57,7 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
           .slice(0, -1)
           .map((x) => `"${x}"`)
           .join(', ')} or "${xs.at(-1)}"`;
-  const same = candidates.find((c) => c !== word && c.toLowerCase() === lower);
+  const same = candidates.find((c) => c.toLowerCase() === lower);
   if (same !== undefined) return `; did you mean "${same}"?`;
   if (lower.length >= 2) {
     const starts = candidates.filter((c) => c.length > word.length && c.toLowerCase().startsWith(lower));

@@ -1,6 +1,6 @@
 // The fault model and other workloads: node and GPU failures (with optional repair), capacity squeezes,
 // bad model versions, flaky health probes, and other tenants' GPU holdings over time. Which node or GPU
-// fails is drawn from the `faults` stream.
+// fails is drawn from the `faults` stream, except for a node failure aimed at the busiest nodes.
 import type { FaultSpec, NodeFailureTarget } from '../scenario/types.js';
 import { Ev } from './events.js';
 import { crash, retryPending } from './lifecycle.js';
@@ -76,9 +76,13 @@ function failNodes(
   const chosen: number[] = [];
   if (target === 'busiest') {
     // The nodes holding most of the deployment's GPUs, ties to the earlier node; no random draw.
-    const held = (n: number) => instancesOn(w, n).reduce((s, inst) => s + inst.gpusHeld, 0);
-    const ranked = candidates.map((n) => ({ n, gpus: held(n) })).sort((a, b) => b.gpus - a.gpus || a.n - b.n);
-    chosen.push(...ranked.slice(0, count).map((r) => r.n));
+    const held = new Map<number, number>();
+    for (const idx of w.alive) {
+      const inst = w.instances[idx]!;
+      if (inst.gpusHeld > 0) held.set(inst.node, (held.get(inst.node) ?? 0) + inst.gpusHeld);
+    }
+    const gpusOn = (n: number) => held.get(n) ?? 0;
+    chosen.push(...candidates.sort((a, b) => gpusOn(b) - gpusOn(a) || a - b).slice(0, count));
   } else {
     for (let k = 0; k < count && candidates.length > 0; k++) {
       const pick = Math.floor(w.streams.faults() * candidates.length);
