@@ -114,6 +114,14 @@ beforeAll(() => {
 }, 600_000);
 
 describe('the packed tarball', () => {
+  it('builds the command line executable, so npx rollsim in this checkout still runs after a rebuild', () => {
+    // npx links the checkout's bin once and does not link it again; a rebuild (npm ci, npm pack, this
+    // test) that left dist/cli/main.js without its executable bit made the next npx rollsim fail with
+    // "Permission denied".
+    const mode = fs.statSync(path.join(ROOT, 'dist', 'cli', 'main.js')).mode;
+    expect(mode & 0o111).toBe(0o111);
+  });
+
   it('ships dist/, the schema, the library with its traces, README and licence, and nothing for development', () => {
     const files = pack.files.map((f) => f.path);
     for (const needed of [
