@@ -83,53 +83,64 @@ class Fifo {
   }
 }
 
-/** Binary min-heap of decoding sequences by (endAt, order). */
+/**
+ * Binary min-heap of decoding sequences by (endAt, order). Its array only grows (`size` marks the end):
+ * Array.prototype.push and pop were calls into the runtime here, on every decode end.
+ */
 class EndHeap {
-  readonly items: Seq[] = [];
-  get size(): number {
-    return this.items.length;
-  }
+  private readonly items: Seq[] = [];
+  size = 0;
   peek(): Seq | undefined {
-    return this.items[0];
+    return this.size > 0 ? this.items[0] : undefined;
   }
   private less(a: Seq, b: Seq): boolean {
     return a.endAt < b.endAt || (a.endAt === b.endAt && a.order < b.order);
   }
   push(s: Seq): void {
     const h = this.items;
-    h.push(s);
-    let i = h.length - 1;
+    let i = this.size++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const hi = h[i]!;
       const hp = h[p]!;
-      if (!this.less(hi, hp)) break;
+      if (!this.less(s, hp)) break;
       h[i] = hp;
-      h[p] = hi;
       i = p;
     }
+    h[i] = s;
   }
   pop(): Seq {
     const h = this.items;
     const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
+    const n = --this.size;
+    const last = h[n]!;
+    if (n > 0) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        const hi = h[i]!;
-        h[i] = h[m]!;
-        h[m] = hi;
-        i = m;
+        let c = l;
+        let hc = h[l]!;
+        if (r < n) {
+          const hr = h[r]!;
+          if (this.less(hr, hc)) {
+            c = r;
+            hc = hr;
+          }
+        }
+        if (!this.less(hc, last)) break;
+        h[i] = hc;
+        i = c;
       }
+      h[i] = last;
     }
     return top;
+  }
+  /** Removes and returns every sequence (in no particular order). */
+  drain(): Seq[] {
+    const out = this.items.slice(0, this.size);
+    this.size = 0;
+    return out;
   }
 }
 
@@ -137,7 +148,9 @@ export class TokenBatch {
   private readonly waiting = new Fifo();
   private readonly prefilling = new Fifo();
   private readonly decoding = new EndHeap();
+  /** Finished sequences kept for reuse (a stack of `spareCount`; the array only grows). */
   private readonly spare: Seq[] = [];
+  private spareCount = 0;
   /** Decode steps taken so far (each decoder gains one token per step). */
   private decodeSteps = 0;
   /** KV tokens held by decoders (prompt + generated so far). */
@@ -227,10 +240,10 @@ export class TokenBatch {
     const input = Math.max(1, Math.round(inputTokens));
     const output = Math.max(1, Math.round(outputTokens));
     // Finished sequences are reused: millions of requests allocate a handful of objects.
-    const spare = this.spare.pop();
-    if (spare === undefined) {
+    if (this.spareCount === 0) {
       this.waiting.push({ id, order: this.order++, input, output, prefilled: 0, joinAt: 0, endAt: 0 });
     } else {
+      const spare = this.spare[--this.spareCount]!;
       spare.id = id;
       spare.order = this.order++;
       spare.input = input;
@@ -271,7 +284,7 @@ export class TokenBatch {
 
   /** Removes everything (instance killed); returns the ids in flight, then queued, in arrival order. */
   abortAll(): number[] {
-    const running = [...this.prefilling.drain(), ...this.decoding.items.splice(0)];
+    const running = [...this.prefilling.drain(), ...this.decoding.drain()];
     running.sort((a, b) => a.order - b.order);
     const ids = [...running, ...this.waiting.drain()].map((s) => s.id);
     this.decodeKv = 0;
@@ -387,7 +400,7 @@ export class TokenBatch {
       const s = this.decoding.pop();
       this.decodeKv -= s.input + (this.decodeSteps - s.joinAt);
       this.reservedKv -= s.input + s.output;
-      this.spare.push(s);
+      this.spare[this.spareCount++] = s;
       sink.complete(s.id, atMs);
     }
     while (this.prefilling.length > 0 && this.prefilling.at(0).prefilled >= this.prefilling.at(0).input) {
@@ -395,7 +408,7 @@ export class TokenBatch {
       sink.firstToken(s.id, atMs);
       if (s.output <= 1) {
         this.reservedKv -= s.input + s.output;
-        this.spare.push(s);
+        this.spare[this.spareCount++] = s;
         sink.complete(s.id, atMs);
         continue;
       }
