@@ -121,6 +121,11 @@ export interface LlmArch {
   readonly headDim: number;
   /** Precision the checkpoint ships in (the catalog's weights figure is at this precision). */
   readonly precision: Precision;
+  /**
+   * Longest sequence (prompt + output) the model takes: HF config.json `max_position_embeddings`, which
+   * vLLM uses as max_model_len by default and refuses requests beyond.
+   */
+  readonly contextTokens: number;
   readonly source: string;
 }
 
@@ -134,7 +139,24 @@ const arch = (
   precision: Precision,
   source: string,
   kvLayers = layers,
-): LlmArch => ({ id, paramsB, layers, kvLayers, queryHeads, kvHeads, headDim: 128, precision, source });
+  contextTokens = LLAMA3_CONTEXT,
+): LlmArch => ({
+  id,
+  paramsB,
+  layers,
+  kvLayers,
+  queryHeads,
+  kvHeads,
+  headDim: 128,
+  precision,
+  contextTokens,
+  source,
+});
+
+/** Llama 3.1 / 3.3 config.json: max_position_embeddings 131,072 (the model cards' "128k context"). */
+const LLAMA3_CONTEXT = 131_072;
+/** Llama 2 config.json: max_position_embeddings 4,096. */
+const LLAMA2_CONTEXT = 4_096;
 
 /**
  * Architectures of the catalog's LLMs and of the models in the calibration points. Llama 3 / 3.3 share the
@@ -149,8 +171,28 @@ export const LLM_ARCH: Readonly<Record<string, LlmArch>> = Object.fromEntries(
     arch('llama-3.1-405b-fp8', 405.0, 126, 128, 8, 'fp8', `${LLAMA_CFG}: 126 layers, 128 heads, 8 KV heads`),
     arch('llama-3.3-70b-fp4', 70.56, 80, 64, 8, 'fp4', `${LLAMA_CFG}; NVFP4 ModelOpt checkpoint`),
     arch('llama-3.1-405b-fp4', 405.0, 126, 128, 8, 'fp4', `${LLAMA_CFG}; NVFP4 ModelOpt checkpoint`),
-    arch('llama-2-70b-fp8', 68.98, 80, 64, 8, 'fp8', 'Llama 2 70B config: 80 layers, 64 heads, 8 KV heads'),
-    arch('llama-2-70b-fp4', 68.98, 80, 64, 8, 'fp4', 'Llama 2 70B config; FP4 on B200 per MLPerf coverage'),
+    arch(
+      'llama-2-70b-fp8',
+      68.98,
+      80,
+      64,
+      8,
+      'fp8',
+      'Llama 2 70B config: 80 layers, 64 heads, 8 KV heads, 4,096 positions',
+      80,
+      LLAMA2_CONTEXT,
+    ),
+    arch(
+      'llama-2-70b-fp4',
+      68.98,
+      80,
+      64,
+      8,
+      'fp4',
+      'Llama 2 70B config; FP4 on B200 per MLPerf coverage',
+      80,
+      LLAMA2_CONTEXT,
+    ),
     arch(
       'nemotron-super-49b-fp8',
       49.87,

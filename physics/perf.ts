@@ -70,6 +70,8 @@ export interface LlmPerf {
   readonly chunkTokens: number;
   readonly maxNumSeqs: number;
   readonly kvCapacityTokens: number;
+  /** Longest request (prompt + output) the model takes (its architecture's context length). */
+  readonly contextTokens: number;
   readonly weightsGB: number;
   readonly kvBytesPerToken: number;
 }
@@ -137,6 +139,7 @@ export function llmPerf(input: LlmPerfInput): PerfResult<LlmPerf> {
       chunkTokens: large ? engine.chunkTokensLarge : engine.chunkTokensSmall,
       maxNumSeqs: input.maxNumSeqs ?? (large ? engine.maxSeqsLarge : engine.maxSeqsSmall),
       kvCapacityTokens,
+      contextTokens: arch.contextTokens,
       weightsGB: weightsBytes / 1e9,
       kvBytesPerToken: kvBytes,
     },

@@ -110,12 +110,34 @@ describe('rollsim perf', () => {
     expect(tooSmall.stderr).toMatch(/needs .* GB .* but 1×L4 offers .* accelerators that fit/);
     expect(tooSmall.stdout).toBe('');
     // A request longer than the KV cache holds is refused by vLLM; perf does not describe it.
-    const tooLong = await cli(['perf', 'llama-3.1-8b', 'L4x1', '--input', '200000']);
+    const tooLong = await cli(['perf', 'llama-3.1-8b', 'L4x1', '--input', '100000']);
     expect(tooLong.code).toBe(2);
     expect(tooLong.stderr).toMatch(
-      /200,000 input \+ 211 output tokens do not fit in the KV cache of llama-3\.1-8b on 1×L4 \([\d,]+ tokens\)/,
+      /100,000 input \+ 211 output tokens do not fit in the KV cache of llama-3\.1-8b on 1×L4 \([\d,]+ tokens\)/,
     );
     expect(tooLong.stdout).toBe('');
+    // Past the model's context (Llama 3.1: 131,072 positions) vLLM answers 400 whatever the cache holds:
+    // an H100's cache takes 200,000 tokens of 8B, the model does not.
+    const pastContext = await cli(['perf', 'llama-3.1-8b', 'H100x1', '--input', '131000', '--output', '73']);
+    expect(pastContext.code).toBe(2);
+    expect(pastContext.stderr).toMatch(
+      /131,000 input \+ 73 output tokens exceed the context of llama-3\.1-8b \(131,072 tokens, prompt and output together\)/,
+    );
+    expect(pastContext.stdout).toBe('');
+    const atContext = await cli([
+      'perf',
+      'llama-3.1-8b',
+      'H100x1',
+      '--input',
+      '131000',
+      '--output',
+      '72',
+      '--concurrency',
+      '1',
+      '--json',
+    ]);
+    expect(atContext.code).toBe(0);
+    expect(JSON.parse(atContext.stdout).rows).toHaveLength(1);
     const badCount = await cli(['perf', 'llama-3.1-8b', 'H100x3']);
     expect(badCount.code).toBe(2);
     const badFlag = await cli(['perf', 'llama-3.1-8b', 'H100x1', '--concurrency', '0']);

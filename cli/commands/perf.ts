@@ -170,6 +170,15 @@ export function perfReport(
     const input = o.input ?? TYPICAL_INPUT_TOKENS;
     const output = o.output ?? TYPICAL_OUTPUT_TOKENS;
     const perf = s.serving.perf;
+    // vLLM refuses a request longer than the model's context (max_model_len, by default the config's
+    // max_position_embeddings) with a 400 before it is scheduled.
+    if (input + output > perf.contextTokens)
+      return {
+        ok: false,
+        messages: [
+          `${input.toLocaleString('en-US')} input + ${output.toLocaleString('en-US')} output tokens exceed the context of ${model.id} (${perf.contextTokens.toLocaleString('en-US')} tokens, prompt and output together); use fewer tokens`,
+        ],
+      };
     // vLLM refuses a request longer than the KV cache holds (max_model_len is capped by it at start-up);
     // the batch model would run it alone, so the figures would describe a request that never runs.
     if (input + output > perf.kvCapacityTokens)
