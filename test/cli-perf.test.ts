@@ -137,7 +137,7 @@ describe('rollsim perf', () => {
       '--json',
     ]);
     expect(atContext.code).toBe(0);
-    expect(JSON.parse(atContext.stdout).rows).toHaveLength(1);
+    expect((JSON.parse(atContext.stdout) as { rows: unknown[] }).rows).toHaveLength(1);
     const badCount = await cli(['perf', 'llama-3.1-8b', 'H100x3']);
     expect(badCount.code).toBe(2);
     const badFlag = await cli(['perf', 'llama-3.1-8b', 'H100x1', '--concurrency', '0']);
