@@ -5,10 +5,10 @@ import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { excerpt, quoted } from './excerpt.js';
-import { checkTraceFile, loadTrace } from './trace.js';
+import { checkTraceFile, loadTrace, type ParsedTrace } from './trace.js';
 import { toScenario, toTraceConfig } from './normalize.js';
 import { SCENARIO_LIMITS, ScenarioFileSchema, type ScenarioFile } from './schema.js';
-import { didYouMean, semanticIssues, type IssuePath } from './semantic.js';
+import { didYouMean, semanticIssues, type ContextLimit, type IssuePath } from './semantic.js';
 import type { Scenario } from './types.js';
 
 export type ScenarioIssueCode = 'file' | 'yaml' | 'forbidden-key' | 'unknown-field' | 'schema' | 'semantic';
@@ -161,7 +161,7 @@ export function loadScenarioText(text: string, source: Source): LoadResult {
     if (partial !== null) {
       const semantic = semanticIssues(
         partial.file,
-        { checkTrace: (trace) => traceProblem(trace, source) },
+        { checkTrace: (trace, context) => traceProblem(trace, source, context) },
         partial.ok,
       );
       issues.push(
@@ -176,7 +176,7 @@ export function loadScenarioText(text: string, source: Source): LoadResult {
     return failure(source.file, issues);
   }
   const semantic = semanticIssues(parsed.data, {
-    checkTrace: (trace) => traceProblem(trace, source),
+    checkTrace: (trace, context) => traceProblem(trace, source, context),
   });
   issues.push(
     ...semantic.map((i) => ({
@@ -212,7 +212,7 @@ function validSections(value: unknown): { file: ScenarioFile; ok: Set<string> } 
  * the simulator's own parser reads every row, so a run never starts on a trace it cannot replay. The
  * run parses it again (a sweep worker keeps its parsed traces in a TraceCache).
  */
-function traceProblem(trace: TraceSection, source: Source): string | null {
+function traceProblem(trace: TraceSection, source: Source, context: ContextLimit | null): string | null {
   const config = toTraceConfig(trace, source.sourcePath);
   const tokenColumns = [config.inputTokensColumn, config.outputTokensColumn].filter(
     (c): c is string => c !== null,
@@ -221,9 +221,31 @@ function traceProblem(trace: TraceSection, source: Source): string | null {
   const head = checkTraceFile({ ...config, shownAs: trace.file, tokenColumns, roots });
   if (head !== null) return head;
   const parsed = loadTrace(config);
-  return parsed.ok
-    ? null
-    : `trace file ${quoted(trace.file)}: ${parsed.issues.map((i) => i.message).join('; ')}`;
+  if (!parsed.ok)
+    return `trace file ${quoted(trace.file)}: ${parsed.issues.map((i) => i.message).join('; ')}`;
+  return context === null ? null : pastContext(parsed.trace, trace.file, context);
+}
+
+/**
+ * Rows whose prompt and output together exceed the model's context: vLLM answers them 400 before they
+ * are scheduled, so replaying them as served requests would describe traffic the deployment never runs.
+ */
+function pastContext(trace: ParsedTrace, file: string, context: ContextLimit): string | null {
+  const input = trace.inputTokens;
+  const output = trace.outputTokens;
+  if (input === null && output === null) return null;
+  let count = 0;
+  let longest = 0;
+  for (let k = 0; k < trace.arrivalsMs.length; k++) {
+    const tokens = (input === null ? 0 : input[k]!) + (output === null ? 0 : output[k]!);
+    if (tokens > context.tokens) {
+      count++;
+      if (tokens > longest) longest = tokens;
+    }
+  }
+  if (count === 0) return null;
+  const rows = count === 1 ? '1 row asks' : `${count.toLocaleString('en-US')} rows ask`;
+  return `trace file ${quoted(file)}: ${rows} for more tokens (prompt and output together, the longest ${longest.toLocaleString('en-US')}) than the ${context.tokens.toLocaleString('en-US')}-token context of ${context.model}, which vLLM refuses; drop or trim those rows`;
 }
 
 interface Located {

@@ -9,6 +9,7 @@ import {
   type ModelRecord,
 } from '../catalog/catalog.js';
 import { DEFAULT_PLATFORM_LIMITS } from '../catalog/spec.js';
+import { LLM_ARCH } from '../physics/hardware.js';
 import { formatScenarioDurationMs, SCENARIO_LIMITS, type ScenarioFile } from './schema.js';
 
 export type IssuePath = readonly (string | number)[];
@@ -18,9 +19,18 @@ export interface SemanticIssue {
   readonly message: string;
 }
 
+/** The shortest context among the LLMs a scenario serves: no trace row may ask for more. */
+export interface ContextLimit {
+  readonly model: string;
+  readonly tokens: number;
+}
+
 export interface SemanticContext {
-  /** Checks a traffic trace file (resolved by the caller); returns what is wrong, or null. */
-  readonly checkTrace: (trace: TraceSection) => string | null;
+  /**
+   * Checks a traffic trace file (resolved by the caller); returns what is wrong, or null. `context` is the
+   * shortest context of the models the scenario serves (null when none is a known LLM).
+   */
+  readonly checkTrace: (trace: TraceSection, context: ContextLimit | null) => string | null;
 }
 
 type Section<K extends keyof ScenarioFile> = NonNullable<ScenarioFile[K]>;
@@ -97,7 +107,7 @@ export function semanticIssues(
     ...(has('deployment', 'models') ? modelRefIssues(file, models) : []),
     ...(has('deployment', 'cluster', 'models') ? deploymentIssues(file, models) : []),
     ...(has('rollout') ? rolloutIssues(file) : []),
-    ...(has('traffic', 'duration') ? trafficIssues(file, ctx) : []),
+    ...(has('traffic', 'duration') ? trafficIssues(file, ctx, shortestContext(file, models)) : []),
     ...(has('models') ? modelIssues(file) : []),
     ...(has('events', 'duration', 'cluster', 'models') ? eventIssues(file, Object.keys(models)) : []),
     ...(has('events', 'duration') && !has('cluster', 'models') ? eventTimeIssues(file) : []),
@@ -319,7 +329,31 @@ function rolloutIssues(file: ScenarioFile): SemanticIssue[] {
   return out;
 }
 
-function trafficIssues(file: ScenarioFile, ctx: SemanticContext): SemanticIssue[] {
+/**
+ * The deployment's model and every edit's, those whose transformer shape physics/ knows: the shortest
+ * context among them (vLLM refuses a longer request with a 400 whichever revision serves it).
+ */
+function shortestContext(
+  file: ScenarioFile,
+  models: Readonly<Record<string, ModelRecord>>,
+): ContextLimit | null {
+  const served = [file.deployment?.model, ...(file.events ?? []).map((e) => e.edit?.model)];
+  let best: ContextLimit | null = null;
+  for (const id of served) {
+    const model = id === undefined ? undefined : models[id];
+    if (model === undefined || model.type !== 'llm') continue;
+    const arch = LLM_ARCH[model.architecture ?? model.id];
+    if (arch !== undefined && (best === null || arch.contextTokens < best.tokens))
+      best = { model: model.id, tokens: arch.contextTokens };
+  }
+  return best;
+}
+
+function trafficIssues(
+  file: ScenarioFile,
+  ctx: SemanticContext,
+  context: ContextLimit | null,
+): SemanticIssue[] {
   const out: SemanticIssue[] = [];
   const t = file.traffic;
   if (t.profile === 'steps') {
@@ -338,7 +372,7 @@ function trafficIssues(file: ScenarioFile, ctx: SemanticContext): SemanticIssue[
       });
     }
   } else if (t.profile === 'trace') {
-    const problem = ctx.checkTrace(t.trace);
+    const problem = ctx.checkTrace(t.trace, context);
     if (problem !== null) out.push({ path: ['traffic', 'trace', 'file'], message: problem });
   }
   return out;

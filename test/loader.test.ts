@@ -302,6 +302,38 @@ describe('trace traffic', () => {
     }
   });
 
+  it("rejects rows past the served model's context, as vLLM would answer them 400", () => {
+    const header = 'TIMESTAMP,ContextTokens,GeneratedTokens\n';
+    const row = (s: number, input: number, output: number): string =>
+      `2023-11-16 18:15:${String(s).padStart(2, '0')}.0,${input},${output}`;
+    const columns = '    inputTokensColumn: ContextTokens\n    outputTokensColumn: GeneratedTokens\n';
+    // Llama 3.1's context is 131,072 positions: exactly that is served, one more is refused.
+    fs.writeFileSync(
+      path.join(tmp, 'at-context.csv'),
+      `${header}${row(1, 374, 44)}\n${row(2, 131_000, 72)}\n`,
+    );
+    expect(load(traceScenario('at-context.csv', columns)).ok).toBe(true);
+    fs.writeFileSync(
+      path.join(tmp, 'past-context.csv'),
+      `${header}${row(1, 374, 44)}\n${row(2, 131_000, 73)}\n${row(3, 200_000, 10)}\n`,
+    );
+    const result = load(traceScenario('past-context.csv', columns));
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.issues).toHaveLength(1);
+      expect(result.issues[0]).toMatchObject({
+        path: 'traffic.trace.file',
+        message: expect.stringMatching(
+          /2 rows ask for more tokens \(prompt and output together, the longest 200,010\) than the 131,072-token context of llama-3\.1-8b, which vLLM refuses/,
+        ) as unknown,
+      });
+    }
+    // Without an output column the prompt alone is held against the context.
+    const promptOnly = load(traceScenario('past-context.csv', '    inputTokensColumn: ContextTokens\n'));
+    expect(promptOnly.ok).toBe(false);
+    if (!promptOnly.ok) expect(promptOnly.issues[0]?.message).toMatch(/1 row asks .* the longest 200,000\)/);
+  });
+
   it('rejects a first row whose time does not parse', () => {
     fs.writeFileSync(path.join(tmp, 'bad-time.csv'), 'TIMESTAMP,x\nyesterday,1\n');
     const result = load(traceScenario('bad-time.csv'));
