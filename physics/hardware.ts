@@ -206,6 +206,18 @@ export const LLM_ARCH: Readonly<Record<string, LlmArch>> = Object.fromEntries(
   ].map((x) => [x.id, x]),
 );
 
+/**
+ * The transformer shape of a catalog LLM: its `architecture` (a fine-tune names the model it shares a
+ * shape with) or its own id; undefined for other model types and for shapes physics/ does not know.
+ */
+export function llmArchOf(model: {
+  readonly type: string;
+  readonly id: string;
+  readonly architecture?: string;
+}): LlmArch | undefined {
+  return model.type === 'llm' ? LLM_ARCH[model.architecture ?? model.id] : undefined;
+}
+
 /** KV-cache bytes per token at 16-bit KV (2 × layers × KV heads × head dim × 2 bytes). */
 export function kvBytesPerToken(a: LlmArch, kvBytesPerValue = 2): number {
   return 2 * a.kvLayers * a.kvHeads * a.headDim * kvBytesPerValue;

@@ -2,7 +2,7 @@
 // schema can still ask for a run that cannot finish (1,000,000 requests/s for 30 days) or cannot fit
 // in memory (1 ms timeline samples over a month). Each limit can be raised with --allow-large by a
 // user who means it; the schema's own limits (SCENARIO_LIMITS) cannot.
-import { excerpt } from './excerpt.js';
+import { excerpt, formatCount as fmt } from './excerpt.js';
 import { loadTrace } from './trace.js';
 import type { Scenario } from './types.js';
 
@@ -68,8 +68,6 @@ export function estimatedRequests(scenario: Scenario): number {
     }
   }
 }
-
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 /** Every limit the scenario breaks, as messages naming the limit and the figure; empty when none. */
 export function limitProblems(scenario: Scenario, limits: RunLimits = DEFAULT_RUN_LIMITS): string[] {

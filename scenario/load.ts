@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { excerpt, quoted } from './excerpt.js';
+import { excerpt, formatCount, quoted } from './excerpt.js';
 import { checkTraceFile, loadTrace, type ParsedTrace } from './trace.js';
 import { toScenario, toTraceConfig } from './normalize.js';
 import { SCENARIO_LIMITS, ScenarioFileSchema, type ScenarioFile } from './schema.js';
@@ -244,8 +244,8 @@ function pastContext(trace: ParsedTrace, file: string, context: ContextLimit): s
     }
   }
   if (count === 0) return null;
-  const rows = count === 1 ? '1 row asks' : `${count.toLocaleString('en-US')} rows ask`;
-  return `trace file ${quoted(file)}: ${rows} for more tokens (prompt and output together, the longest ${longest.toLocaleString('en-US')}) than the ${context.tokens.toLocaleString('en-US')}-token context of ${context.model}, which vLLM refuses; drop or trim those rows`;
+  const rows = count === 1 ? '1 row asks' : `${formatCount(count)} rows ask`;
+  return `trace file ${quoted(file)}: ${rows} for more tokens (prompt and output together, the longest ${formatCount(longest)}) than the ${formatCount(context.tokens)}-token context of ${context.model}, which vLLM refuses; drop or trim those rows`;
 }
 
 interface Located {

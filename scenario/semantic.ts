@@ -9,7 +9,7 @@ import {
   type ModelRecord,
 } from '../catalog/catalog.js';
 import { DEFAULT_PLATFORM_LIMITS } from '../catalog/spec.js';
-import { LLM_ARCH } from '../physics/hardware.js';
+import { llmArchOf } from '../physics/hardware.js';
 import { formatScenarioDurationMs, SCENARIO_LIMITS, type ScenarioFile } from './schema.js';
 
 export type IssuePath = readonly (string | number)[];
@@ -341,9 +341,8 @@ function shortestContext(
   let best: ContextLimit | null = null;
   for (const id of served) {
     const model = id === undefined ? undefined : models[id];
-    if (model === undefined || model.type !== 'llm') continue;
-    const arch = LLM_ARCH[model.architecture ?? model.id];
-    if (arch !== undefined && (best === null || arch.contextTokens < best.tokens))
+    const arch = model === undefined ? undefined : llmArchOf(model);
+    if (model !== undefined && arch !== undefined && (best === null || arch.contextTokens < best.tokens))
       best = { model: model.id, tokens: arch.contextTokens };
   }
   return best;

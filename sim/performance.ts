@@ -18,7 +18,7 @@ import {
   type ColdStart,
   type EngineStartProfile,
 } from '../physics/cold-start.js';
-import { GPU_PHYSICS, LLM_ARCH, type GpuPhysics } from '../physics/hardware.js';
+import { GPU_PHYSICS, llmArchOf, type GpuPhysics } from '../physics/hardware.js';
 import {
   batchPerf,
   ENGINES,
@@ -119,7 +119,7 @@ export function servingOf(
   refGpu: GpuRecord,
   tokens: { readonly input: number; readonly output: number } | null = null,
 ): { ok: true; serving: ServingModel; slots: number; capacityRps: number } | { ok: false; reason: string } {
-  const arch = model.type === 'llm' ? LLM_ARCH[model.architecture ?? model.id] : undefined;
+  const arch = llmArchOf(model);
   if (arch !== undefined) {
     const r = llmPerf({ arch, gpu: gpuPhysics(gpu), gpuCount: count, engine: ENGINES.vllm });
     if (!r.ok) return r;

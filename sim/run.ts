@@ -5,7 +5,7 @@ import type { EngineState } from '../engine/state.js';
 import type { PoolUsage } from './cluster.js';
 import { Autoscaler } from './autoscaler.js';
 import { applyEffect, type EffectHandlers } from './driver.js';
-import { Ev, Lane, priorityOf } from './events.js';
+import { Ev, Lane, priorityOf, type EvKind } from './events.js';
 import {
   applyFault,
   onFlakyEnd,
@@ -165,11 +165,16 @@ function start(w: World, recorder: Recorder): void {
   recorder.countsChanged();
   recorder.sample(true);
   w.schedule(s.durationMs, Ev.end);
-  if (s.sampleIntervalMs < s.durationMs) w.schedule(s.sampleIntervalMs, Ev.sample);
-  if (s.autoscaler.intervalMs < s.durationMs) w.schedule(s.autoscaler.intervalMs, Ev.autoscale);
+  scheduleBeforeEnd(w, s.sampleIntervalMs, Ev.sample);
+  scheduleBeforeEnd(w, s.autoscaler.intervalMs, Ev.autoscale);
   s.events.forEach((e, i) => w.schedule(e.atMs, Ev.scenario, i));
-  for (const t of w.arrivals!.rateChangesMs) if (t > 0 && t < s.durationMs) w.schedule(t, Ev.rateChange);
+  for (const t of w.arrivals!.rateChangesMs) if (t > 0) scheduleBeforeEnd(w, t, Ev.rateChange);
   scheduleNextArrival(w);
+}
+
+/** Schedules `kind` at `atMs` if that is before the end of the run (the end event closes everything). */
+function scheduleBeforeEnd(w: World, atMs: number, kind: EvKind): void {
+  if (atMs < w.scenario.durationMs) w.schedule(atMs, kind);
 }
 
 function scheduleNextArrival(w: World): void {
@@ -233,12 +238,11 @@ function otherEvent(w: World, recorder: Recorder, autoscaler: Autoscaler): boole
       break;
     case K.sample:
       onSample(w, recorder);
-      if (now + s.sampleIntervalMs < s.durationMs) w.schedule(now + s.sampleIntervalMs, K.sample);
+      scheduleBeforeEnd(w, now + s.sampleIntervalMs, K.sample);
       break;
     case K.autoscale:
       autoscaler.scrape(w);
-      if (now + s.autoscaler.intervalMs < s.durationMs)
-        w.schedule(now + s.autoscaler.intervalMs, K.autoscale);
+      scheduleBeforeEnd(w, now + s.autoscaler.intervalMs, K.autoscale);
       break;
     case K.rateChange:
       recorder.countsChanged();

@@ -170,13 +170,14 @@ export function perfReport(
     const input = o.input ?? TYPICAL_INPUT_TOKENS;
     const output = o.output ?? TYPICAL_OUTPUT_TOKENS;
     const perf = s.serving.perf;
+    const asked = `${input.toLocaleString('en-US')} input + ${output.toLocaleString('en-US')} output tokens`;
     // vLLM refuses a request longer than the model's context (max_model_len, by default the config's
     // max_position_embeddings) with a 400 before it is scheduled.
     if (input + output > perf.contextTokens)
       return {
         ok: false,
         messages: [
-          `${input.toLocaleString('en-US')} input + ${output.toLocaleString('en-US')} output tokens exceed the context of ${model.id} (${perf.contextTokens.toLocaleString('en-US')} tokens, prompt and output together); use fewer tokens`,
+          `${asked} exceed the context of ${model.id} (${perf.contextTokens.toLocaleString('en-US')} tokens, prompt and output together); use fewer tokens`,
         ],
       };
     // vLLM refuses a request longer than the KV cache holds (max_model_len is capped by it at start-up);
@@ -185,7 +186,7 @@ export function perfReport(
       return {
         ok: false,
         messages: [
-          `${input.toLocaleString('en-US')} input + ${output.toLocaleString('en-US')} output tokens do not fit in the KV cache of ${model.id} on ${o.count}×${gpu.id} (${perf.kvCapacityTokens.toLocaleString('en-US')} tokens); use fewer tokens or a larger accelerator`,
+          `${asked} do not fit in the KV cache of ${model.id} on ${o.count}×${gpu.id} (${perf.kvCapacityTokens.toLocaleString('en-US')} tokens); use fewer tokens or a larger accelerator`,
         ],
       };
     const rows = o.concurrency.map((c) =>
