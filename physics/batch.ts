@@ -35,6 +35,8 @@ interface Seq {
 const enum SegKind {
   Uniform,
   Single,
+  /** One Single step that finishes every prompt in prefill, then a decode-only Uniform run (see lead). */
+  Lead,
 }
 
 /**
@@ -174,9 +176,10 @@ export class TokenBatch {
   private segSwitch = Infinity;
   /** Prompt tokens per step given to the head of `prefilling` in a uniform segment. */
   private segChunk = 0;
+  /** In a Lead segment: the end of its first step; `steps` and the step costs are those of the run after. */
+  private leadEndMs = 0;
   /** Engine steps simulated (for tests and benchmarks). */
   stepsTaken = 0;
-  segments = 0;
 
   constructor(readonly perf: LlmPerf) {}
 
@@ -228,6 +231,7 @@ export class TokenBatch {
     while (this.segActive) {
       const end = this.segEndMs;
       if (end > toMs) return;
+      if (this.segKind === SegKind.Lead) this.takeLead(sink);
       this.applySteps(this.steps);
       this.finishEvents(end, sink);
       this.plan(end);
@@ -258,6 +262,17 @@ export class TokenBatch {
       return;
     }
     if (this.waiting.length > 1 || !this.fits(this.waiting.at(0))) return;
+    if (this.segKind === SegKind.Lead) {
+      // As if the lead step were a Single segment of its own: before it starts, the request joins it; while
+      // it runs, the request waits for its end (where the run after it is planned again with the request);
+      // after it, the run after it is split like any Uniform segment.
+      if (nowMs < this.leadEndMs) {
+        if (nowMs > this.segStartMs) this.takeLead(sink); // then segStartMs is the lead step's end
+        this.plan(this.segStartMs);
+        return;
+      }
+      this.takeLead(sink);
+    }
     // The first step boundary at or after now. Boundary times grow with k and steps in a segment differ
     // only linearly, so interpolating between the segment's ends lands within a step or two; walk from there.
     const span = this.segEndMs - this.segStartMs;
@@ -305,6 +320,7 @@ export class TokenBatch {
       this.segEndMs = Infinity;
       return;
     }
+    if (this.segKind === SegKind.Lead) return; // lead() has set the end
     this.prepareElapsed();
     this.segEndMs = this.segStartMs + this.elapsed(this.steps);
   }
@@ -325,29 +341,79 @@ export class TokenBatch {
     const toDecodeEnd = d > 0 ? this.decoding.peek()!.endAt - this.decodeSteps : Infinity;
     this.segActive = true;
     this.segStartMs = t;
-    this.segments++;
     if (this.prefilling.length > 0 && budget > 0) {
       const head = this.prefilling.at(0);
       const rest = head.input - head.prefilled;
       if (rest > budget) {
         // Whole chunks that leave the head's prompt unfinished: alike steps.
         const n = Math.min(Math.floor((rest - 1) / budget), toDecodeEnd);
-        this.uniform(n, budget, head.prefilled);
+        this.uniform(n, budget, head.prefilled, d, this.decodeKv);
         return;
       }
       this.single(budget);
+      if (toDecodeEnd >= 2) this.lead(toDecodeEnd);
       return;
     }
-    this.uniform(toDecodeEnd, 0, 0);
+    this.uniform(toDecodeEnd, 0, 0, d, this.decodeKv);
   }
 
-  private uniform(n: number, chunk: number, headPos: number): void {
-    const p = this.perf;
+  /**
+   * After single(): when its step finishes every prompt in prefill, none of them ends at its first token
+   * and no decoder ends in it (`toDecodeEnd` ≥ 2), nothing outside the instance happens at its end: the
+   * waiting queue cannot move either (no KV is freed), so the segment that would be planned there, a
+   * decode-only run to the next decode end, is known now. The two become one Lead segment, and the
+   * instance needs no event at the end of the first step (about half of a fleet's batch events). The times
+   * are those of the two segments, computed the same way; takeLead() turns it back into the second.
+   */
+  private lead(toDecodeEnd: number): void {
+    let left = this.segChunk;
+    let joinKv = 0;
+    let minOutput = Infinity;
+    const n = this.prefilling.length;
+    for (let i = 0; i < n; i++) {
+      const s = this.prefilling.at(i);
+      const rest = s.input - s.prefilled;
+      if (rest > left || s.output <= 1) return;
+      left -= rest;
+      joinKv += s.input;
+      if (s.output < minOutput) minOutput = s.output;
+    }
+    this.prepareElapsed();
+    this.leadEndMs = this.segStartMs + this.elapsed(1);
     const d = this.decoding.size;
+    // After the lead step: every decoder one token on, the prompts joined with their first token.
+    this.uniform(Math.min(toDecodeEnd - 1, minOutput - 1), 0, 0, d + n, this.decodeKv + d + joinKv);
+    this.segKind = SegKind.Lead;
+    this.prepareElapsed();
+    this.segEndMs = this.leadEndMs + this.elapsed(this.steps);
+  }
+
+  /** Runs a Lead segment's first step and its end (first tokens; prompts join); a Uniform segment is left. */
+  private takeLead(sink: BatchSink): void {
+    const at = this.leadEndMs;
+    this.stepsTaken++;
+    this.decodeKv += this.decoding.size;
+    this.decodeSteps++;
+    while (this.prefilling.length > 0) {
+      const s = this.prefilling.shift();
+      s.prefilled = s.input;
+      sink.firstToken(s.id, at);
+      s.joinAt = this.decodeSteps;
+      s.endAt = this.decodeSteps + s.output - 1;
+      this.decodeKv += s.input;
+      this.decoding.push(s);
+    }
+    this.segKind = SegKind.Uniform;
+    this.segChunk = 0;
+    this.segStartMs = at;
+  }
+
+  private uniform(n: number, chunk: number, headPos: number, d: number, kv: number): void {
+    const p = this.perf;
     this.segKind = SegKind.Uniform;
     this.segChunk = chunk;
     this.steps = n;
-    this.mem0 = p.weightReadMs + p.kvReadMsPerToken * this.decodeKv;
+    this.mem0 = p.weightReadMs + p.kvReadMsPerToken * kv;
     this.mem1 = p.kvReadMsPerToken * d;
     this.cmp0 =
       p.linearMsPerToken * (d + chunk) + p.attnMsPerTokenCtx * (chunk * headPos + (chunk * (chunk - 1)) / 2);

@@ -39,8 +39,8 @@ function record(): { sink: BatchSink; times: Times; order: number[] } {
 function runBatch(
   perf: LlmPerf,
   arrivals: readonly Arrival[],
+  b: TokenBatch = new TokenBatch(perf),
 ): { times: Times; order: number[]; maxRunning: number } {
-  const b = new TokenBatch(perf);
   const { sink, times, order } = record();
   let maxRunning = 0;
   for (const [id, a] of arrivals.entries()) {
@@ -207,6 +207,78 @@ describe('TokenBatch', () => {
     expect(b.abortAll()).toEqual([100, 101, 102, 103, 104, 105, 106, 107, 108, 109]);
     expect(b.nextEventMs()).toBe(Infinity);
     expect(b.kvReservedTokens).toBe(0);
+  });
+});
+
+// The Lead shortcut (one segment for a prefill step and the decode run after it, with no event between)
+// must change nothing but the number of events. PlainBatch plans every segment on its own, as the batch
+// did before the shortcut; CountingBatch counts the shortcuts taken, so the test shows it ran them.
+type Methods = Record<string, (this: TokenBatch, ...args: unknown[]) => unknown>;
+class PlainBatch extends TokenBatch {}
+Object.defineProperty(PlainBatch.prototype, 'lead', { value: () => undefined });
+class CountingBatch extends TokenBatch {
+  leads = 0;
+}
+const takeLead = (TokenBatch.prototype as unknown as Methods).takeLead!;
+Object.defineProperty(CountingBatch.prototype, 'takeLead', {
+  value(this: CountingBatch, ...args: unknown[]) {
+    this.leads++;
+    return takeLead.apply(this, args);
+  },
+});
+
+describe('TokenBatch lead segments', () => {
+  const h100 = perfOf('llama-3.1-8b', 'H100', 1);
+  const tight: LlmPerf = { ...perfOf('llama-3.1-8b', 'A10G', 1), kvCapacityTokens: 12_000, maxNumSeqs: 6 };
+  // Gaps of a few ms land admissions before, inside and after a lead's prefill step.
+  const dense = fc
+    .array(
+      fc.record({
+        gapMs: fc.integer({ min: 0, max: 60 }),
+        input: fc.integer({ min: 1, max: 3000 }),
+        output: fc.integer({ min: 1, max: 80 }),
+      }),
+      { minLength: 1, maxLength: 60 },
+    )
+    .map((xs) => {
+      let t = 0;
+      return xs.map((x) => ({ atMs: (t += x.gapMs), input: x.input, output: x.output }));
+    });
+
+  it.each([
+    ['H100', h100],
+    ['tight A10G', tight],
+  ])('give exactly the times, order and aborts of planning every segment apart (%s)', (_name, perf) => {
+    let leads = 0;
+    fc.assert(
+      fc.property(dense, fc.integer({ min: 0, max: 3000 }), (arrivals, abortAtMs) => {
+        const counting = new CountingBatch(perf);
+        const got = runBatch(perf, arrivals, counting);
+        const want = runBatch(perf, arrivals, new PlainBatch(perf));
+        leads += counting.leads;
+        expect(got.order).toEqual(want.order);
+        for (const [id, w] of want.times) {
+          const g = got.times.get(id)!;
+          expect(Object.is(g.first, w.first) && Object.is(g.done, w.done), `request ${id}`).toBe(true);
+        }
+        // Killed part-way: the same requests in flight and queued, in the same order.
+        const early = arrivals.filter((a) => a.atMs <= abortAtMs);
+        const a = new CountingBatch(perf);
+        const b = new PlainBatch(perf);
+        const { sink } = record();
+        for (const [id, x] of early.entries()) {
+          for (const batch of [a, b]) {
+            // The plain batch is advanced at every one of its events, as the simulator did.
+            while (batch === b && batch.nextEventMs() <= x.atMs) batch.advance(batch.nextEventMs(), sink);
+            batch.admit(x.atMs, id, x.input, x.output, sink);
+          }
+        }
+        for (const batch of [a, b]) batch.advance(abortAtMs, sink);
+        expect(a.abortAll()).toEqual(b.abortAll());
+      }),
+      { numRuns: 300, verbose: true },
+    );
+    expect(leads).toBeGreaterThan(100);
   });
 });
 
