@@ -62,6 +62,8 @@ function measure(tree: string, instances: number): Promise<{ cpuS: number; wallS
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts'], {
       cwd: tree,
       stdio: ['ignore', 'pipe', 'inherit'],
+      // One round, in that process: it is stopped once the case is printed (older run.ts ignore this).
+      env: { ...process.env, BENCH_ROUNDS: '1' },
     });
     const head = `fleet ${instances} instances`;
     let buffered = '';

@@ -1,6 +1,13 @@
 // `npm run bench`: simulator throughput on fleets of 10, 100 and 1,000 instances, and the bare event-queue
 // loop rate measured in the same process, with the ratio between them. Wall-clock reads are fine here.
+//
+// CPU time on a shared machine swings by a third between identical runs, so the fleet cases run in
+// BENCH_ROUNDS rounds (default 3), each a fresh process running them in order, each case just after its
+// own bare-heap measurement; the ratios are given per round with their median. BENCH_ROUNDS=1 runs one
+// round in this process (what `npm run bench:ab` uses).
+import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { EventQueue } from '../sim/kernel.js';
 import { runScenario, type RunStats } from '../sim/run.js';
 import { fleetScenario } from './fleet.js';
@@ -76,23 +83,107 @@ function runCase(c: Case): { eventsPerSec: number; requestEventsPerCpuSec: numbe
   return { eventsPerSec, requestEventsPerCpuSec, eventsPerCpuSec: stats.events / cpuS };
 }
 
-async function main(): Promise<void> {
-  console.log(`rollsim bench (node ${process.version})`);
+interface Ratios {
+  readonly wallKernel: number;
+  readonly cpuKernel: number;
+  readonly cpuRequest: number;
+}
+
+function measuredHeap(): { wall: number; cpu: number } {
   bareHeapRate(20_000, 2_000_000); // warm-up, so the JIT has compiled the queue
-  const heap = bareHeapRate(20_000, 5_000_000);
+  return bareHeapRate(20_000, 5_000_000);
+}
+
+function heapLine(heap: { wall: number; cpu: number }): string {
+  return `bare kernel heap push+pop loop (20k pending): ${fmt(heap.wall)} events / s (${fmt(heap.cpu)} / CPU s)`;
+}
+
+/** One round of a case in this process: the bare heap, then the fleet; its ratios. */
+function round(c: Case, heap = measuredHeap()): Ratios {
+  const r = runCase(c);
+  const ratios = {
+    wallKernel: r.eventsPerSec / heap.wall,
+    cpuKernel: r.eventsPerCpuSec / heap.cpu,
+    cpuRequest: r.requestEventsPerCpuSec / heap.cpu,
+  };
   console.log(
-    `bare kernel heap push+pop loop (20k pending): ${fmt(heap.wall)} events / s (${fmt(heap.cpu)} / CPU s)\n`,
+    [
+      `  simulator / bare heap rate: ${ratios.wallKernel.toFixed(3)} (kernel events, wall)`,
+      `  in CPU time: kernel events ${ratios.cpuKernel.toFixed(3)}, request events (2 per request) ${ratios.cpuRequest.toFixed(3)}`,
+    ].join('\n'),
   );
-  benchEngineStep();
+  return ratios;
+}
+
+const RATIOS_TAG = 'bench-ratios ';
+
+/**
+ * `--round`: one round, the cases in order in this process as the bench always ran them (so a later case
+ * finds the serving code compiled by the earlier ones), each after its own bare-heap measurement; its
+ * ratios on a tagged line for the parent.
+ */
+function child(): void {
   for (const c of CASES) {
-    const r = runCase(c);
+    const heap = measuredHeap();
+    console.log(heapLine(heap));
+    console.log(RATIOS_TAG + JSON.stringify({ instances: c.instances, ...round(c, heap) }));
+  }
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function roundsInChildren(rounds: number): void {
+  const all = new Map<number, Ratios[]>(CASES.map((c) => [c.instances, []]));
+  for (let i = 1; i <= rounds; i++) {
+    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--round'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    if (r.status !== 0) throw new Error(`bench round ${i} failed (exit ${r.status})`);
+    const lines = r.stdout.trimEnd().split('\n');
+    for (const l of lines.filter((x) => x.startsWith(RATIOS_TAG))) {
+      const got = JSON.parse(l.slice(RATIOS_TAG.length)) as Ratios & { instances: number };
+      all.get(got.instances)?.push(got);
+    }
+    const shown = lines.filter((l) => !l.startsWith(RATIOS_TAG));
+    // The first round in full; later rounds by their timing lines and ratios.
+    const detail = i === 1 ? shown : shown.filter((l) => /^(fleet|bare)| {2}(simulator|in CPU)/.test(l));
+    console.log(`round ${i} of ${rounds}, a fresh process:\n${detail.join('\n')}\n`);
+  }
+  console.log(`medians of ${rounds} rounds, simulator / bare heap (each round's figures in brackets):`);
+  for (const [instances, xs] of all) {
+    if (xs.length !== rounds)
+      throw new Error(`bench: ${xs.length} of ${rounds} rounds gave ${instances} instances`);
+    const f = (k: keyof Ratios): string =>
+      `${median(xs.map((x) => x[k])).toFixed(3)} (${xs.map((x) => x[k].toFixed(3)).join(', ')})`;
     console.log(
-      [
-        `  simulator / bare heap rate: ${(r.eventsPerSec / heap.wall).toFixed(3)} (kernel events, wall)`,
-        `  in CPU time: kernel events ${(r.eventsPerCpuSec / heap.cpu).toFixed(3)}, request events (2 per request) ${(r.requestEventsPerCpuSec / heap.cpu).toFixed(3)}\n`,
-      ].join('\n'),
+      `  ${instances} instances: request events (2 per request) / CPU s ${f('cpuRequest')}; kernel events / CPU s ${f('cpuKernel')}; kernel events / wall s ${f('wallKernel')}`,
     );
   }
+  console.log('');
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--round')) {
+    child();
+    return;
+  }
+  const rounds = Number(process.env.BENCH_ROUNDS ?? '3');
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('BENCH_ROUNDS must be a whole number ≥ 1');
+  console.log(`rollsim bench (node ${process.version})`);
+  benchEngineStep();
+  console.log('');
+  if (rounds === 1) {
+    for (const c of CASES) {
+      console.log(heapLine(measuredHeap()));
+      round(c);
+      console.log('');
+    }
+  } else roundsInChildren(rounds);
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
   console.log(`process peak RSS (maxRSS): ${maxRssMB.toFixed(0)} MB`);
   await benchSweep();
