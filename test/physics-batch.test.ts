@@ -134,22 +134,24 @@ function reference(perf: LlmPerf, arrivals: readonly Arrival[]): Times {
   }
 }
 
-const arrivalsArb = fc
-  .array(
-    fc.record({
-      gapMs: fc.integer({ min: 0, max: 400 }),
-      input: fc.integer({ min: 1, max: 6000 }),
-      output: fc.integer({ min: 1, max: 300 }),
-    }),
-    {
-      minLength: 1,
-      maxLength: 40,
-    },
-  )
-  .map((xs) => {
-    let t = 0;
-    return xs.map((x) => ({ atMs: (t += x.gapMs), input: x.input, output: x.output }));
-  });
+/** Arrivals at integer ms with gaps, prompts and outputs up to the given sizes. */
+function arrivalsOf(maxGapMs: number, maxInput: number, maxOutput: number, maxLength: number) {
+  return fc
+    .array(
+      fc.record({
+        gapMs: fc.integer({ min: 0, max: maxGapMs }),
+        input: fc.integer({ min: 1, max: maxInput }),
+        output: fc.integer({ min: 1, max: maxOutput }),
+      }),
+      { minLength: 1, maxLength },
+    )
+    .map((xs) => {
+      let t = 0;
+      return xs.map((x) => ({ atMs: (t += x.gapMs), input: x.input, output: x.output }));
+    });
+}
+
+const arrivalsArb = arrivalsOf(400, 6000, 300, 40);
 
 describe('TokenBatch', () => {
   const h100 = perfOf('llama-3.1-8b', 'H100', 1);
@@ -231,19 +233,7 @@ describe('TokenBatch lead segments', () => {
   const h100 = perfOf('llama-3.1-8b', 'H100', 1);
   const tight: LlmPerf = { ...perfOf('llama-3.1-8b', 'A10G', 1), kvCapacityTokens: 12_000, maxNumSeqs: 6 };
   // Gaps of a few ms land admissions before, inside and after a lead's prefill step.
-  const dense = fc
-    .array(
-      fc.record({
-        gapMs: fc.integer({ min: 0, max: 60 }),
-        input: fc.integer({ min: 1, max: 3000 }),
-        output: fc.integer({ min: 1, max: 80 }),
-      }),
-      { minLength: 1, maxLength: 60 },
-    )
-    .map((xs) => {
-      let t = 0;
-      return xs.map((x) => ({ atMs: (t += x.gapMs), input: x.input, output: x.output }));
-    });
+  const dense = arrivalsOf(60, 3000, 80, 60);
 
   it.each([
     ['H100', h100],
