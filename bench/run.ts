@@ -98,8 +98,8 @@ function heapLine(heap: { wall: number; cpu: number }): string {
   return `bare kernel heap push+pop loop (20k pending): ${fmt(heap.wall)} events / s (${fmt(heap.cpu)} / CPU s)`;
 }
 
-/** One round of a case in this process: the bare heap, then the fleet; its ratios. */
-function round(c: Case, heap = measuredHeap()): Ratios {
+/** One case after its bare-heap measurement (`heap`): the fleet, and its ratios to that measurement. */
+function round(c: Case, heap: { wall: number; cpu: number }): Ratios {
   const r = runCase(c);
   const ratios = {
     wallKernel: r.eventsPerSec / heap.wall,
@@ -118,15 +118,16 @@ function round(c: Case, heap = measuredHeap()): Ratios {
 const RATIOS_TAG = 'bench-ratios ';
 
 /**
- * `--round`: one round, the cases in order in this process as the bench always ran them (so a later case
- * finds the serving code compiled by the earlier ones), each after its own bare-heap measurement; its
- * ratios on a tagged line for the parent.
+ * One round: the cases in order in this process, as the bench always ran them (so a later case finds the
+ * serving code compiled by the earlier ones), each after its own bare-heap measurement. With `tagged`
+ * (`--round`, a child of the parent below) each case's ratios follow on a tagged line.
  */
-function child(): void {
+function oneRound(tagged: boolean): void {
   for (const c of CASES) {
     const heap = measuredHeap();
     console.log(heapLine(heap));
-    console.log(RATIOS_TAG + JSON.stringify({ instances: c.instances, ...round(c, heap) }));
+    const ratios = round(c, heap);
+    console.log(tagged ? RATIOS_TAG + JSON.stringify({ instances: c.instances, ...ratios }) : '');
   }
 }
 
@@ -169,7 +170,7 @@ function roundsInChildren(rounds: number): void {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--round')) {
-    child();
+    oneRound(true);
     return;
   }
   const rounds = Number(process.env.BENCH_ROUNDS ?? '3');
@@ -177,13 +178,8 @@ async function main(): Promise<void> {
   console.log(`rollsim bench (node ${process.version})`);
   benchEngineStep();
   console.log('');
-  if (rounds === 1) {
-    for (const c of CASES) {
-      console.log(heapLine(measuredHeap()));
-      round(c);
-      console.log('');
-    }
-  } else roundsInChildren(rounds);
+  if (rounds === 1) oneRound(false);
+  else roundsInChildren(rounds);
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
   console.log(`process peak RSS (maxRSS): ${maxRssMB.toFixed(0)} MB`);
   await benchSweep();

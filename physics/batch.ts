@@ -176,8 +176,10 @@ export class TokenBatch {
   private segSwitch = Infinity;
   /** Prompt tokens per step given to the head of `prefilling` in a uniform segment. */
   private segChunk = 0;
-  /** In a Lead segment: the end of its first step; `steps` and the step costs are those of the run after. */
+  /** In a Lead segment: the end of its first step and that step's token budget; `steps`, `segChunk` and the
+   * step costs are those of the run after it. */
   private leadEndMs = 0;
+  private leadChunk = 0;
   /** Engine steps simulated (for tests and benchmarks). */
   stepsTaken = 0;
 
@@ -380,6 +382,7 @@ export class TokenBatch {
     }
     this.prepareElapsed();
     this.leadEndMs = this.segStartMs + this.elapsed(1);
+    this.leadChunk = this.segChunk;
     const d = this.decoding.size;
     // After the lead step: every decoder one token on, the prompts joined with their first token.
     this.uniform(Math.min(toDecodeEnd - 1, minOutput - 1), 0, 0, d + n, this.decodeKv + d + joinKv);
@@ -388,21 +391,16 @@ export class TokenBatch {
     this.segEndMs = this.leadEndMs + this.elapsed(this.steps);
   }
 
-  /** Runs a Lead segment's first step and its end (first tokens; prompts join); a Uniform segment is left. */
+  /**
+   * Runs a Lead segment's first step as the Single segment it stands for, and that step's end (first
+   * tokens; the prompts join the decoders; by construction nothing completes); a Uniform segment is left.
+   */
   private takeLead(sink: BatchSink): void {
     const at = this.leadEndMs;
-    this.stepsTaken++;
-    this.decodeKv += this.decoding.size;
-    this.decodeSteps++;
-    while (this.prefilling.length > 0) {
-      const s = this.prefilling.shift();
-      s.prefilled = s.input;
-      sink.firstToken(s.id, at);
-      s.joinAt = this.decodeSteps;
-      s.endAt = this.decodeSteps + s.output - 1;
-      this.decodeKv += s.input;
-      this.decoding.push(s);
-    }
+    this.segKind = SegKind.Single;
+    this.segChunk = this.leadChunk;
+    this.applySteps(1);
+    this.finishEvents(at, sink);
     this.segKind = SegKind.Uniform;
     this.segChunk = 0;
     this.segStartMs = at;
