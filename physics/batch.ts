@@ -176,10 +176,8 @@ export class TokenBatch {
   private segSwitch = Infinity;
   /** Prompt tokens per step given to the head of `prefilling` in a uniform segment. */
   private segChunk = 0;
-  /** In a Lead segment: the end of its first step and that step's token budget; `steps`, `segChunk` and the
-   * step costs are those of the run after it. */
+  /** In a Lead segment: the end of its first step; `steps` and the step costs are those of the run after. */
   private leadEndMs = 0;
-  private leadChunk = 0;
   /** Engine steps simulated (for tests and benchmarks). */
   stepsTaken = 0;
 
@@ -382,7 +380,6 @@ export class TokenBatch {
     }
     this.prepareElapsed();
     this.leadEndMs = this.segStartMs + this.elapsed(1);
-    this.leadChunk = this.segChunk;
     const d = this.decoding.size;
     // After the lead step: every decoder one token on, the prompts joined with their first token.
     this.uniform(Math.min(toDecodeEnd - 1, minOutput - 1), 0, 0, d + n, this.decodeKv + d + joinKv);
@@ -392,15 +389,20 @@ export class TokenBatch {
   }
 
   /**
-   * Runs a Lead segment's first step as the Single segment it stands for, and that step's end (first
-   * tokens; the prompts join the decoders; by construction nothing completes); a Uniform segment is left.
+   * Runs a Lead segment's first step and its end: what applySteps(1) and finishEvents do for the Single
+   * segment it stands for, without their general cases (every prompt finishes, nothing completes).
    */
   private takeLead(sink: BatchSink): void {
     const at = this.leadEndMs;
-    this.segKind = SegKind.Single;
-    this.segChunk = this.leadChunk;
-    this.applySteps(1);
-    this.finishEvents(at, sink);
+    this.stepsTaken++;
+    this.decodeKv += this.decoding.size;
+    this.decodeSteps++;
+    while (this.prefilling.length > 0) {
+      const s = this.prefilling.shift();
+      s.prefilled = s.input;
+      sink.firstToken(s.id, at);
+      this.joinDecoders(s);
+    }
     this.segKind = SegKind.Uniform;
     this.segChunk = 0;
     this.segStartMs = at;
@@ -476,11 +478,16 @@ export class TokenBatch {
         sink.complete(s.id, atMs);
         continue;
       }
-      s.joinAt = this.decodeSteps;
-      s.endAt = this.decodeSteps + s.output - 1;
-      this.decodeKv += s.input;
-      this.decoding.push(s);
+      this.joinDecoders(s);
     }
+  }
+
+  /** A sequence whose prompt is done (first token out) starts decoding its remaining output − 1 tokens. */
+  private joinDecoders(s: Seq): void {
+    s.joinAt = this.decodeSteps;
+    s.endAt = this.decodeSteps + s.output - 1;
+    this.decodeKv += s.input;
+    this.decoding.push(s);
   }
 }
 
