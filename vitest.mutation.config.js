@@ -20,6 +20,7 @@ export default defineConfig({
       'test/catalog.test.ts',
       'test/engine-steps.test.ts',
       'test/engine-resize.test.ts',
+      'test/engine-removal.test.ts',
       'test/instance-table.test.ts',
       'test/engine-plain-map.test.ts',
       'test/instance-table-edges.test.ts',

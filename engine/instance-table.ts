@@ -196,7 +196,8 @@ export class InstanceTable implements ReadonlyMap<InstanceId, InstanceState> {
     fn: (value: InstanceState, key: InstanceId, map: ReadonlyMap<InstanceId, InstanceState>) => void,
     thisArg?: unknown,
   ): void {
-    for (const i of iterate(this.chunks)) fn.call(thisArg, i, i.id, this);
+    // Plain loops, not the generator: the rollout walks the fleet this way on every scale-down.
+    for (const c of this.chunks) for (const i of c.items) fn.call(thisArg, i, i.id, this);
   }
 
   get [Symbol.toStringTag](): string {
@@ -351,7 +352,8 @@ export class InstanceTableBuilder implements ReadonlyMap<InstanceId, InstanceSta
     fn: (value: InstanceState, key: InstanceId, map: ReadonlyMap<InstanceId, InstanceState>) => void,
     thisArg?: unknown,
   ): void {
-    for (const i of iterate(this.current)) fn.call(thisArg, i, i.id, this);
+    // Plain loops, not the generator: the rollout walks the fleet this way on every scale-down.
+    for (const c of this.current) for (const i of c.items) fn.call(thisArg, i, i.id, this);
   }
 
   get [Symbol.toStringTag](): string {

@@ -5,6 +5,7 @@ import { reconcileOldReplicaSets, scaleDeployment, surgeBudgetReplicaCount } fro
 import type { Draft } from './draft.js';
 import { instanceBudget, surgeLimitedSize } from './safety-rules.js';
 import type { InstanceState, RevisionState } from './state.js';
+import type { InstanceId } from './types.js';
 
 /** A new desired count, spread over the revisions by Kubernetes' `scale()` (k8s/deployment.ts). */
 export function rescale(d: Draft, desired: number): void {
@@ -86,11 +87,8 @@ function shrinkOld(d: Draft, target: number, others: readonly RevisionState[]): 
 function syncInstances(d: Draft): void {
   for (const r of [...d.revisions.values()]) {
     if (d.liveCount(r.revision) <= r.replicas) continue;
-    const live = d.live(r.revision);
-    if (live.length > r.replicas) {
-      for (const inst of removalOrder(live).slice(0, live.length - r.replicas)) {
-        removeInstance(d, inst.id, inst.available ? 'drain' : 'terminate');
-      }
+    for (const inst of removalVictims(d.instances, r.revision, d.liveCount(r.revision) - r.replicas)) {
+      removeInstance(d, inst.id, inst.available ? 'drain' : 'terminate');
     }
   }
   const budget = instanceBudget(d.strategy, d.desired);
@@ -113,12 +111,42 @@ function totalInstances(d: Draft): number {
 }
 
 /** Not-yet-available instances go first (pending, then loading, then unready), newest first. */
-function removalOrder(live: readonly InstanceState[]): InstanceState[] {
-  const rank = (i: InstanceState) =>
-    i.available ? 3 : i.phase === 'pending' ? 0 : i.phase === 'loading' ? 1 : 2;
-  return [...live].sort(
-    (a, b) => rank(a) - rank(b) || b.createdAtMs - a.createdAtMs || (a.id < b.id ? 1 : -1),
-  );
+export function removalRank(i: InstanceState): number {
+  return i.available ? 3 : i.phase === 'pending' ? 0 : i.phase === 'loading' ? 1 : 2;
+}
+
+/** The removal order: negative when `a` goes before `b` (a total order: ids are unique). */
+export function removalCompare(a: InstanceState, b: InstanceState): number {
+  return removalRank(a) - removalRank(b) || b.createdAtMs - a.createdAtMs || (a.id < b.id ? 1 : -1);
+}
+
+/**
+ * The first `count` live instances of a revision in removal order, in that order. A rollout takes one or
+ * a few at a time from a revision of hundreds, once for every instance that becomes available, so they
+ * are picked in one pass that keeps the best `count` so far, not by sorting the revision (the order is
+ * total, so the result is the sorted list's first `count`).
+ */
+export function removalVictims(
+  instances: ReadonlyMap<InstanceId, InstanceState>,
+  revision: number,
+  count: number,
+): InstanceState[] {
+  const best: InstanceState[] = [];
+  if (count <= 0) return best;
+  instances.forEach((i) => {
+    if (i.revision !== revision || i.terminating) return;
+    let k = best.length;
+    if (k === count) {
+      if (removalCompare(i, best[k - 1]!) > 0) return;
+      k--;
+    }
+    while (k > 0 && removalCompare(i, best[k - 1]!) < 0) {
+      best[k] = best[k - 1]!;
+      k--;
+    }
+    best[k] = i;
+  });
+  return best;
 }
 
 function createInstance(d: Draft, r: RevisionState): void {
