@@ -38,12 +38,25 @@ export interface ModelRecord {
   readonly prefillTokPerSec?: number;
   /**
    * LLMs: the transformer shape (an id of physics/hardware.ts LLM_ARCH) when it differs from `id`, e.g. a
-   * fine-tune of llama-3.1-8b. Built-in LLMs use their own id.
+   * fine-tune of llama-3.1-8b, or the shape's figures written out (physics/hardware.ts LlmArchFields).
+   * Built-in LLMs use their own id.
    */
-  readonly architecture?: string;
+  readonly architecture?: string | ArchitectureFields;
   /** The accelerator the service and load figures were measured or derived on. */
   readonly reference: { readonly gpu: string; readonly count: number };
   readonly source: string;
+}
+
+/** A transformer shape written out (the same fields as physics/hardware.ts LlmArchFields). */
+export interface ArchitectureFields {
+  readonly paramsB: number;
+  readonly layers: number;
+  readonly queryHeads: number;
+  readonly kvHeads: number;
+  readonly headDim?: number;
+  readonly kvLayers?: number;
+  readonly precision: 'fp32' | 'bf16' | 'fp16' | 'fp8' | 'fp4';
+  readonly contextTokens: number;
 }
 
 export interface Catalog {

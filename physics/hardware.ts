@@ -207,15 +207,60 @@ export const LLM_ARCH: Readonly<Record<string, LlmArch>> = Object.fromEntries(
 );
 
 /**
+ * A transformer shape written out in a scenario (`models[].architecture` as fields, for an LLM whose shape
+ * is not in LLM_ARCH): the figures of its HF config.json.
+ */
+export interface LlmArchFields {
+  /** Parameters, billions (the weights are paramsB × the precision's bytes). */
+  readonly paramsB: number;
+  /** num_hidden_layers. */
+  readonly layers: number;
+  /** num_attention_heads. */
+  readonly queryHeads: number;
+  /** num_key_value_heads. */
+  readonly kvHeads: number;
+  /** head_dim (hidden_size ÷ num_attention_heads); default 128. */
+  readonly headDim?: number;
+  /** Layers that hold a KV cache; default every layer. */
+  readonly kvLayers?: number;
+  readonly precision: Precision;
+  /** max_position_embeddings: the longest prompt + output the engine takes. */
+  readonly contextTokens: number;
+}
+
+/** The default head dimension of a written-out shape (Llama, Mistral, Qwen 2.5 and most others). */
+export const DEFAULT_HEAD_DIM = 128;
+
+/** An LlmArch from written-out fields, named after the model that gives them. */
+export function archFromFields(id: string, f: LlmArchFields): LlmArch {
+  return {
+    id,
+    paramsB: f.paramsB,
+    layers: f.layers,
+    kvLayers: f.kvLayers ?? f.layers,
+    queryHeads: f.queryHeads,
+    kvHeads: f.kvHeads,
+    headDim: f.headDim ?? DEFAULT_HEAD_DIM,
+    precision: f.precision,
+    contextTokens: f.contextTokens,
+    source: `${id}: shape given in the scenario`,
+  };
+}
+
+/**
  * The transformer shape of a catalog LLM: its `architecture` (a fine-tune names the model it shares a
- * shape with) or its own id; undefined for other model types and for shapes physics/ does not know.
+ * shape with, or the scenario writes the shape out) or its own id; undefined for other model types and
+ * for shapes physics/ does not know.
  */
 export function llmArchOf(model: {
   readonly type: string;
   readonly id: string;
-  readonly architecture?: string;
+  readonly architecture?: string | LlmArchFields;
 }): LlmArch | undefined {
-  return model.type === 'llm' ? LLM_ARCH[model.architecture ?? model.id] : undefined;
+  if (model.type !== 'llm') return undefined;
+  const a = model.architecture;
+  if (a !== undefined && typeof a !== 'string') return archFromFields(model.id, a);
+  return LLM_ARCH[a ?? model.id];
 }
 
 /** KV-cache bytes per token at 16-bit KV (2 × layers × KV heads × head dim × 2 bytes). */

@@ -571,6 +571,9 @@ function sizeMessage(
   return `must be ${inclusive ? incl : excl} ${limit}, got ${got}`;
 }
 
+/** The start of the message of a union without its own (a field's own message is kept as it is). */
+const NO_ALLOWED_FORM = 'does not match any allowed form';
+
 function unionMessage(iss: Extract<RawIssue, { code: 'invalid_union' }>): string {
   const raw = iss as { discriminator?: string; options?: unknown[]; input?: unknown };
   if (raw.discriminator !== undefined) {
@@ -581,7 +584,7 @@ function unionMessage(iss: Extract<RawIssue, { code: 'invalid_union' }>): string
     if (value === undefined) return `required field is missing (expected one of ${allowed})`;
     return `expected one of ${allowed}, got ${describeValue(value)}${hint}`;
   }
-  return `does not match any allowed form, got ${describeValue(raw.input)}`;
+  return `${NO_ALLOWED_FORM}, got ${describeValue(raw.input)}`;
 }
 
 interface SchemaIssue {
@@ -591,7 +594,55 @@ interface SchemaIssue {
   readonly atKey: boolean;
 }
 
-function fromZod(issues: readonly z.core.$ZodIssue[], input: unknown): SchemaIssue[] {
+/**
+ * A union without a discriminator (a field that takes a name or a mapping) reports every branch's
+ * problems. The branches that fail on the kind of value itself (a list of names for a mapping, a mapping
+ * for a name) are left out: when one branch remains, its problems are the ones to tell, at their own
+ * fields, and the others are named as what else the field takes.
+ */
+function expandUnions(issues: readonly z.core.$ZodIssue[], input: unknown): z.core.$ZodIssue[] {
+  return issues.flatMap((iss): z.core.$ZodIssue[] => {
+    if (
+      iss.code !== 'invalid_union' ||
+      (iss as { discriminator?: string }).discriminator !== undefined ||
+      !iss.message.startsWith(NO_ALLOWED_FORM)
+    )
+      return [iss];
+    const value = valueAt(input, iss.path);
+    const wrongKind = (branch: readonly z.core.$ZodIssue[]): string | null => {
+      const root = branch.find((b) => b.path.length === 0);
+      if (root?.code === 'invalid_type') return KIND_WORDS[root.expected] ?? root.expected;
+      if (root?.code === 'invalid_value' && root.values.every((v) => typeof v !== typeof value))
+        return `one of ${root.values.map((v) => JSON.stringify(v)).join(' | ')}`;
+      return null;
+    };
+    const fits = iss.errors.filter((branch) => wrongKind(branch) === null);
+    if (fits.length === 0 && iss.errors.length > 0) {
+      const kinds = iss.errors.map(wrongKind).join(' or ');
+      return [{ ...iss, message: `expected ${kinds}, got ${describeValue(value)}` }];
+    }
+    if (fits.length !== 1) return [iss];
+    const others = iss.errors.map(wrongKind).filter((k): k is string => k !== null);
+    const also = others.length > 0 ? ` (it also takes ${others.join(' or ')})` : '';
+    return expandUnions(
+      fits[0]!.map((b, k) => ({
+        ...b,
+        path: [...iss.path, ...b.path],
+        message: k === 0 && b.path.length === 0 ? b.message + also : b.message,
+      })),
+      input,
+    );
+  });
+}
+
+function valueAt(input: unknown, p: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const seg of p) v = (v as Record<PropertyKey, unknown> | null | undefined)?.[seg];
+  return v;
+}
+
+function fromZod(all: readonly z.core.$ZodIssue[], input: unknown): SchemaIssue[] {
+  const issues = expandUnions(all, input);
   // One message per field: a huge integer fails both the safe-integer and the range check.
   const seen = new Set<string>();
   const firstPerPath = issues.filter((iss) => {

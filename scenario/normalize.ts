@@ -227,7 +227,7 @@ function toModel(m: Section<'models'>[number], sourcePath: string): ModelRecord 
     concurrencyPerInstance: m.concurrencyPerInstance,
     throughputTokPerSec: m.throughputTokPerSec,
     prefillTokPerSec: m.prefillTokPerSec,
-    architecture: m.architecture,
+    architecture: typeof m.architecture === 'object' ? compact(m.architecture) : m.architecture,
     reference: m.reference ?? defaultReference(m.memoryGB),
     source: m.source ?? `scenario file ${path.basename(sourcePath)}`,
   });

@@ -6,7 +6,7 @@ import { DEPLOYMENT_STATUSES, METRIC_NAMES, MODEL_TYPES, PROCESSING_TYPES } from
 import { DEFAULT_PLATFORM_LIMITS } from '../catalog/spec.js';
 import { ERROR_CODES, FAILURE_REASONS } from '../engine/types.js';
 import { IMAGE_SOURCE, WEIGHT_STORAGE } from '../physics/cold-start.js';
-import { LLM_ARCH } from '../physics/hardware.js';
+import { DEFAULT_HEAD_DIM, LLM_ARCH } from '../physics/hardware.js';
 
 /** Limits on everything a scenario file can ask for (a file is untrusted input). */
 export const SCENARIO_LIMITS = {
@@ -313,6 +313,24 @@ const Traffic = z.discriminatedUnion('profile', [
   }),
 ]);
 
+/** A transformer shape written out: the figures of the model's HF config.json (physics/hardware.ts LlmArchFields). */
+const ArchitectureFields = z
+  .strictObject({
+    paramsB: positiveNum(10_000).describe(
+      "Parameters, billions; the weights are paramsB × the precision's bytes.",
+    ),
+    layers: int(1, 1_000).describe('num_hidden_layers.'),
+    queryHeads: int(1, 1_024).describe('num_attention_heads.'),
+    kvHeads: int(1, 1_024).describe('num_key_value_heads.'),
+    headDim: int(1, 4_096).optional().describe(`head_dim; default ${DEFAULT_HEAD_DIM}.`),
+    kvLayers: int(1, 1_000).optional().describe('Layers with a KV cache; default all of them.'),
+    precision: z.enum(['fp32', 'bf16', 'fp16', 'fp8', 'fp4']).describe('Precision of the served weights.'),
+    contextTokens: int(1, 100_000_000).describe(
+      'max_position_embeddings: the longest prompt + output taken.',
+    ),
+  })
+  .describe('A transformer shape written out.');
+
 const Model = z.strictObject({
   id: text(),
   type: z.enum(MODEL_TYPES),
@@ -326,10 +344,10 @@ const Model = z.strictObject({
   throughputTokPerSec: positiveNum(1e9).optional(),
   prefillTokPerSec: positiveNum(1e9).optional(),
   architecture: z
-    .enum(Object.keys(LLM_ARCH) as [string, ...string[]])
+    .union([z.enum(Object.keys(LLM_ARCH) as [string, ...string[]]), ArchitectureFields])
     .optional()
     .describe(
-      'LLMs: the transformer shape and precision it shares (e.g. llama-3.1-8b for a fine-tune), so it is served by the continuous-batching token model. Without it (and for other types) it serves in fixed batches from serviceSeconds and concurrencyPerInstance.',
+      'LLMs: the transformer shape and precision, so it is served by the continuous-batching token model: the name of a known shape it shares (e.g. llama-3.1-8b for a fine-tune), or the figures of its config.json. Without it (and for other types) it serves in fixed batches from serviceSeconds and concurrencyPerInstance.',
     ),
   reference: z
     .strictObject({ gpu: GpuId, count: int(1, SCENARIO_LIMITS.gpusPerInstanceMax) })

@@ -394,6 +394,26 @@ function modelIssues(file: ScenarioFile): SemanticIssue[] {
         message: `must be at least weightsGB (${m.weightsGB}): it includes the weights`,
       });
     }
+    if (m.architecture !== undefined && m.type !== 'llm') {
+      out.push({
+        path: ['models', i, 'architecture'],
+        message: `applies to LLMs only (type llm); a ${m.type} model serves in fixed batches from serviceSeconds and concurrencyPerInstance`,
+      });
+    }
+    const a = m.architecture;
+    if (a !== undefined && typeof a === 'object') {
+      const at = (field: string): IssuePath => ['models', i, 'architecture', field];
+      if (a.kvHeads > a.queryHeads)
+        out.push({
+          path: at('kvHeads'),
+          message: `must be at most queryHeads (${a.queryHeads}), got ${a.kvHeads}`,
+        });
+      if (a.kvLayers !== undefined && a.kvLayers > a.layers)
+        out.push({
+          path: at('kvLayers'),
+          message: `must be at most layers (${a.layers}), got ${a.kvLayers}`,
+        });
+    }
   });
   return out;
 }
