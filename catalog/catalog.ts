@@ -47,15 +47,22 @@ export interface ModelRecord {
   readonly source: string;
 }
 
-/** A transformer shape written out (the same fields as physics/hardware.ts LlmArchFields). */
+/** A transformer shape written out: the figures of the model's HF config.json (physics/hardware.ts reads it). */
 export interface ArchitectureFields {
+  /** Parameters, billions (the weights are paramsB × the precision's bytes). */
   readonly paramsB: number;
+  /** num_hidden_layers. */
   readonly layers: number;
+  /** num_attention_heads. */
   readonly queryHeads: number;
+  /** num_key_value_heads. */
   readonly kvHeads: number;
+  /** head_dim (hidden_size ÷ num_attention_heads); default 128. */
   readonly headDim?: number;
+  /** Layers that hold a KV cache; default every layer. */
   readonly kvLayers?: number;
   readonly precision: 'fp32' | 'bf16' | 'fp16' | 'fp8' | 'fp4';
+  /** max_position_embeddings: the longest prompt + output the engine takes. */
   readonly contextTokens: number;
 }
 

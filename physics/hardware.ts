@@ -1,6 +1,7 @@
 // GPU and model figures the serving physics needs beyond the catalog: dense tensor FLOPS per precision and
-// the transformer shape (layers, KV heads, head dimension). Plain numbers with sources; no imports, so the
-// physics stays independent of the catalog's record types.
+// the transformer shape (layers, KV heads, head dimension). Plain numbers with sources; the only import is
+// the type of a shape written out in a scenario, which the catalog's model record declares.
+import type { ArchitectureFields } from '../catalog/catalog.js';
 
 /** Weight / compute precision of a checkpoint. */
 export type Precision = 'fp32' | 'bf16' | 'fp16' | 'fp8' | 'fp4';
@@ -208,25 +209,9 @@ export const LLM_ARCH: Readonly<Record<string, LlmArch>> = Object.fromEntries(
 
 /**
  * A transformer shape written out in a scenario (`models[].architecture` as fields, for an LLM whose shape
- * is not in LLM_ARCH): the figures of its HF config.json.
+ * is not in LLM_ARCH): the figures of its HF config.json. Declared with the catalog's model record.
  */
-export interface LlmArchFields {
-  /** Parameters, billions (the weights are paramsB × the precision's bytes). */
-  readonly paramsB: number;
-  /** num_hidden_layers. */
-  readonly layers: number;
-  /** num_attention_heads. */
-  readonly queryHeads: number;
-  /** num_key_value_heads. */
-  readonly kvHeads: number;
-  /** head_dim (hidden_size ÷ num_attention_heads); default 128. */
-  readonly headDim?: number;
-  /** Layers that hold a KV cache; default every layer. */
-  readonly kvLayers?: number;
-  readonly precision: Precision;
-  /** max_position_embeddings: the longest prompt + output the engine takes. */
-  readonly contextTokens: number;
-}
+export type LlmArchFields = ArchitectureFields;
 
 /** The default head dimension of a written-out shape (Llama, Mistral, Qwen 2.5 and most others). */
 export const DEFAULT_HEAD_DIM = 128;
