@@ -8,6 +8,7 @@ import { InstanceTable } from '../engine/instance-table.js';
 import { removalVictims } from '../engine/rolling.js';
 import type { InstanceState } from '../engine/state.js';
 import { fcParams } from './support/arbitraries.js';
+import { readyInstance } from './support/instance-state.js';
 
 const RANK = { pending: 0, loading: 1, unready: 2 } as const;
 
@@ -72,23 +73,13 @@ describe('removalVictims', () => {
     );
   });
 
-  it('takes the newest of a tie by id as text, and every instance when the count exceeds them', () => {
-    const at = (seq: number, createdAtMs = 0): InstanceState => ({
-      id: `r1-${seq}`,
-      revision: 1,
-      phase: 'ready',
-      createdAtMs,
-      scheduledAtMs: 0,
-      readyAtMs: 0,
-      passedAtMs: 0,
-      consecutivePasses: 1,
-      consecutiveFailures: 0,
-      available: true,
-      terminating: false,
-    });
+  it('takes the newest of a tie by id as text, every instance when the count exceeds them, none for a count of 0', () => {
+    const at = (seq: number): InstanceState => readyInstance(`r1-${seq}`, 1);
     const map = new Map([9, 10, 11, 2].map((s) => [`r1-${s}`, at(s)]));
     expect(removalVictims(map, 1, 2).map((i) => i.id)).toEqual(['r1-9', 'r1-2']);
     expect(removalVictims(map, 1, 40).map((i) => i.id)).toEqual(['r1-9', 'r1-2', 'r1-11', 'r1-10']);
     expect(removalVictims(map, 2, 3)).toEqual([]);
+    expect(removalVictims(map, 1, 0)).toEqual([]);
+    expect(removalVictims(map, 1, -1)).toEqual([]);
   });
 });

@@ -4,23 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { InstanceTable, seqOf } from '../engine/instance-table.js';
 import type { InstanceState } from '../engine/state.js';
+import { readyInstance } from './support/instance-state.js';
 
-function inst(id: string, revision: number, patch: Partial<InstanceState> = {}): InstanceState {
-  return {
-    id,
-    revision,
-    phase: 'ready',
-    createdAtMs: 0,
-    scheduledAtMs: 0,
-    readyAtMs: 0,
-    passedAtMs: 0,
-    consecutivePasses: 1,
-    consecutiveFailures: 0,
-    available: true,
-    terminating: false,
-    ...patch,
-  };
-}
+const inst = readyInstance;
 
 function table(...items: InstanceState[]): InstanceTable {
   const b = InstanceTable.empty.edit();
@@ -114,5 +100,40 @@ describe('InstanceTable.from', () => {
     expect(again).not.toBe(t);
     expect([...again!.entries()]).toEqual([...m.entries()]);
     expect(again!.census).toEqual(t.census);
+  });
+});
+
+describe('deleting down to small chunks', () => {
+  it('joins a small first chunk with a small next one and keeps every entry in order', () => {
+    // Three full chunks (64 each), then the second thinned to 16 and the first thinned until the two fit
+    // in half a chunk: the first, with no chunk before it, joins the one after it (not the last one).
+    const ids = Array.from({ length: 192 }, (_, k) => `r1-${k}`);
+    const full = table(...ids.map((id) => inst(id, 1)));
+    const b = full.edit();
+    const gone = new Set([...ids.slice(64, 112), ...ids.slice(0, 48)]);
+    for (const id of gone) expect(b.delete(id)).toBe(true);
+    const left = ids.filter((id) => !gone.has(id));
+    const t = b.freeze();
+    expect([...t.keys()]).toEqual(left);
+    for (const id of left) expect(t.get(id)?.id).toBe(id);
+    expect(t.size).toBe(96);
+    expect(t.census.live.get(1)).toBe(96);
+    // The table it came from is untouched, and the joined table takes further writes in order.
+    expect([...full.keys()]).toEqual(ids);
+    const more = t.edit();
+    expect(more.delete('r1-120')).toBe(true);
+    expect(more.set(inst('r1-200', 1))).toBe(true);
+    expect([...more.freeze().keys()]).toEqual([...left.filter((id) => id !== 'r1-120'), 'r1-200']);
+  });
+  it('joins a small chunk with a small one before it, not the one after', () => {
+    const ids = Array.from({ length: 192 }, (_, k) => `r1-${k}`);
+    const b = table(...ids.map((id) => inst(id, 1))).edit();
+    // The first chunk thinned to 16 (nothing before it, 64 after), then the second down to 16: it joins the first.
+    const gone = new Set([...ids.slice(0, 48), ...ids.slice(64, 112)]);
+    for (const id of gone) expect(b.delete(id)).toBe(true);
+    const left = ids.filter((id) => !gone.has(id));
+    const t = b.freeze();
+    expect([...t.keys()]).toEqual(left);
+    for (const id of left) expect(t.get(id)?.id).toBe(id);
   });
 });

@@ -5,24 +5,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InstanceTable, seqOf } from '../engine/instance-table.js';
 import type { InstanceState } from '../engine/state.js';
+import { readyInstance } from './support/instance-state.js';
 import { fcParams } from './support/arbitraries.js';
 
-function inst(id: string, revision: number, patch: Partial<InstanceState> = {}): InstanceState {
-  return {
-    id,
-    revision,
-    phase: 'ready',
-    createdAtMs: 0,
-    scheduledAtMs: 0,
-    readyAtMs: 0,
-    passedAtMs: 0,
-    consecutivePasses: 1,
-    consecutiveFailures: 0,
-    available: true,
-    terminating: false,
-    ...patch,
-  };
-}
+const inst = readyInstance;
 
 /** The counts the table keeps, recomputed by a scan. */
 function scanCensus(m: ReadonlyMap<string, InstanceState>) {
