@@ -111,12 +111,12 @@ function totalInstances(d: Draft): number {
 }
 
 /** Not-yet-available instances go first (pending, then loading, then unready), newest first. */
-export function removalRank(i: InstanceState): number {
+function removalRank(i: InstanceState): number {
   return i.available ? 3 : i.phase === 'pending' ? 0 : i.phase === 'loading' ? 1 : 2;
 }
 
 /** The removal order: negative when `a` goes before `b` (a total order: ids are unique). */
-export function removalCompare(a: InstanceState, b: InstanceState): number {
+function removalCompare(a: InstanceState, b: InstanceState): number {
   return removalRank(a) - removalRank(b) || b.createdAtMs - a.createdAtMs || (a.id < b.id ? 1 : -1);
 }
 
