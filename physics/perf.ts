@@ -89,6 +89,14 @@ export interface LlmPerfInput {
 export type PerfResult<T> =
   { readonly ok: true; readonly perf: T } | { readonly ok: false; readonly reason: string };
 
+/**
+ * Typical request of an LLM without token counts: the means of the Azure LLM inference trace 2023,
+ * conversation service (../shared/data/AzureLLMInferenceTrace_conv.csv, 19,366 requests: 1,154.7 prompt
+ * and 211.1 generated tokens on average).
+ */
+export const TYPICAL_INPUT_TOKENS = 1155;
+export const TYPICAL_OUTPUT_TOKENS = 211;
+
 /** The smallest KV cache worth serving from: one 16k-token context (engine/catalog.ts MIN_KV_RESERVE_TOKENS). */
 export const MIN_KV_TOKENS = 16_384;
 

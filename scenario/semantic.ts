@@ -10,6 +10,7 @@ import {
 } from '../catalog/catalog.js';
 import { DEFAULT_PLATFORM_LIMITS } from '../catalog/spec.js';
 import { llmArchOf } from '../physics/hardware.js';
+import { TYPICAL_INPUT_TOKENS, TYPICAL_OUTPUT_TOKENS } from '../physics/perf.js';
 import { formatScenarioDurationMs, SCENARIO_LIMITS, type ScenarioFile } from './schema.js';
 
 export type IssuePath = readonly (string | number)[];
@@ -412,6 +413,15 @@ function modelIssues(file: ScenarioFile): SemanticIssue[] {
         out.push({
           path: at('kvLayers'),
           message: `must be at most layers (${a.layers}), got ${a.kvLayers}`,
+        });
+      // Requests without token counts take the typical lengths; a trace's own counts are checked row by row.
+      const t = file.traffic;
+      const tokensFromTrace = t?.profile === 'trace' && t.trace.outputTokensColumn !== undefined;
+      const typical = TYPICAL_INPUT_TOKENS + TYPICAL_OUTPUT_TOKENS;
+      if (!tokensFromTrace && a.contextTokens < typical)
+        out.push({
+          path: at('contextTokens'),
+          message: `must hold a typical request (${TYPICAL_INPUT_TOKENS} prompt + ${TYPICAL_OUTPUT_TOKENS} output = ${typical} tokens, which requests without token counts take; vLLM refuses longer ones), got ${a.contextTokens}`,
         });
     }
   });

@@ -33,13 +33,9 @@ export const SERVICE_SIGMA = 0.5;
 /** Spread of cold-start times (log-normal sigma): CATALOG-SOURCES §2.3 p50→p90 spreads of ±30 %. */
 export const LOAD_SIGMA = 0.15;
 
-/**
- * Typical request of an LLM without token counts: the means of the Azure LLM inference trace 2023,
- * conversation service (../shared/data/AzureLLMInferenceTrace_conv.csv, 19,366 requests: 1,154.7 prompt
- * and 211.1 generated tokens on average).
- */
-export const TYPICAL_INPUT_TOKENS = 1155;
-export const TYPICAL_OUTPUT_TOKENS = 211;
+import { TYPICAL_INPUT_TOKENS, TYPICAL_OUTPUT_TOKENS } from '../physics/perf.js';
+
+export { TYPICAL_INPUT_TOKENS, TYPICAL_OUTPUT_TOKENS };
 
 /**
  * The serving engine's container image without weights: BentoML's breakdown of its 20.2 GB vLLM image

@@ -133,6 +133,18 @@ describe('a written-out LLM shape', () => {
       expect.stringMatching(/architecture\.kvHeads: must be at most queryHeads \(8\), got 32$/),
       expect.stringMatching(/architecture\.kvLayers: must be at most layers \(32\), got 40$/),
     ]);
+    const withContext = (n: number) =>
+      problems(
+        scenarioText(
+          `{ paramsB: 7, layers: 32, queryHeads: 32, kvHeads: 8, precision: bf16, contextTokens: ${n} }`,
+        ),
+      );
+    expect(withContext(1365)).toEqual([
+      expect.stringMatching(
+        /architecture\.contextTokens: must hold a typical request \(1155 prompt \+ 211 output = 1366 tokens.*got 1365$/,
+      ),
+    ]);
+    expect(withContext(1366)).toEqual([]);
     expect(problems(scenarioText('llama-3.1-8b', 'stt'))).toEqual([
       expect.stringMatching(/models\[0\]\.architecture: applies to LLMs only \(type llm\)/),
     ]);
