@@ -99,7 +99,7 @@ function heapLine(heap: { wall: number; cpu: number }): string {
 }
 
 /** One case after its bare-heap measurement (`heap`): the fleet, and its ratios to that measurement. */
-function round(c: Case, heap: { wall: number; cpu: number }): Ratios {
+function caseRatios(c: Case, heap: { wall: number; cpu: number }): Ratios {
   const r = runCase(c);
   const ratios = {
     wallKernel: r.eventsPerSec / heap.wall,
@@ -126,7 +126,7 @@ function oneRound(tagged: boolean): void {
   for (const c of CASES) {
     const heap = measuredHeap();
     console.log(heapLine(heap));
-    const ratios = round(c, heap);
+    const ratios = caseRatios(c, heap);
     console.log(tagged ? RATIOS_TAG + JSON.stringify({ instances: c.instances, ...ratios }) : '');
   }
 }

@@ -602,12 +602,8 @@ interface SchemaIssue {
  */
 function expandUnions(issues: readonly z.core.$ZodIssue[], input: unknown): z.core.$ZodIssue[] {
   return issues.flatMap((iss): z.core.$ZodIssue[] => {
-    if (
-      iss.code !== 'invalid_union' ||
-      (iss as { discriminator?: string }).discriminator !== undefined ||
-      !iss.message.startsWith(NO_ALLOWED_FORM)
-    )
-      return [iss];
+    // A discriminated union, or one with a message of its own, is told as it is (see unionMessage).
+    if (iss.code !== 'invalid_union' || !iss.message.startsWith(NO_ALLOWED_FORM)) return [iss];
     const value = valueAt(input, iss.path);
     const wrongKind = (branch: readonly z.core.$ZodIssue[]): string | null => {
       const root = branch.find((b) => b.path.length === 0);

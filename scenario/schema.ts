@@ -6,7 +6,7 @@ import { DEPLOYMENT_STATUSES, METRIC_NAMES, MODEL_TYPES, PROCESSING_TYPES } from
 import { DEFAULT_PLATFORM_LIMITS } from '../catalog/spec.js';
 import { ERROR_CODES, FAILURE_REASONS } from '../engine/types.js';
 import { IMAGE_SOURCE, WEIGHT_STORAGE } from '../physics/cold-start.js';
-import { DEFAULT_HEAD_DIM, LLM_ARCH } from '../physics/hardware.js';
+import { BYTES_PER_PARAM, DEFAULT_HEAD_DIM, LLM_ARCH, type Precision } from '../physics/hardware.js';
 
 /** Limits on everything a scenario file can ask for (a file is untrusted input). */
 export const SCENARIO_LIMITS = {
@@ -324,7 +324,9 @@ const ArchitectureFields = z
     kvHeads: int(1, 1_024).describe('num_key_value_heads.'),
     headDim: int(1, 4_096).optional().describe(`head_dim; default ${DEFAULT_HEAD_DIM}.`),
     kvLayers: int(1, 1_000).optional().describe('Layers with a KV cache; default all of them.'),
-    precision: z.enum(['fp32', 'bf16', 'fp16', 'fp8', 'fp4']).describe('Precision of the served weights.'),
+    precision: z
+      .enum(Object.keys(BYTES_PER_PARAM) as [Precision, ...Precision[]])
+      .describe('Precision of the served weights.'),
     contextTokens: int(1, 100_000_000).describe(
       'max_position_embeddings: the longest prompt + output taken.',
     ),
