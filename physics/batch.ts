@@ -13,6 +13,10 @@
 //
 // Admission reserves the whole sequence (prompt + output) of KV cache, so there is no preemption; what does
 // not fit waits in the instance's FIFO queue. Times are float milliseconds.
+//
+// An engine without chunked prefill (`perf.prefillFirst`, vLLM's V0 scheduler by default) runs a different
+// step: while prompts wait, a step takes whole prompts only (up to the step's token budget, at least one)
+// and the running decodes wait for a step without prompts.
 import type { BatchPerf, LlmPerf } from './perf.js';
 
 /** Receives what happens inside an instance, in time order. */
@@ -176,6 +180,8 @@ export class TokenBatch {
   private segSwitch = Infinity;
   /** Prompt tokens per step given to the head of `prefilling` in a uniform segment. */
   private segChunk = 0;
+  /** False for a prefill-only step (prefillFirst engines): the decoders do not move in it. */
+  private segDecodes = true;
   /** In a Lead segment: the end of its first step; `steps` and the step costs are those of the run after. */
   private leadEndMs = 0;
   /** Engine steps simulated (for tests and benchmarks). */
@@ -336,11 +342,15 @@ export class TokenBatch {
       return;
     }
     const p = this.perf;
+    this.segActive = true;
+    this.segStartMs = t;
+    if (p.prefillFirst && this.prefilling.length > 0) {
+      this.prefillOnly();
+      return;
+    }
     const d = this.decoding.size;
     const budget = Math.max(0, p.chunkTokens - d);
     const toDecodeEnd = d > 0 ? this.decoding.peek()!.endAt - this.decodeSteps : Infinity;
-    this.segActive = true;
-    this.segStartMs = t;
     if (this.prefilling.length > 0 && budget > 0) {
       const head = this.prefilling.at(0);
       const rest = head.input - head.prefilled;
@@ -411,6 +421,7 @@ export class TokenBatch {
   private uniform(n: number, chunk: number, headPos: number, d: number, kv: number): void {
     const p = this.perf;
     this.segKind = SegKind.Uniform;
+    this.segDecodes = true;
     this.segChunk = chunk;
     this.steps = n;
     this.mem0 = p.weightReadMs + p.kvReadMsPerToken * kv;
@@ -435,6 +446,7 @@ export class TokenBatch {
       left -= c;
     }
     this.segKind = SegKind.Single;
+    this.segDecodes = true;
     this.segChunk = budget;
     this.steps = 1;
     this.mem0 = p.weightReadMs + p.kvReadMsPerToken * this.decodeKv;
@@ -443,8 +455,46 @@ export class TokenBatch {
     this.cmp1 = 0;
   }
 
+  /**
+   * A prefill-only step (prefillFirst): whole prompts from the head of the prefill queue while they fit the
+   * step's token budget (the first always runs); no decoder is in the batch, so no KV cache is read.
+   */
+  private prefillOnly(): void {
+    const p = this.perf;
+    let left = p.chunkTokens;
+    let tokens = 0;
+    let ctx = 0;
+    for (let i = 0; i < this.prefilling.length; i++) {
+      const s = this.prefilling.at(i);
+      const c = s.input - s.prefilled;
+      if (i > 0 && c > left) break;
+      tokens += c;
+      ctx += c * s.prefilled + (c * (c - 1)) / 2;
+      left -= c;
+    }
+    this.segKind = SegKind.Single;
+    this.segDecodes = false;
+    this.segChunk = tokens;
+    this.steps = 1;
+    this.mem0 = p.weightReadMs;
+    this.mem1 = 0;
+    this.cmp0 = p.linearMsPerToken * tokens + p.attnMsPerTokenCtx * ctx;
+    this.cmp1 = 0;
+  }
+
   private applySteps(k: number): void {
     this.stepsTaken += k;
+    if (!this.segDecodes) {
+      // A prefill-only step: the decoders wait (applySteps(k) is called with k = 1 for it).
+      let left = this.segChunk;
+      for (let i = 0; i < this.prefilling.length && left > 0; i++) {
+        const s = this.prefilling.at(i);
+        const c = Math.min(left, s.input - s.prefilled);
+        s.prefilled += c;
+        left -= c;
+      }
+      return;
+    }
     this.decodeKv += this.decoding.size * k;
     this.decodeSteps += k;
     if (this.segKind === SegKind.Uniform) {

@@ -3,7 +3,7 @@
 // compared (`none`, with the reason). Every row of the CSV has an entry; a test keeps it so.
 import { coldStart, VLLM_ENGINE_START, type ColdStartInput } from './cold-start.js';
 import { GPU_PHYSICS } from './hardware.js';
-import { batchPerf } from './perf.js';
+import { batchPerf, type EngineId } from './perf.js';
 
 export type Role = 'fit' | 'check' | 'none';
 
@@ -13,9 +13,15 @@ export interface LlmPoint {
   readonly arch: string;
   readonly gpu: string;
   readonly count: number;
-  readonly engine: 'vllm' | 'trtllm';
+  readonly engine: EngineId;
+  /** Prompt and output tokens as the source states them. */
   readonly input: number;
   readonly output: number;
+  /**
+   * When the benchmark counted tokens with another tokenizer than the served model's: the prompt the
+   * server really saw, and the benchmark's output count per served output token (its throughput unit).
+   */
+  readonly counted?: { readonly servedInput: number; readonly outputPerServed: number };
   /** Closed-loop clients, or 'saturated' (offline / infinite rate: twice the instance's max concurrency). */
   readonly concurrency: number | 'saturated';
   readonly note: string;
@@ -53,18 +59,37 @@ const NIM_70B = (concurrency: number, note = ''): LlmPoint => ({
   note: note || 'NIM 1.8.0 (TensorRT-LLM); Llama 3.3 70B has the Llama 3.1 70B shape',
 });
 
+/**
+ * llmperf (token_benchmark_ray.py, utils.py) builds its prompts from lines of its sonnet.txt and counts
+ * tokens with the Llama 2 tokenizer (hf-internal-testing/llama-tokenizer), one line at a time with a BOS
+ * token each; the server counts Llama 3 tokens. Replaying llmperf's prompt builder on its sonnet.txt with
+ * both tokenizers (llama-tokenizer-js 1.2.2, llama3-tokenizer-js 1.2.0; 2,000 prompts of 550 counted
+ * tokens, stddev 0 as the benchmark's scripts/benchmark.py runs it) gives 428.5 Llama 3 tokens of text,
+ * plus 15 of the Llama 3 chat template with an empty system message: 443 served prompt tokens. The output
+ * is `max_tokens` 150 served tokens, which llmperf counts as 177.43 (its own results CSV,
+ * mean_output_token_length; the sonnet gives 1.19 Llama 2 tokens per Llama 3 token), and its throughput is
+ * in those counted tokens.
+ */
+const LLMPERF_COUNTED = { servedInput: 443, outputPerServed: 177.43 / 150 };
+
 const A10G_VLLM = (concurrency: number, role: 'fit' | 'check' = 'fit', note = ''): LlmPoint => ({
   kind: 'llm',
   role,
   arch: 'llama-3.1-8b',
   gpu: 'A10G',
   count: 1,
-  engine: 'vllm',
+  engine: 'vllm-0.4',
   input: 550,
   output: 150,
+  counted: LLMPERF_COUNTED,
   concurrency,
-  note: note || 'vLLM 0.4.3 (no chunked prefill then); mean 550 in / 150 out',
+  note:
+    note ||
+    'vLLM 0.4.3 (no chunked prefill); llmperf with stddev 0; 550 llmperf-counted prompt tokens are 443 served, its tok/s counts 1.18 per served token',
 });
+
+const A10G_CLIENT =
+  "llmperf's throughput counts its client's time between requests: its own qpm against its e2e (ITL × 152 chunks) leaves 0.9 s (16 %) of each client cycle outside the server at c=1, 1.2 s (19 %) at c=4, 3.3 s (34 %) at c=16, 28 s (75 %) at c=64, which the serving model has no part of; compared only (TTFT and ITL are timed per request and stay fitted)";
 
 const A10G_C64 =
   'source flags c=64: throughput 301 tok/s is far below 64 ÷ ITL, so fewer requests were really in flight; compared only';
@@ -185,22 +210,18 @@ export const POINTS: Readonly<Record<string, PointSpec>> = {
   P016: NIM_70B(250),
   P017: NIM_70B(250),
   P018: NIM_70B(250),
-  P019: A10G_VLLM(
-    1,
-    'fit',
-    "miss: 550 prompt tokens in 137 ms is 64 TFLOPS, 0.92 of the A10G's 70 TFLOPS (3rd-party figure); with one 16-bit compute efficiency for all GPUs (0.68, set mostly by H100 points) the model is slower",
-  ),
-  P020: A10G_VLLM(1),
+  P019: A10G_VLLM(1),
+  P020: A10G_VLLM(1, 'check', A10G_CLIENT),
   P021: A10G_VLLM(1),
   P022: A10G_VLLM(4),
-  P023: A10G_VLLM(4),
+  P023: A10G_VLLM(4, 'check', A10G_CLIENT),
   P024: A10G_VLLM(4),
   P025: A10G_VLLM(
     16,
-    'fit',
-    'miss: vLLM 0.4.3 scheduled whole prompts in prefill-only steps and paused decodes; the model interleaves chunks, so a new prompt waits less than it did then',
+    'check',
+    "the model's closed loop spreads its clients evenly, so a prompt never waits behind another; the source's TTFT rises 137 → 171 → 249 → 303 ms from c=1 to c=16 (prompts arriving together, prefilled together), with arrival phases set by llmperf's client, which spent 34 % of each cycle outside the server at c=16. Not the scheduler: with vLLM 0.4's prefill-only steps modelled, c=16 still gives 152 ms. Compared only: fitted, it alone pulls the 16-bit compute efficiency from 0.68 to 0.556 (tools/calibration-table.ts --fit), which P019 and P022 then miss",
   ),
-  P026: A10G_VLLM(16),
+  P026: A10G_VLLM(16, 'check', A10G_CLIENT),
   P027: A10G_VLLM(16),
   P028: A10G_VLLM(64, 'check', A10G_C64),
   P029: A10G_VLLM(64, 'check', A10G_C64),

@@ -29,7 +29,8 @@ export function publishedValue(text: string): number | null {
 
 function llmConfig(p: LlmPoint): string {
   const c = p.concurrency === 'saturated' ? 'saturated' : `c=${p.concurrency}`;
-  return `${p.arch}, ${p.gpu}×${p.count}, ${p.engine}, ${p.input}/${p.output}, ${c}`;
+  const input = p.counted ? `${p.input} (${p.counted.servedInput} served)` : `${p.input}`;
+  return `${p.arch}, ${p.gpu}×${p.count}, ${p.engine}, ${input}/${p.output}, ${c}`;
 }
 
 function llmRow(p: LlmPoint, constants: ServingConstants, cache: Map<string, LoadRow>): LoadRow {
@@ -41,16 +42,21 @@ function llmRow(p: LlmPoint, constants: ServingConstants, cache: Map<string, Loa
   if (!arch || !gpu) throw new Error(`calibration point uses unknown ${arch ? 'GPU' : 'model'}: ${key}`);
   const r = llmPerf({ arch, gpu, gpuCount: p.count, engine: ENGINES[p.engine], constants });
   if (!r.ok) throw new Error(`calibration point does not fit: ${key}: ${r.reason}`);
-  const n = p.concurrency === 'saturated' ? 2 * maxConcurrency(r.perf, p.input, p.output) : p.concurrency;
-  const row = closedLoopLlm(r.perf, { concurrency: n, inputTokens: p.input, outputTokens: p.output });
+  const input = p.counted?.servedInput ?? p.input;
+  const n = p.concurrency === 'saturated' ? 2 * maxConcurrency(r.perf, input, p.output) : p.concurrency;
+  const row = closedLoopLlm(r.perf, { concurrency: n, inputTokens: input, outputTokens: p.output });
   cache.set(key, row);
   return row;
 }
 
-function llmMetric(row: LoadRow, metric: string): number | null {
+function llmMetric(p: LlmPoint, row: LoadRow, metric: string): number | null {
   if (metric === 'ttft_ms') return row.ttftMs;
   if (metric === 'itl_ms') return row.itlMs;
-  if (metric === 'output_tok_per_s') return row.outputTokPerSec;
+  if (metric === 'output_tok_per_s') {
+    // In the benchmark's own token count when it counted with another tokenizer.
+    const perServed = p.counted?.outputPerServed ?? 1;
+    return row.outputTokPerSec === null ? null : row.outputTokPerSec * perServed;
+  }
   return null;
 }
 
@@ -84,7 +90,7 @@ export function evaluatePoints(
     let config: string;
     if (spec.kind === 'llm') {
       config = llmConfig(spec);
-      model = llmMetric(llmRow(spec, constants, cache), metric);
+      model = llmMetric(spec, llmRow(spec, constants, cache), metric);
     } else {
       config = spec.config;
       model = spec.model();

@@ -11,9 +11,11 @@ import {
   type Precision,
 } from './hardware.js';
 
+export type EngineId = 'vllm' | 'vllm-0.4' | 'trtllm';
+
 /** Engine behaviour that changes capacity and step composition. */
 export interface EngineProfile {
-  readonly id: 'vllm' | 'trtllm';
+  readonly id: EngineId;
   /** Fraction of GPU memory the engine uses (vLLM gpu-memory-utilization). */
   readonly memoryFraction: number;
   /** Activations, CUDA graphs and allocator slack per GPU, GB (as engine/catalog.ts). */
@@ -26,10 +28,15 @@ export interface EngineProfile {
   /** Maximum running sequences (max_num_seqs / max_batch_size) on GPUs with ≥ 70 GB / smaller. */
   readonly maxSeqsLarge: number;
   readonly maxSeqsSmall: number;
+  /**
+   * Chunked prefill: prompt chunks share each step with the running decodes. Without it (vLLM before V1 by
+   * default) a step that admits prompts runs only whole prompts and the decodes wait for the next step.
+   */
+  readonly chunkedPrefill: boolean;
   readonly source: string;
 }
 
-export const ENGINES: Readonly<Record<'vllm' | 'trtllm', EngineProfile>> = {
+export const ENGINES: Readonly<Record<EngineId, EngineProfile>> = {
   vllm: {
     id: 'vllm',
     memoryFraction: 0.9,
@@ -39,8 +46,22 @@ export const ENGINES: Readonly<Record<'vllm' | 'trtllm', EngineProfile>> = {
     chunkTokensSmall: 2048,
     maxSeqsLarge: 1024,
     maxSeqsSmall: 256,
+    chunkedPrefill: true,
     source:
       'vLLM V1 engine defaults for the OpenAI server: gpu-memory-utilization 0.9; max_num_batched_tokens 8192 / max_num_seqs 1024 on ≥ 70 GB GPUs, 2048 / 256 otherwise [derived from vLLM arg_utils, not re-verified here]',
+  },
+  'vllm-0.4': {
+    id: 'vllm-0.4',
+    memoryFraction: 0.9,
+    runtimeOverheadGBPerGpu: 1.5,
+    fp8KvWithFp8Weights: false,
+    chunkTokensLarge: 8192,
+    chunkTokensSmall: 8192,
+    maxSeqsLarge: 256,
+    maxSeqsSmall: 256,
+    chunkedPrefill: false,
+    source:
+      'vLLM 0.4.x (V0 scheduler) defaults: chunked prefill off, so a step runs either waiting prompts (whole, up to max_num_batched_tokens = max(max_model_len, 2048), 8,192 for Llama 3 8B) or the running decodes, prompts first; max_num_seqs 256; gpu-memory-utilization 0.9 [vllm/core/scheduler.py _schedule_default, vllm/config.py SchedulerConfig]',
   },
   trtllm: {
     id: 'trtllm',
@@ -51,6 +72,7 @@ export const ENGINES: Readonly<Record<'vllm' | 'trtllm', EngineProfile>> = {
     chunkTokensSmall: 8192,
     maxSeqsLarge: 2048,
     maxSeqsSmall: 2048,
+    chunkedPrefill: true,
     source:
       'TensorRT-LLM perf overview: kv_cache_free_gpu_mem_fraction often 0.95, CUDA graphs padded up to 8192; ModelOpt FP8 checkpoints carry an FP8 KV cache [derived]',
   },
@@ -68,6 +90,8 @@ export interface LlmPerf {
   /** Prefill attention compute per (token × context position), ms. */
   readonly attnMsPerTokenCtx: number;
   readonly chunkTokens: number;
+  /** Whole prompts in prefill-only steps, decodes paused meanwhile (an engine without chunked prefill). */
+  readonly prefillFirst: boolean;
   readonly maxNumSeqs: number;
   readonly kvCapacityTokens: number;
   /** Longest request (prompt + output) the model takes (its architecture's context length). */
@@ -145,6 +169,7 @@ export function llmPerf(input: LlmPerfInput): PerfResult<LlmPerf> {
       linearMsPerToken: (2 * arch.paramsB * 1e9) / flopsPerMs,
       attnMsPerTokenCtx: (4 * arch.layers * arch.queryHeads * arch.headDim) / attnFlopsPerMs,
       chunkTokens: large ? engine.chunkTokensLarge : engine.chunkTokensSmall,
+      prefillFirst: !engine.chunkedPrefill,
       maxNumSeqs: input.maxNumSeqs ?? (large ? engine.maxSeqsLarge : engine.maxSeqsSmall),
       kvCapacityTokens,
       contextTokens: arch.contextTokens,

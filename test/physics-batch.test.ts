@@ -6,10 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { FixedBatch, TokenBatch, type BatchSink } from '../physics/batch.js';
 import { closedLoopBatch, closedLoopLlm } from '../physics/closed-loop.js';
 import { GPU_PHYSICS, LLM_ARCH } from '../physics/hardware.js';
-import { ENGINES, llmPerf, maxConcurrency, type LlmPerf } from '../physics/perf.js';
+import { ENGINES, llmPerf, maxConcurrency, type EngineId, type LlmPerf } from '../physics/perf.js';
 
-function perfOf(arch: string, gpu: string, count: number): LlmPerf {
-  const r = llmPerf({ arch: LLM_ARCH[arch]!, gpu: GPU_PHYSICS[gpu]!, gpuCount: count, engine: ENGINES.vllm });
+function perfOf(arch: string, gpu: string, count: number, engine: EngineId = 'vllm'): LlmPerf {
+  const r = llmPerf({
+    arch: LLM_ARCH[arch]!,
+    gpu: GPU_PHYSICS[gpu]!,
+    gpuCount: count,
+    engine: ENGINES[engine],
+  });
   if (!r.ok) throw new Error(r.reason);
   return r.perf;
 }
@@ -98,23 +103,28 @@ function reference(perf: LlmPerf, arrivals: readonly Arrival[]): Times {
       t = arrivals[next]!.atMs;
       continue;
     }
-    const d = decoding.length;
+    // Without chunked prefill a step with prompts waiting runs whole prompts only (the first always, the
+    // rest while they fit the budget) and the decoders sit it out.
+    const prefillOnly = perf.prefillFirst && prefilling.length > 0;
+    const d = prefillOnly ? 0 : decoding.length;
     let left = Math.max(0, perf.chunkTokens - d);
     let tokens = 0;
     let ctx = 0;
     const chunks: number[] = [];
-    for (const s of prefilling) {
-      const c = Math.min(left, s.input - s.prefilled);
+    for (const [i, s] of prefilling.entries()) {
+      const rest = s.input - s.prefilled;
+      const c = !prefillOnly ? Math.min(left, rest) : i === 0 || (left > 0 && rest <= left) ? rest : 0;
+      if (prefillOnly && c === 0) left = 0; // FIFO: nothing after a prompt that did not fit
       chunks.push(c);
       tokens += c;
       ctx += c * s.prefilled + (c * (c - 1)) / 2;
       left -= c;
     }
-    const kv = decoding.reduce((k, s) => k + s.input + s.generated - 1, 0);
+    const kv = prefillOnly ? 0 : decoding.reduce((k, s) => k + s.input + s.generated - 1, 0);
     const mem = perf.weightReadMs + perf.kvReadMsPerToken * kv;
     const compute = perf.linearMsPerToken * (d + tokens) + perf.attnMsPerTokenCtx * ctx;
     t += perf.stepOverheadMs + Math.max(mem, compute);
-    for (const s of decoding) s.generated++;
+    if (!prefillOnly) for (const s of decoding) s.generated++;
     const finished = decoding.filter((s) => s.generated >= s.output);
     for (const s of finished) {
       times.get(s.id)!.done = t;
@@ -157,10 +167,15 @@ describe('TokenBatch', () => {
   const h100 = perfOf('llama-3.1-8b', 'H100', 1);
   // A small instance: 2,048-token steps and a KV cache that holds only a few long requests.
   const tight: LlmPerf = { ...perfOf('llama-3.1-8b', 'A10G', 1), kvCapacityTokens: 12_000, maxNumSeqs: 6 };
+  // vLLM 0.4 (no chunked prefill) with a small step budget, so several prompts compete for a step.
+  const v04 = perfOf('llama-3.1-8b', 'A10G', 1, 'vllm-0.4');
+  const v04small: LlmPerf = { ...v04, chunkTokens: 4000, kvCapacityTokens: 20_000, maxNumSeqs: 8 };
 
   it.each([
     ['H100', h100],
     ['tight A10G', tight],
+    ['A10G, vLLM 0.4', v04],
+    ['A10G, vLLM 0.4, 4,000-token steps', v04small],
   ])('matches a step-by-step simulation of the same rules (%s)', (_name, perf) => {
     fc.assert(
       fc.property(arrivalsArb, (arrivals) => {
@@ -201,6 +216,35 @@ describe('TokenBatch', () => {
     expect(t.done - t.first).toBeCloseTo(10 * decode, 6);
   });
 
+  it('without chunked prefill, a prompt stops the decoders for a prefill-only step', () => {
+    expect(v04.prefillFirst).toBe(true);
+    expect(h100.prefillFirst).toBe(false);
+    // One request decoding, a second arriving: its whole prompt runs in a step of its own.
+    const { times } = runBatch(v04, [
+      { atMs: 0, input: 500, output: 50 },
+      { atMs: 200, input: 2000, output: 10 },
+    ]);
+    const prefill = (n: number) =>
+      v04.stepOverheadMs +
+      Math.max(v04.weightReadMs, v04.linearMsPerToken * n + v04.attnMsPerTokenCtx * ((n * (n - 1)) / 2));
+    const first = times.get(0)!;
+    const second = times.get(1)!;
+    expect(first.first).toBeCloseTo(prefill(500), 6);
+    // The second prompt's step starts at the first decode boundary after 200 ms and holds no decode.
+    const decodeStep = (kv: number) => v04.stepOverheadMs + v04.weightReadMs + v04.kvReadMsPerToken * kv;
+    let t = first.first;
+    let kv = 500;
+    while (t < 200) t += decodeStep(kv++);
+    expect(second.first).toBeCloseTo(t + prefill(2000), 6);
+    // With chunked prefill (same figures otherwise) the prompt shares steps with the decode: it ends later,
+    // the decoder earlier.
+    const chunked = runBatch({ ...v04, prefillFirst: false }, [
+      { atMs: 0, input: 500, output: 50 },
+      { atMs: 200, input: 2000, output: 10 },
+    ]).times;
+    expect(chunked.get(0)!.done).toBeLessThan(first.done);
+  });
+
   it('returns everything in flight on abort, in arrival order, and is idle after', () => {
     const b = new TokenBatch(tight);
     const { sink } = record();
@@ -235,41 +279,49 @@ describe('TokenBatch lead segments', () => {
   // Gaps of a few ms land admissions before, inside and after a lead's prefill step.
   const dense = arrivalsOf(60, 3000, 80, 60);
 
+  const v04: LlmPerf = { ...perfOf('llama-3.1-8b', 'A10G', 1, 'vllm-0.4'), chunkTokens: 4000, maxNumSeqs: 8 };
+
   it.each([
-    ['H100', h100],
-    ['tight A10G', tight],
-  ])('give exactly the times, order and aborts of planning every segment apart (%s)', (_name, perf) => {
-    let leads = 0;
-    fc.assert(
-      fc.property(dense, fc.integer({ min: 0, max: 3000 }), (arrivals, abortAtMs) => {
-        const counting = new CountingBatch(perf);
-        const got = runBatch(perf, arrivals, counting);
-        const want = runBatch(perf, arrivals, new PlainBatch(perf));
-        leads += counting.leads;
-        expect(got.order).toEqual(want.order);
-        for (const [id, w] of want.times) {
-          const g = got.times.get(id)!;
-          expect(Object.is(g.first, w.first) && Object.is(g.done, w.done), `request ${id}`).toBe(true);
-        }
-        // Killed part-way: the same requests in flight and queued, in the same order.
-        const early = arrivals.filter((a) => a.atMs <= abortAtMs);
-        const a = new CountingBatch(perf);
-        const b = new PlainBatch(perf);
-        const { sink } = record();
-        for (const [id, x] of early.entries()) {
-          for (const batch of [a, b]) {
-            // The plain batch is advanced at every one of its events, as the simulator did.
-            while (batch === b && batch.nextEventMs() <= x.atMs) batch.advance(batch.nextEventMs(), sink);
-            batch.admit(x.atMs, id, x.input, x.output, sink);
+    ['H100', h100, true],
+    ['tight A10G', tight, true],
+    // Prefill-only steps move no decoder, so they never lead a decode run: no lead segments there.
+    ['A10G, vLLM 0.4', v04, false],
+  ])(
+    'give exactly the times, order and aborts of planning every segment apart (%s)',
+    (_name, perf, leadsExpected) => {
+      let leads = 0;
+      fc.assert(
+        fc.property(dense, fc.integer({ min: 0, max: 3000 }), (arrivals, abortAtMs) => {
+          const counting = new CountingBatch(perf);
+          const got = runBatch(perf, arrivals, counting);
+          const want = runBatch(perf, arrivals, new PlainBatch(perf));
+          leads += counting.leads;
+          expect(got.order).toEqual(want.order);
+          for (const [id, w] of want.times) {
+            const g = got.times.get(id)!;
+            expect(Object.is(g.first, w.first) && Object.is(g.done, w.done), `request ${id}`).toBe(true);
           }
-        }
-        for (const batch of [a, b]) batch.advance(abortAtMs, sink);
-        expect(a.abortAll()).toEqual(b.abortAll());
-      }),
-      { numRuns: 300, verbose: true },
-    );
-    expect(leads).toBeGreaterThan(100);
-  });
+          // Killed part-way: the same requests in flight and queued, in the same order.
+          const early = arrivals.filter((a) => a.atMs <= abortAtMs);
+          const a = new CountingBatch(perf);
+          const b = new PlainBatch(perf);
+          const { sink } = record();
+          for (const [id, x] of early.entries()) {
+            for (const batch of [a, b]) {
+              // The plain batch is advanced at every one of its events, as the simulator did.
+              while (batch === b && batch.nextEventMs() <= x.atMs) batch.advance(batch.nextEventMs(), sink);
+              batch.admit(x.atMs, id, x.input, x.output, sink);
+            }
+          }
+          for (const batch of [a, b]) batch.advance(abortAtMs, sink);
+          expect(a.abortAll()).toEqual(b.abortAll());
+        }),
+        { numRuns: 300, verbose: true },
+      );
+      if (leadsExpected) expect(leads).toBeGreaterThan(100);
+      else expect(leads).toBe(0);
+    },
+  );
 });
 
 describe('closed loop on the batch model', () => {

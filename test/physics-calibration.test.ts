@@ -11,7 +11,10 @@ import {
   renderCalibration,
   servingFitPoints,
 } from '../physics/calibration.js';
+import { closedLoopLlm } from '../physics/closed-loop.js';
 import { SERVING_CONSTANTS } from '../physics/constants.js';
+import { GPU_PHYSICS, LLM_ARCH } from '../physics/hardware.js';
+import { ENGINES, llmPerf } from '../physics/perf.js';
 import { parseCsv } from '../physics/csv.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,6 +54,24 @@ describe('calibration', () => {
     }
     for (const p of fit.filter((x) => Math.abs(x.ratio! - 1) <= 0.25))
       expect(p.note, p.id).not.toMatch(/^miss: /);
+  });
+
+  it("runs llmperf's points on the prompt the server saw, and gives their throughput in llmperf's count", () => {
+    const spec = POINTS.P020!;
+    if (spec.kind !== 'llm' || !spec.counted) throw new Error('P020 is an llmperf point');
+    expect(spec.engine).toBe('vllm-0.4');
+    const r = llmPerf({
+      arch: LLM_ARCH[spec.arch]!,
+      gpu: GPU_PHYSICS[spec.gpu]!,
+      gpuCount: spec.count,
+      engine: ENGINES[spec.engine],
+    });
+    if (!r.ok) throw new Error(r.reason);
+    const served = closedLoopLlm(r.perf, { concurrency: 1, inputTokens: 443, outputTokens: 150 });
+    const byId = new Map(points.map((p) => [p.id, p]));
+    expect(byId.get('P019')!.model).toBe(served.ttftMs);
+    expect(byId.get('P020')!.model).toBeCloseTo(served.outputTokPerSec! * (177.43 / 150), 9);
+    expect(byId.get('P019')!.config).toContain('550 (443 served)/150');
   });
 
   it('reads published values: ranges as midpoints, ~x as x, bounds as none', () => {
