@@ -63,14 +63,14 @@ const NIM_70B = (concurrency: number, note = ''): LlmPoint => ({
  * llmperf (token_benchmark_ray.py, utils.py) builds its prompts from lines of its sonnet.txt and counts
  * tokens with the Llama 2 tokenizer (hf-internal-testing/llama-tokenizer), one line at a time with a BOS
  * token each; the server counts Llama 3 tokens. Replaying llmperf's prompt builder on its sonnet.txt with
- * both tokenizers (llama-tokenizer-js 1.2.2, llama3-tokenizer-js 1.2.0; 2,000 prompts of 550 counted
- * tokens, stddev 0 as the benchmark's scripts/benchmark.py runs it) gives 428.5 Llama 3 tokens of text,
- * plus 15 of the Llama 3 chat template with an empty system message: 443 served prompt tokens. The output
+ * both tokenizers (tools/llmperf-prompt-tokens.mjs: 2,000 prompts of 550 counted tokens, stddev 0 as the
+ * benchmark's scripts/benchmark.py runs it) gives 429.0 Llama 3 tokens of text, plus 15 of the Llama 3
+ * chat template with an empty system message: 444 served prompt tokens. The output
  * is `max_tokens` 150 served tokens, which llmperf counts as 177.43 (its own results CSV,
  * mean_output_token_length; the sonnet gives 1.19 Llama 2 tokens per Llama 3 token), and its throughput is
  * in those counted tokens.
  */
-const LLMPERF_COUNTED = { servedInput: 443, outputPerServed: 177.43 / 150 };
+const LLMPERF_COUNTED = { servedInput: 444, outputPerServed: 177.43 / 150 };
 
 const A10G_VLLM = (concurrency: number, role: 'fit' | 'check' = 'fit', note = ''): LlmPoint => ({
   kind: 'llm',
@@ -85,7 +85,7 @@ const A10G_VLLM = (concurrency: number, role: 'fit' | 'check' = 'fit', note = ''
   concurrency,
   note:
     note ||
-    'vLLM 0.4.3 (no chunked prefill); llmperf with stddev 0; 550 llmperf-counted prompt tokens are 443 served, its tok/s counts 1.18 per served token',
+    'vLLM 0.4.3 (no chunked prefill); llmperf with stddev 0; 550 llmperf-counted prompt tokens are 444 served, its tok/s counts 1.18 per served token',
 });
 
 const A10G_CLIENT =
@@ -219,7 +219,7 @@ export const POINTS: Readonly<Record<string, PointSpec>> = {
   P025: A10G_VLLM(
     16,
     'check',
-    "the model's closed loop spreads its clients evenly, so a prompt never waits behind another; the source's TTFT rises 137 → 171 → 249 → 303 ms from c=1 to c=16 (prompts arriving together, prefilled together), with arrival phases set by llmperf's client, which spent 34 % of each cycle outside the server at c=16. Not the scheduler: with vLLM 0.4's prefill-only steps modelled, c=16 still gives 152 ms. Compared only: fitted, it alone pulls the 16-bit compute efficiency from 0.68 to 0.556 (tools/calibration-table.ts --fit), which P019 and P022 then miss",
+    "the model's closed loop spreads its clients evenly, so a prompt never waits behind another; the source's TTFT rises 137 → 171 → 249 → 303 ms from c=1 to c=16 (prompts arriving together, prefilled together), with arrival phases set by llmperf's client, which spent 34 % of each cycle outside the server at c=16. Not the scheduler: with vLLM 0.4's prefill-only steps modelled, c=16 still gives 153 ms. Compared only: fitted, it alone pulls the 16-bit compute efficiency from 0.68 to 0.556 (tools/calibration-table.ts --fit), which P019 and P022 then miss",
   ),
   P026: A10G_VLLM(16, 'check', A10G_CLIENT),
   P027: A10G_VLLM(16),

@@ -67,11 +67,11 @@ describe('calibration', () => {
       engine: ENGINES[spec.engine],
     });
     if (!r.ok) throw new Error(r.reason);
-    const served = closedLoopLlm(r.perf, { concurrency: 1, inputTokens: 443, outputTokens: 150 });
+    const served = closedLoopLlm(r.perf, { concurrency: 1, inputTokens: 444, outputTokens: 150 });
     const byId = new Map(points.map((p) => [p.id, p]));
     expect(byId.get('P019')!.model).toBe(served.ttftMs);
     expect(byId.get('P020')!.model).toBeCloseTo(served.outputTokPerSec! * (177.43 / 150), 9);
-    expect(byId.get('P019')!.config).toContain('550 (443 served)/150');
+    expect(byId.get('P019')!.config).toContain('550 (444 served)/150');
   });
 
   it('reads published values: ranges as midpoints, ~x as x, bounds as none', () => {
