@@ -445,14 +445,12 @@ export class TokenBatch {
       ctx += c * s.prefilled + (c * (c - 1)) / 2;
       left -= c;
     }
-    this.segKind = SegKind.Single;
-    this.segDecodes = true;
-    this.segChunk = budget;
-    this.steps = 1;
-    this.mem0 = p.weightReadMs + p.kvReadMsPerToken * this.decodeKv;
-    this.mem1 = 0;
-    this.cmp0 = p.linearMsPerToken * (d + tokens) + p.attnMsPerTokenCtx * ctx;
-    this.cmp1 = 0;
+    this.singleStep(
+      true,
+      budget,
+      p.weightReadMs + p.kvReadMsPerToken * this.decodeKv,
+      p.linearMsPerToken * (d + tokens) + p.attnMsPerTokenCtx * ctx,
+    );
   }
 
   /**
@@ -472,31 +470,28 @@ export class TokenBatch {
       ctx += c * s.prefilled + (c * (c - 1)) / 2;
       left -= c;
     }
+    this.singleStep(false, tokens, p.weightReadMs, p.linearMsPerToken * tokens + p.attnMsPerTokenCtx * ctx);
+  }
+
+  /** A segment of one step that gives `chunk` prompt tokens to the prefill queue, head first. */
+  private singleStep(decodes: boolean, chunk: number, mem: number, compute: number): void {
     this.segKind = SegKind.Single;
-    this.segDecodes = false;
-    this.segChunk = tokens;
+    this.segDecodes = decodes;
+    this.segChunk = chunk;
     this.steps = 1;
-    this.mem0 = p.weightReadMs;
+    this.mem0 = mem;
     this.mem1 = 0;
-    this.cmp0 = p.linearMsPerToken * tokens + p.attnMsPerTokenCtx * ctx;
+    this.cmp0 = compute;
     this.cmp1 = 0;
   }
 
   private applySteps(k: number): void {
     this.stepsTaken += k;
-    if (!this.segDecodes) {
-      // A prefill-only step: the decoders wait (applySteps(k) is called with k = 1 for it).
-      let left = this.segChunk;
-      for (let i = 0; i < this.prefilling.length && left > 0; i++) {
-        const s = this.prefilling.at(i);
-        const c = Math.min(left, s.input - s.prefilled);
-        s.prefilled += c;
-        left -= c;
-      }
-      return;
+    // A prefill-only step (prefillFirst) moves no decoder.
+    if (this.segDecodes) {
+      this.decodeKv += this.decoding.size * k;
+      this.decodeSteps += k;
     }
-    this.decodeKv += this.decoding.size * k;
-    this.decodeSteps += k;
     if (this.segKind === SegKind.Uniform) {
       if (this.segChunk > 0) this.prefilling.at(0).prefilled += this.segChunk * k;
       return;
