@@ -2,13 +2,16 @@
 //
 // vLLM-style step model: every engine step each running decode sequence produces one token and the rest of
 // the step's token budget goes to prompt chunks, first come first served (chunked prefill). A step costs
-//   overhead + max(weights read + KV read, linear compute + prefill attention compute)
-// i.e. memory-bound at small batch, compute-bound for big prefill chunks and very large batches.
+//   overhead + max(weights read, linear compute) + max(KV read, attention compute)
+// its GEMMs and its attention being kernels that run one after the other, each at its own roofline: the
+// GEMMs memory-bound at small batch and compute-bound for big prefill chunks and very large batches, the
+// attention memory-bound in decode (reading the KV cache) and compute-bound over long prompt chunks.
 //
 // No per-token events: between changes of batch composition (a prompt finishes, a sequence finishes, a
 // request is admitted) the steps differ only linearly (KV grows by one token per decoder per step, the
 // prompt chunk's attention context by one chunk), so a whole run of steps is one segment whose boundary
-// times have a closed form (sums of arithmetic series, one switch between memory- and compute-bound).
+// times have a closed form (the GEMM term is the same for every step of a segment, and the attention term
+// is a max of two arithmetic series, which switches between memory- and compute-bound at most once).
 // Each request costs O(log n) (a heap of decode end counters) and a handful of segments.
 //
 // Admission reserves the whole sequence (prompt + output) of KV cache, so there is no preemption; what does
@@ -164,13 +167,16 @@ export class TokenBatch {
   private reservedKv = 0;
   private order = 0;
   // The current segment: `steps` steps from `segStartMs`; step j costs
-  // overhead + max(mem0 + mem1 × j, cmp0 + cmp1 × j).
+  // overhead + fixed + max(mem0 + mem1 × j, cmp0 + cmp1 × j): `fixed` is the GEMMs (weights read or linear
+  // compute), the max the attention (KV read or its compute).
   private segActive = false;
   /** End of the current segment (cached: asked for on every event and admission). */
   private segEndMs = Infinity;
   private segKind = SegKind.Uniform;
   private segStartMs = 0;
   private steps = 0;
+  /** The step's GEMM time, the same for every step of a segment. */
+  private fixed = 0;
   private mem0 = 0;
   private mem1 = 0;
   private cmp0 = 0;
@@ -229,7 +235,7 @@ export class TokenBatch {
     const first = split <= 0 ? 0 : split * a0 + (a1 * split * (0 + split - 1)) / 2;
     const n = k - split;
     const rest = n <= 0 ? 0 : n * b0 + (b1 * n * (split + k - 1)) / 2;
-    return this.perf.stepOverheadMs * k + first + rest;
+    return (this.perf.stepOverheadMs + this.fixed) * k + first + rest;
   }
 
   /** Processes everything that happens up to and including `toMs`. */
@@ -424,10 +430,10 @@ export class TokenBatch {
     this.segDecodes = true;
     this.segChunk = chunk;
     this.steps = n;
-    this.mem0 = p.weightReadMs + p.kvReadMsPerToken * kv;
+    this.fixed = Math.max(p.weightReadMs, p.linearMsPerToken * (d + chunk));
+    this.mem0 = p.kvReadMsPerToken * kv;
     this.mem1 = p.kvReadMsPerToken * d;
-    this.cmp0 =
-      p.linearMsPerToken * (d + chunk) + p.attnMsPerTokenCtx * (chunk * headPos + (chunk * (chunk - 1)) / 2);
+    this.cmp0 = p.attnMsPerTokenCtx * (chunk * headPos + (chunk * (chunk - 1)) / 2);
     this.cmp1 = p.attnMsPerTokenCtx * chunk * chunk;
   }
 
@@ -448,8 +454,9 @@ export class TokenBatch {
     this.singleStep(
       true,
       budget,
-      p.weightReadMs + p.kvReadMsPerToken * this.decodeKv,
-      p.linearMsPerToken * (d + tokens) + p.attnMsPerTokenCtx * ctx,
+      Math.max(p.weightReadMs, p.linearMsPerToken * (d + tokens)),
+      p.kvReadMsPerToken * this.decodeKv,
+      p.attnMsPerTokenCtx * ctx,
     );
   }
 
@@ -470,15 +477,22 @@ export class TokenBatch {
       ctx += c * s.prefilled + (c * (c - 1)) / 2;
       left -= c;
     }
-    this.singleStep(false, tokens, p.weightReadMs, p.linearMsPerToken * tokens + p.attnMsPerTokenCtx * ctx);
+    this.singleStep(
+      false,
+      tokens,
+      Math.max(p.weightReadMs, p.linearMsPerToken * tokens),
+      0,
+      p.attnMsPerTokenCtx * ctx,
+    );
   }
 
   /** A segment of one step that gives `chunk` prompt tokens to the prefill queue, head first. */
-  private singleStep(decodes: boolean, chunk: number, mem: number, compute: number): void {
+  private singleStep(decodes: boolean, chunk: number, gemm: number, mem: number, compute: number): void {
     this.segKind = SegKind.Single;
     this.segDecodes = decodes;
     this.segChunk = chunk;
     this.steps = 1;
+    this.fixed = gemm;
     this.mem0 = mem;
     this.mem1 = 0;
     this.cmp0 = compute;

@@ -219,7 +219,7 @@ export const POINTS: Readonly<Record<string, PointSpec>> = {
   P025: A10G_VLLM(
     16,
     'check',
-    "the model's closed loop spreads its clients evenly, so a prompt never waits behind another; the source's TTFT rises 137 → 171 → 249 → 303 ms from c=1 to c=16 (prompts arriving together, prefilled together), with arrival phases set by llmperf's client, which spent 34 % of each cycle outside the server at c=16. Not the scheduler: with vLLM 0.4's prefill-only steps modelled, c=16 still gives 153 ms. Compared only: fitted, it alone pulls the 16-bit compute efficiency from 0.68 to 0.556 (tools/calibration-table.ts --fit), which P019 and P022 then miss",
+    "the model's closed loop spreads its clients evenly, so a prompt never waits behind another; the source's TTFT rises 137 → 171 → 249 → 303 ms from c=1 to c=16 (prompts arriving together, prefilled together), with arrival phases set by llmperf's client, which spent 34 % of each cycle outside the server at c=16. Not the scheduler: with vLLM 0.4's prefill-only steps modelled, c=16 still gives 153 ms. Compared only: fitted, it alone pulled the 16-bit compute efficiency from 0.68 to 0.556 (tools/calibration-table.ts --fit, under the step rule before GEMMs and attention were costed apart), which P019 and P022 then missed",
   ),
   P026: A10G_VLLM(16, 'check', A10G_CLIENT),
   P027: A10G_VLLM(16),
@@ -248,7 +248,7 @@ export const POINTS: Readonly<Record<string, PointSpec>> = {
     1,
     1000,
     1000,
-    "miss: H200 has 1.43× the H100's bandwidth but the same source shows it 1.17× ahead at 1000/1000 and behind at 128/128 (PERF-SOURCES conflict 2)",
+    'trtllm-bench max throughput, fixed lengths. The same table has H200 1.17× H100 here and behind it at 128/128 (PERF-SOURCES conflict 2), though H200 has 1.43× the bandwidth: at ~950 sequences the GEMMs are compute-bound and the attention reads the KV cache after them, so only the attention gains; the model gives 1.19× (P060 ÷ P057)',
   ),
   P061: TRT('llama-3.1-70b-fp8', 'H100', 2, 1000, 1000),
   P062: TRT('llama-3.1-70b-fp8', 'H200', 1, 1000, 1000),

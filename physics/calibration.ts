@@ -1,7 +1,7 @@
 // Runs the model on every published point and renders docs/calibration.md. Pure: takes the CSV text.
 import { POINTS, type LlmPoint, type Role } from './calibration-points.js';
 import { closedLoopLlm, type LoadRow } from './closed-loop.js';
-import { SERVING_CONSTANTS, type ServingConstants } from './constants.js';
+import { FIT_NOTE, SERVING_CONSTANTS, type ServingConstants } from './constants.js';
 import { parseCsv } from './csv.js';
 import { GPU_PHYSICS, LLM_ARCH } from './hardware.js';
 import { ENGINES, llmPerf, maxConcurrency } from './perf.js';
@@ -162,6 +162,8 @@ export function renderCalibration(points: readonly EvaluatedPoint[], constants: 
     `- memory-bandwidth efficiency ${constants.memEfficiency}; dense-compute efficiency 16-bit ${constants.computeEfficiency16}, FP8 ${constants.computeEfficiencyFp8}`,
     `- step overhead ${constants.stepOverheadMs} ms, plus ${constants.allReduceMsPerLayerNvlink} ms per layer for tensor-parallel all-reduces over NVLink (PCIe, assumed: ${constants.allReduceMsPerLayerPcie})`,
     `- tensor-parallel efficiency over NVLink: ${tp(constants.tpEfficiencyNvlink)} (PCIe, assumed: ${tp(constants.tpEfficiencyPcie)})`,
+    '',
+    FIT_NOTE,
     '',
     '## Summary',
     '',

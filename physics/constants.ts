@@ -2,6 +2,10 @@
 // physics/calibration-points.ts (published measurements in physics/data/perf-calibration.csv); the
 // resulting table, with every point and its ratio, is docs/calibration.md.
 
+/** How the constants below came to be, printed under them in docs/calibration.md. */
+export const FIT_NOTE =
+  'Fitted (tools/calibration-table.ts --fit) when a step cost max(weights + KV read, linear + attention compute); kept when the step became GEMMs then attention, each at its own roofline, which brought every fit point within ±25 % without a refit (fit loss 0.310 → 0.257). A refit under the new rule only lowers the loss further (0.207) by running the step overhead down to its 0.01 ms floor, which no engine has, so it was not taken.';
+
 export interface ServingConstants {
   /** Fraction of peak memory bandwidth a decode step reaches reading weights and KV cache. */
   readonly memEfficiency: number;

@@ -121,9 +121,9 @@ function reference(perf: LlmPerf, arrivals: readonly Arrival[]): Times {
       left -= c;
     }
     const kv = prefillOnly ? 0 : decoding.reduce((k, s) => k + s.input + s.generated - 1, 0);
-    const mem = perf.weightReadMs + perf.kvReadMsPerToken * kv;
-    const compute = perf.linearMsPerToken * (d + tokens) + perf.attnMsPerTokenCtx * ctx;
-    t += perf.stepOverheadMs + Math.max(mem, compute);
+    const gemm = Math.max(perf.weightReadMs, perf.linearMsPerToken * (d + tokens));
+    const attention = Math.max(perf.kvReadMsPerToken * kv, perf.attnMsPerTokenCtx * ctx);
+    t += perf.stepOverheadMs + gemm + attention;
     if (!prefillOnly) for (const s of decoding) s.generated++;
     const finished = decoding.filter((s) => s.generated >= s.output);
     for (const s of finished) {
@@ -210,7 +210,8 @@ describe('TokenBatch', () => {
     const t = times.get(0)!;
     const prefill =
       h100.stepOverheadMs +
-      Math.max(h100.weightReadMs, h100.linearMsPerToken * 1000 + h100.attnMsPerTokenCtx * ((1000 * 999) / 2));
+      Math.max(h100.weightReadMs, h100.linearMsPerToken * 1000) +
+      h100.attnMsPerTokenCtx * ((1000 * 999) / 2);
     expect(t.first).toBeCloseTo(100 + prefill, 6);
     const decode = h100.stepOverheadMs + h100.weightReadMs + h100.kvReadMsPerToken * (1000 + 4.5); // KV 1000…1009
     expect(t.done - t.first).toBeCloseTo(10 * decode, 6);
@@ -226,7 +227,8 @@ describe('TokenBatch', () => {
     ]);
     const prefill = (n: number) =>
       v04.stepOverheadMs +
-      Math.max(v04.weightReadMs, v04.linearMsPerToken * n + v04.attnMsPerTokenCtx * ((n * (n - 1)) / 2));
+      Math.max(v04.weightReadMs, v04.linearMsPerToken * n) +
+      v04.attnMsPerTokenCtx * ((n * (n - 1)) / 2);
     const first = times.get(0)!;
     const second = times.get(1)!;
     expect(first.first).toBeCloseTo(prefill(500), 6);
