@@ -89,7 +89,7 @@ const A10G_VLLM = (concurrency: number, role: 'fit' | 'check' = 'fit', note = ''
 });
 
 const A10G_CLIENT =
-  "llmperf's throughput counts its client's time between requests: its own qpm against its e2e (ITL × 152 chunks) leaves 0.9 s (16 %) of each client cycle outside the server at c=1, 1.2 s (19 %) at c=4, 3.3 s (34 %) at c=16, 28 s (75 %) at c=64, which the serving model has no part of; compared only (TTFT and ITL are timed per request and stay fitted)";
+  "llmperf's throughput counts its client's time between requests: its qpm against its e2e leaves 3.3 s (34 %) of each client cycle at c=16 outside the server, or 2.2 s (23 %) if this run's llmperf divided its ITL by the Llama 2 output count (177) rather than by the streamed chunks (152), as llmperf did before Dec 2024 (e2e = ITL × that count); the serving model has no part of that time. At c=1 and c=4 the share is 2-19 % by either reading, and those points stay fitted. Compared only";
 
 const A10G_C64 =
   'source flags c=64: throughput 301 tok/s is far below 64 ÷ ITL, so fewer requests were really in flight; compared only';
@@ -211,15 +211,15 @@ export const POINTS: Readonly<Record<string, PointSpec>> = {
   P017: NIM_70B(250),
   P018: NIM_70B(250),
   P019: A10G_VLLM(1),
-  P020: A10G_VLLM(1, 'check', A10G_CLIENT),
+  P020: A10G_VLLM(1),
   P021: A10G_VLLM(1),
   P022: A10G_VLLM(4),
-  P023: A10G_VLLM(4, 'check', A10G_CLIENT),
+  P023: A10G_VLLM(4),
   P024: A10G_VLLM(4),
   P025: A10G_VLLM(
     16,
     'check',
-    "the model's closed loop spreads its clients evenly, so a prompt never waits behind another; the source's TTFT rises 137 → 171 → 249 → 303 ms from c=1 to c=16 (prompts arriving together, prefilled together), with arrival phases set by llmperf's client, which spent 34 % of each cycle outside the server at c=16. Not the scheduler: with vLLM 0.4's prefill-only steps modelled, c=16 still gives 153 ms. Compared only: fitted, it alone pulled the 16-bit compute efficiency from 0.68 to 0.556 (tools/calibration-table.ts --fit, under the step rule before GEMMs and attention were costed apart), which P019 and P022 then missed",
+    "the model's closed loop spreads its clients evenly, so a prompt never waits behind another; the source's TTFT rises 137 → 171 → 249 → 303 ms from c=1 to c=16 (prompts arriving together, prefilled together), with arrival phases set by llmperf's client, which spent 23-34 % of each cycle outside the server at c=16 (P026). Not the scheduler: with vLLM 0.4's prefill-only steps modelled, c=16 still gives 153 ms. Compared only: fitted, it alone pulled the 16-bit compute efficiency from 0.68 to 0.556 (tools/calibration-table.ts --fit, under the step rule before GEMMs and attention were costed apart), which P019 and P022 then missed",
   ),
   P026: A10G_VLLM(16, 'check', A10G_CLIENT),
   P027: A10G_VLLM(16),

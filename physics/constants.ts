@@ -4,7 +4,7 @@
 
 /** How the constants below came to be, printed under them in docs/calibration.md. */
 export const FIT_NOTE =
-  'Fitted (tools/calibration-table.ts --fit) when a step cost max(weights + KV read, linear + attention compute); kept when the step became GEMMs then attention, each at its own roofline, which brought every fit point within ±25 % without a refit (fit loss 0.310 → 0.257). A refit under the new rule only lowers the loss further (0.207) by running the step overhead down to its 0.01 ms floor, which no engine has, so it was not taken.';
+  'Refitted (tools/calibration-table.ts --fit) when a step became GEMMs then attention, each at its own roofline, instead of max(weights + KV read, linear + attention compute): fit loss 0.357 under the old rule with these points, 0.303 under the new one with the old constants, 0.280 refitted (step overhead 1.82 → 1.474 ms, FP8 efficiency 0.459 → 0.468, TP8 0.705 → 0.739).';
 
 export interface ServingConstants {
   /** Fraction of peak memory bandwidth a decode step reaches reading weights and KV cache. */
@@ -28,11 +28,11 @@ export interface ServingConstants {
 export const SERVING_CONSTANTS: ServingConstants = {
   memEfficiency: 0.9,
   computeEfficiency16: 0.68,
-  computeEfficiencyFp8: 0.459,
-  stepOverheadMs: 1.82,
+  computeEfficiencyFp8: 0.468,
+  stepOverheadMs: 1.474,
   allReduceMsPerLayerNvlink: 0.055,
   allReduceMsPerLayerPcie: 0.165,
-  tpEfficiencyNvlink: { 1: 1, 2: 1, 8: 0.705 },
+  tpEfficiencyNvlink: { 1: 1, 2: 1, 8: 0.739 },
   tpEfficiencyPcie: { 1: 1, 2: 0.7, 8: 0.45 },
 };
 
