@@ -1,5 +1,6 @@
 // Proves the README's tour shows what `rollsim run` really prints on the default scenario, so the first
-// thing a newcomer reads cannot drift from the tool (physics or wording changes must update it).
+// thing a newcomer reads cannot drift from the tool (physics or wording changes must update it), and so
+// does its `rollsim perf` example.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,5 +19,16 @@ describe('README tour', () => {
     const io = { stdout: (t: string) => void out.push(t), stderr: () => undefined, cwd };
     expect(await main(['run'], io)).toBe(0);
     expect(out.join('')).toBe(block![1]);
+  });
+
+  it('the `rollsim perf` block is the real output', async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const block = /```\n\$ rollsim (perf [^\n]*)\n([\s\S]*?)```/.exec(readme);
+    expect(block, 'README has a ``` block starting with `$ rollsim perf`').not.toBeNull();
+    const out: string[] = [];
+    const cwd = mkdtempSync(join(tmpdir(), 'rollsim-tour-'));
+    const io = { stdout: (t: string) => void out.push(t), stderr: () => undefined, cwd };
+    expect(await main(block![1]!.split(' '), io)).toBe(0);
+    expect(out.join('')).toBe(block![2]);
   });
 });
