@@ -8,7 +8,8 @@ import type { Scenario } from '../scenario/types.js';
 
 export const FLEET_UTILISATION = 0.7;
 
-export function fleetScenario(instances: number, durationMs: number): Scenario {
+/** With `edit` false, the same fleet without its rolling edit (a steady fleet). */
+export function fleetScenario(instances: number, durationMs: number, edit = true): Scenario {
   const base = BUILTIN_MODELS['llama-3.1-8b']!;
   // The offered load of the catalog's slot figures (32 slots × 2.5 s), kept as it was before the serving
   // physics so the benchmark measures the same request count on both sides of that change.
@@ -30,6 +31,8 @@ export function fleetScenario(instances: number, durationMs: number): Scenario {
     rollout: { maxSurge: '25%', maxUnavailable: 0 },
     models: [{ ...base, id: 'llama-3.1-8b-build2', architecture: 'llama-3.1-8b' }],
     traffic: { profile: 'constant', rps, timeoutMs: 30_000 },
-    events: [{ atMs: Math.round(durationMs / 5), action: 'edit', edit: { model: 'llama-3.1-8b-build2' } }],
+    events: edit
+      ? [{ atMs: Math.round(durationMs / 5), action: 'edit', edit: { model: 'llama-3.1-8b-build2' } }]
+      : [],
   });
 }

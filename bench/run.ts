@@ -1,5 +1,6 @@
-// `npm run bench`: simulator throughput on fleets of 10, 100 and 1,000 instances, and the bare event-queue
-// loop rate measured in the same process, with the ratio between them. Wall-clock reads are fine here.
+// `npm run bench`: simulator throughput on fleets of 10, 100 and 1,000 instances (the last also without its
+// rolling edit), and the bare event-queue loop rate measured in the same process, with the ratio between
+// them. Wall-clock reads are fine here.
 //
 // CPU time on a shared machine swings by a third between identical runs, so the fleet cases run in
 // BENCH_ROUNDS rounds (default 3), each a fresh process running them in order, each case just after its
@@ -17,13 +18,20 @@ import { benchSweep } from './sweep.js';
 interface Case {
   readonly instances: number;
   readonly durationMs: number;
+  /** Whether the fleet rolls its edit (at a fifth of the run). */
+  readonly edit: boolean;
 }
 
+// The 1,000-instance case spends 8 of its 10 minutes mid-rollout. The same fleet without the edit runs
+// last (so with the serving code already compiled by the cases before it), to show the steady fleet apart.
 const CASES: readonly Case[] = [
-  { instances: 10, durationMs: 60 * 60_000 },
-  { instances: 100, durationMs: 60 * 60_000 },
-  { instances: 1000, durationMs: 10 * 60_000 },
+  { instances: 10, durationMs: 60 * 60_000, edit: true },
+  { instances: 100, durationMs: 60 * 60_000, edit: true },
+  { instances: 1000, durationMs: 10 * 60_000, edit: true },
+  { instances: 1000, durationMs: 10 * 60_000, edit: false },
 ];
+
+const caseName = (c: Case): string => `${c.instances} instances${c.edit ? '' : ', no edit'}`;
 
 /** The kernel alone: a steady heap of `pending` events, each pop scheduling one more (like a request). */
 function bareHeapRate(pending: number, ops: number): { wall: number; cpu: number } {
@@ -49,7 +57,7 @@ function fmt(n: number): string {
 }
 
 function runCase(c: Case): { eventsPerSec: number; requestEventsPerCpuSec: number; eventsPerCpuSec: number } {
-  const scenario = fleetScenario(c.instances, c.durationMs);
+  const scenario = fleetScenario(c.instances, c.durationMs, c.edit);
   let heapPeak = 0;
   let stats: RunStats = { events: 0, engineSteps: 0 };
   const cpu0 = process.cpuUsage();
@@ -72,11 +80,11 @@ function runCase(c: Case): { eventsPerSec: number; requestEventsPerCpuSec: numbe
   console.log(
     [
       // CPU time is printed too: on a shared machine it is the steadier figure.
-      `fleet ${c.instances} instances, ${c.durationMs / 60_000} simulated min: ${wallS.toFixed(2)} s wall, ${cpuS.toFixed(2)} s CPU`,
+      `fleet ${caseName(c)}, ${c.durationMs / 60_000} simulated min: ${wallS.toFixed(2)} s wall, ${cpuS.toFixed(2)} s CPU`,
       `  requests offered ${fmt(m.requests.offered)}, served ${fmt(m.requests.served)}, dropped ${m.droppedPercent} %, p95 ${fmt(m.latencyMs.p95)} ms`,
       `  simulated requests / wall s: ${fmt(m.requests.offered / wallS)}`,
       `  kernel events: ${fmt(stats.events)} (${fmt(eventsPerSec)} / s); engine steps: ${fmt(stats.engineSteps)} (${fmt(stats.engineSteps / wallS)} / s)`,
-      `  edit: ${edit ? `${edit.outcome} in ${(edit.durationMs / 1000).toFixed(0)} s, peak ${edit.peakInstances} instances, min ready ${edit.minReadyInstances}` : 'not finished in the run'}`,
+      `  edit: ${!c.edit ? 'none (steady fleet)' : edit ? `${edit.outcome} in ${(edit.durationMs / 1000).toFixed(0)} s, peak ${edit.peakInstances} instances, min ready ${edit.minReadyInstances}` : 'not finished in the run'}`,
       `  peak heap used ${(heapPeak / 2 ** 20).toFixed(0)} MB; downtime ${m.downtimeMs} ms; GPU-hours ${m.gpuHours}`,
     ].join('\n'),
   );
@@ -127,7 +135,7 @@ function oneRound(tagged: boolean): void {
     const heap = measuredHeap();
     console.log(heapLine(heap));
     const ratios = caseRatios(c, heap);
-    console.log(tagged ? RATIOS_TAG + JSON.stringify({ instances: c.instances, ...ratios }) : '');
+    console.log(tagged ? RATIOS_TAG + JSON.stringify({ name: caseName(c), ...ratios }) : '');
   }
 }
 
@@ -138,7 +146,7 @@ function median(xs: readonly number[]): number {
 }
 
 function roundsInChildren(rounds: number): void {
-  const all = new Map<number, Ratios[]>(CASES.map((c) => [c.instances, []]));
+  const all = new Map<string, Ratios[]>(CASES.map((c) => [caseName(c), []]));
   for (let i = 1; i <= rounds; i++) {
     const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--round'], {
       encoding: 'utf8',
@@ -147,8 +155,8 @@ function roundsInChildren(rounds: number): void {
     if (r.status !== 0) throw new Error(`bench round ${i} failed (exit ${r.status})`);
     const lines = r.stdout.trimEnd().split('\n');
     for (const l of lines.filter((x) => x.startsWith(RATIOS_TAG))) {
-      const got = JSON.parse(l.slice(RATIOS_TAG.length)) as Ratios & { instances: number };
-      all.get(got.instances)?.push(got);
+      const got = JSON.parse(l.slice(RATIOS_TAG.length)) as Ratios & { name: string };
+      all.get(got.name)?.push(got);
     }
     const shown = lines.filter((l) => !l.startsWith(RATIOS_TAG));
     // The first round in full; later rounds by their timing lines and ratios.
@@ -156,13 +164,12 @@ function roundsInChildren(rounds: number): void {
     console.log(`round ${i} of ${rounds}, a fresh process:\n${detail.join('\n')}\n`);
   }
   console.log(`medians of ${rounds} rounds, simulator / bare heap (each round's figures in brackets):`);
-  for (const [instances, xs] of all) {
-    if (xs.length !== rounds)
-      throw new Error(`bench: ${xs.length} of ${rounds} rounds gave ${instances} instances`);
+  for (const [name, xs] of all) {
+    if (xs.length !== rounds) throw new Error(`bench: ${xs.length} of ${rounds} rounds gave ${name}`);
     const f = (k: keyof Ratios): string =>
       `${median(xs.map((x) => x[k])).toFixed(3)} (${xs.map((x) => x[k].toFixed(3)).join(', ')})`;
     console.log(
-      `  ${instances} instances: request events (2 per request) / CPU s ${f('cpuRequest')}; kernel events / CPU s ${f('cpuKernel')}; kernel events / wall s ${f('wallKernel')}`,
+      `  ${name}: request events (2 per request) / CPU s ${f('cpuRequest')}; kernel events / CPU s ${f('cpuKernel')}; kernel events / wall s ${f('wallKernel')}`,
     );
   }
   console.log('');
