@@ -36,25 +36,26 @@ export interface EngineProfile {
   readonly source: string;
 }
 
+const VLLM: EngineProfile = {
+  id: 'vllm',
+  memoryFraction: 0.9,
+  runtimeOverheadGBPerGpu: 1.5,
+  fp8KvWithFp8Weights: false,
+  chunkTokensLarge: 8192,
+  chunkTokensSmall: 2048,
+  maxSeqsLarge: 1024,
+  maxSeqsSmall: 256,
+  chunkedPrefill: true,
+  source:
+    'vLLM V1 engine defaults for the OpenAI server: gpu-memory-utilization 0.9; max_num_batched_tokens 8192 / max_num_seqs 1024 on ≥ 70 GB GPUs, 2048 / 256 otherwise [derived from vLLM arg_utils, not re-verified here]',
+};
+
 export const ENGINES: Readonly<Record<EngineId, EngineProfile>> = {
-  vllm: {
-    id: 'vllm',
-    memoryFraction: 0.9,
-    runtimeOverheadGBPerGpu: 1.5,
-    fp8KvWithFp8Weights: false,
-    chunkTokensLarge: 8192,
-    chunkTokensSmall: 2048,
-    maxSeqsLarge: 1024,
-    maxSeqsSmall: 256,
-    chunkedPrefill: true,
-    source:
-      'vLLM V1 engine defaults for the OpenAI server: gpu-memory-utilization 0.9; max_num_batched_tokens 8192 / max_num_seqs 1024 on ≥ 70 GB GPUs, 2048 / 256 otherwise [derived from vLLM arg_utils, not re-verified here]',
-  },
+  vllm: VLLM,
+  // The same memory figures; the V0 scheduler's step budget, sequence limit and step composition.
   'vllm-0.4': {
+    ...VLLM,
     id: 'vllm-0.4',
-    memoryFraction: 0.9,
-    runtimeOverheadGBPerGpu: 1.5,
-    fp8KvWithFp8Weights: false,
     chunkTokensLarge: 8192,
     chunkTokensSmall: 8192,
     maxSeqsLarge: 256,
