@@ -93,55 +93,74 @@ class Fifo {
 }
 
 /**
- * Binary min-heap of decoding sequences by (endAt, order). Its array only grows (`size` marks the end):
- * Array.prototype.push and pop were calls into the runtime here, on every decode end.
+ * Binary min-heap of decoding sequences by (endAt, order). Each entry's two keys sit side by side in one
+ * array (`keys[2k]`, `keys[2k + 1]` for `items[k]`), so a sift compares numbers in a line or two instead
+ * of reading a sequence object per comparison: at 1,000 instances those reads were a quarter of the
+ * simulator's cache misses. The arrays only grow (`size` marks the end): Array.prototype.push and pop
+ * were calls into the runtime here, on every decode end.
  */
 class EndHeap {
   private readonly items: Seq[] = [];
+  private readonly keys: number[] = [];
   size = 0;
-  peek(): Seq | undefined {
-    return this.size > 0 ? this.items[0] : undefined;
-  }
-  private less(a: Seq, b: Seq): boolean {
-    return a.endAt < b.endAt || (a.endAt === b.endAt && a.order < b.order);
+  /** The smallest endAt (the top's), or Infinity when empty. */
+  peekEnd(): number {
+    return this.size > 0 ? this.keys[0]! : Infinity;
   }
   push(s: Seq): void {
     const h = this.items;
+    const keys = this.keys;
+    const end = s.endAt;
+    const ord = s.order;
     let i = this.size++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const hp = h[p]!;
-      if (!this.less(s, hp)) break;
-      h[i] = hp;
+      const pe = keys[2 * p]!;
+      const po = keys[2 * p + 1]!;
+      if (!(end < pe || (end === pe && ord < po))) break;
+      h[i] = h[p]!;
+      keys[2 * i] = pe;
+      keys[2 * i + 1] = po;
       i = p;
     }
     h[i] = s;
+    keys[2 * i] = end;
+    keys[2 * i + 1] = ord;
   }
   pop(): Seq {
     const h = this.items;
+    const keys = this.keys;
     const top = h[0]!;
     const n = --this.size;
-    const last = h[n]!;
     if (n > 0) {
+      const last = h[n]!;
+      const le = keys[2 * n]!;
+      const lo = keys[2 * n + 1]!;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
         if (l >= n) break;
-        const r = l + 1;
         let c = l;
-        let hc = h[l]!;
-        if (r < n) {
-          const hr = h[r]!;
-          if (this.less(hr, hc)) {
-            c = r;
-            hc = hr;
+        let ce = keys[2 * l]!;
+        let co = keys[2 * l + 1]!;
+        if (l + 1 < n) {
+          const re = keys[2 * l + 2]!;
+          const ro = keys[2 * l + 3]!;
+          if (re < ce || (re === ce && ro < co)) {
+            c = l + 1;
+            ce = re;
+            co = ro;
           }
         }
-        if (!this.less(hc, last)) break;
-        h[i] = hc;
+        if (!(ce < le || (ce === le && co < lo))) break;
+        h[i] = h[c]!;
+        keys[2 * i] = ce;
+        keys[2 * i + 1] = co;
         i = c;
       }
       h[i] = last;
+      keys[2 * i] = le;
+      keys[2 * i + 1] = lo;
     }
     return top;
   }
@@ -356,7 +375,7 @@ export class TokenBatch {
     }
     const d = this.decoding.size;
     const budget = Math.max(0, p.chunkTokens - d);
-    const toDecodeEnd = d > 0 ? this.decoding.peek()!.endAt - this.decodeSteps : Infinity;
+    const toDecodeEnd = this.decoding.peekEnd() - this.decodeSteps;
     if (this.prefilling.length > 0 && budget > 0) {
       const head = this.prefilling.at(0);
       const rest = head.input - head.prefilled;
@@ -521,7 +540,7 @@ export class TokenBatch {
 
   /** At a segment end: finished decoders complete, finished prompts emit their first token and join. */
   private finishEvents(atMs: number, sink: BatchSink): void {
-    while (this.decoding.size > 0 && this.decoding.peek()!.endAt <= this.decodeSteps) {
+    while (this.decoding.peekEnd() <= this.decodeSteps) {
       const s = this.decoding.pop();
       this.decodeKv -= s.input + (this.decodeSteps - s.joinAt);
       this.reservedKv -= s.input + s.output;
