@@ -47,45 +47,60 @@ const enum SegKind {
 }
 
 /**
- * A FIFO of sequences in a ring buffer (capacity a power of two, doubled when full). It holds only what
- * waits or prefills on one instance, a handful of entries, so it stays within a cache line or two: an
- * array with a moving head walked through thousands of slots per instance, which at 1,000 instances
- * meant a cache miss on nearly every access.
+ * The sequences that prefill and those that wait, in one ring buffer (capacity a power of two, doubled
+ * when full): prompts leave the waiting queue from its head into the tail of the prefill queue, and both
+ * keep arrival order, so the prefilling ones are always the first `prefilling` entries and the waiting
+ * ones the rest. A prompt admitted to prefill moves a count, not an entry, and an instance's queues are
+ * one object and one small array to reach (at 1,000 instances each was a cache miss on every visit).
  */
-class Fifo {
+class PromptQueue {
   private items: (Seq | undefined)[] = new Array<Seq | undefined>(8).fill(undefined);
   private mask = 7;
   private head = 0;
-  private size = 0;
-  get length(): number {
-    return this.size;
-  }
+  /** Entries prefilling (the first ones) and waiting (the rest). */
+  prefilling = 0;
+  waiting = 0;
+  /** The i-th entry: prefilling for i < prefilling, then the waiting ones. */
   at(i: number): Seq {
     return this.items[(this.head + i) & this.mask]!;
   }
+  /** A new prompt at the end of the waiting queue. */
   push(s: Seq): void {
-    if (this.size > this.mask) this.grow();
-    this.items[(this.head + this.size) & this.mask] = s;
-    this.size++;
+    if (this.prefilling + this.waiting > this.mask) this.grow();
+    this.items[(this.head + this.prefilling + this.waiting) & this.mask] = s;
+    this.waiting++;
   }
+  /** The head of the waiting queue starts prefilling (it becomes the last prefilling entry). */
+  startPrefill(): Seq {
+    const s = this.at(this.prefilling);
+    this.prefilling++;
+    this.waiting--;
+    return s;
+  }
+  /** The head of the prefill queue leaves it. */
   shift(): Seq {
     const s = this.items[this.head]!;
     this.items[this.head] = undefined;
     this.head = (this.head + 1) & this.mask;
-    this.size--;
+    this.prefilling--;
     return s;
   }
-  drain(): Seq[] {
-    const out: Seq[] = [];
-    for (let i = 0; i < this.size; i++) out.push(this.at(i));
+  /** Empties the queue; returns the prefilling entries and the waiting ones, each in arrival order. */
+  drain(): { prefilling: Seq[]; waiting: Seq[] } {
+    const out = { prefilling: [] as Seq[], waiting: [] as Seq[] };
+    for (let i = 0; i < this.prefilling + this.waiting; i++) {
+      (i < this.prefilling ? out.prefilling : out.waiting).push(this.at(i));
+    }
     this.items.fill(undefined);
     this.head = 0;
-    this.size = 0;
+    this.prefilling = 0;
+    this.waiting = 0;
     return out;
   }
   private grow(): void {
+    const size = this.prefilling + this.waiting;
     const next = new Array<Seq | undefined>(this.items.length * 2).fill(undefined);
-    for (let i = 0; i < this.size; i++) next[i] = this.at(i);
+    for (let i = 0; i < size; i++) next[i] = this.at(i);
     this.items = next;
     this.mask = next.length - 1;
     this.head = 0;
@@ -173,8 +188,7 @@ class EndHeap {
 }
 
 export class TokenBatch {
-  private readonly waiting = new Fifo();
-  private readonly prefilling = new Fifo();
+  private readonly prompts = new PromptQueue();
   private readonly decoding = new EndHeap();
   /** Finished sequences kept for reuse (a stack of `spareCount`; the array only grows). */
   private readonly spare: Seq[] = [];
@@ -215,10 +229,10 @@ export class TokenBatch {
   constructor(readonly perf: LlmPerf) {}
 
   get running(): number {
-    return this.prefilling.length + this.decoding.size;
+    return this.prompts.prefilling + this.decoding.size;
   }
   get queued(): number {
-    return this.waiting.length;
+    return this.prompts.waiting;
   }
   get kvReservedTokens(): number {
     return this.reservedKv;
@@ -276,7 +290,7 @@ export class TokenBatch {
     const output = Math.max(1, Math.round(outputTokens));
     // Finished sequences are reused: millions of requests allocate a handful of objects.
     if (this.spareCount === 0) {
-      this.waiting.push({ id, order: this.order++, input, output, prefilled: 0, joinAt: 0, endAt: 0 });
+      this.prompts.push({ id, order: this.order++, input, output, prefilled: 0, joinAt: 0, endAt: 0 });
     } else {
       const spare = this.spare[--this.spareCount]!;
       spare.id = id;
@@ -286,13 +300,14 @@ export class TokenBatch {
       spare.prefilled = 0;
       spare.joinAt = 0;
       spare.endAt = 0;
-      this.waiting.push(spare);
+      this.prompts.push(spare);
     }
     if (!this.segActive) {
       this.plan(nowMs);
       return;
     }
-    if (this.waiting.length > 1 || !this.fits(this.waiting.at(0))) return;
+    const q = this.prompts;
+    if (q.waiting > 1 || !this.fits(q.at(q.prefilling))) return;
     if (this.segKind === SegKind.Lead) {
       // As if the lead step were a Single segment of its own: before it starts, the request joins it; while
       // it runs, the request waits for its end (where the run after it is planned again with the request);
@@ -330,9 +345,10 @@ export class TokenBatch {
 
   /** Removes everything (instance killed); returns the ids in flight, then queued, in arrival order. */
   abortAll(): number[] {
-    const running = [...this.prefilling.drain(), ...this.decoding.drain()];
+    const { prefilling, waiting } = this.prompts.drain();
+    const running = [...prefilling, ...this.decoding.drain()];
     running.sort((a, b) => a.order - b.order);
-    const ids = [...running, ...this.waiting.drain()].map((s) => s.id);
+    const ids = [...running, ...waiting].map((s) => s.id);
     this.decodeKv = 0;
     this.reservedKv = 0;
     this.segActive = false;
@@ -357,10 +373,10 @@ export class TokenBatch {
   }
 
   private planSegment(t: number): void {
-    while (this.waiting.length > 0 && this.fits(this.waiting.at(0))) {
-      const s = this.waiting.shift();
+    const q = this.prompts;
+    while (q.waiting > 0 && this.fits(q.at(q.prefilling))) {
+      const s = q.startPrefill();
       this.reservedKv += s.input + s.output;
-      this.prefilling.push(s);
     }
     if (this.running === 0) {
       this.segActive = false;
@@ -369,15 +385,15 @@ export class TokenBatch {
     const p = this.perf;
     this.segActive = true;
     this.segStartMs = t;
-    if (p.prefillFirst && this.prefilling.length > 0) {
+    if (p.prefillFirst && q.prefilling > 0) {
       this.prefillOnly();
       return;
     }
     const d = this.decoding.size;
     const budget = Math.max(0, p.chunkTokens - d);
     const toDecodeEnd = this.decoding.peekEnd() - this.decodeSteps;
-    if (this.prefilling.length > 0 && budget > 0) {
-      const head = this.prefilling.at(0);
+    if (q.prefilling > 0 && budget > 0) {
+      const head = q.at(0);
       const rest = head.input - head.prefilled;
       if (rest > budget) {
         // Whole chunks that leave the head's prompt unfinished: alike steps.
@@ -404,9 +420,10 @@ export class TokenBatch {
     let left = this.segChunk;
     let joinKv = 0;
     let minOutput = Infinity;
-    const n = this.prefilling.length;
+    const q = this.prompts;
+    const n = q.prefilling;
     for (let i = 0; i < n; i++) {
-      const s = this.prefilling.at(i);
+      const s = q.at(i);
       const rest = s.input - s.prefilled;
       if (rest > left || s.output <= 1) return;
       left -= rest;
@@ -432,8 +449,9 @@ export class TokenBatch {
     this.stepsTaken++;
     this.decodeKv += this.decoding.size;
     this.decodeSteps++;
-    while (this.prefilling.length > 0) {
-      const s = this.prefilling.shift();
+    const q = this.prompts;
+    while (q.prefilling > 0) {
+      const s = q.shift();
       s.prefilled = s.input;
       sink.firstToken(s.id, at);
       this.joinDecoders(s);
@@ -463,8 +481,9 @@ export class TokenBatch {
     let left = budget;
     let tokens = 0;
     let ctx = 0;
-    for (let i = 0; i < this.prefilling.length && left > 0; i++) {
-      const s = this.prefilling.at(i);
+    const q = this.prompts;
+    for (let i = 0; i < q.prefilling && left > 0; i++) {
+      const s = q.at(i);
       const c = Math.min(left, s.input - s.prefilled);
       tokens += c;
       ctx += c * s.prefilled + (c * (c - 1)) / 2;
@@ -488,8 +507,9 @@ export class TokenBatch {
     let left = p.chunkTokens;
     let tokens = 0;
     let ctx = 0;
-    for (let i = 0; i < this.prefilling.length; i++) {
-      const s = this.prefilling.at(i);
+    const q = this.prompts;
+    for (let i = 0; i < q.prefilling; i++) {
+      const s = q.at(i);
       const c = s.input - s.prefilled;
       if (i > 0 && c > left) break;
       tokens += c;
@@ -526,12 +546,13 @@ export class TokenBatch {
       this.decodeSteps += k;
     }
     if (this.segKind === SegKind.Uniform) {
-      if (this.segChunk > 0) this.prefilling.at(0).prefilled += this.segChunk * k;
+      if (this.segChunk > 0) this.prompts.at(0).prefilled += this.segChunk * k;
       return;
     }
     let left = this.segChunk;
-    for (let i = 0; i < this.prefilling.length && left > 0; i++) {
-      const s = this.prefilling.at(i);
+    const q = this.prompts;
+    for (let i = 0; i < q.prefilling && left > 0; i++) {
+      const s = q.at(i);
       const c = Math.min(left, s.input - s.prefilled);
       s.prefilled += c;
       left -= c;
@@ -547,8 +568,9 @@ export class TokenBatch {
       this.spare[this.spareCount++] = s;
       sink.complete(s.id, atMs);
     }
-    while (this.prefilling.length > 0 && this.prefilling.at(0).prefilled >= this.prefilling.at(0).input) {
-      const s = this.prefilling.shift();
+    const q = this.prompts;
+    while (q.prefilling > 0 && q.at(0).prefilled >= q.at(0).input) {
+      const s = q.shift();
       sink.firstToken(s.id, atMs);
       if (s.output <= 1) {
         this.reservedKv -= s.input + s.output;
