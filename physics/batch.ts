@@ -47,60 +47,45 @@ const enum SegKind {
 }
 
 /**
- * The sequences that prefill and those that wait, in one ring buffer (capacity a power of two, doubled
- * when full): prompts leave the waiting queue from its head into the tail of the prefill queue, and both
- * keep arrival order, so the prefilling ones are always the first `prefilling` entries and the waiting
- * ones the rest. A prompt admitted to prefill moves a count, not an entry, and an instance's queues are
- * one object and one small array to reach (at 1,000 instances each was a cache miss on every visit).
+ * A FIFO of sequences in a ring buffer (capacity a power of two, doubled when full). It holds only what
+ * waits or prefills on one instance, a handful of entries, so it stays within a cache line or two: an
+ * array with a moving head walked through thousands of slots per instance, which at 1,000 instances
+ * meant a cache miss on nearly every access.
  */
-class PromptQueue {
+class Fifo {
   private items: (Seq | undefined)[] = new Array<Seq | undefined>(8).fill(undefined);
   private mask = 7;
   private head = 0;
-  /** Entries prefilling (the first ones) and waiting (the rest). */
-  prefilling = 0;
-  waiting = 0;
-  /** The i-th entry: prefilling for i < prefilling, then the waiting ones. */
+  private size = 0;
+  get length(): number {
+    return this.size;
+  }
   at(i: number): Seq {
     return this.items[(this.head + i) & this.mask]!;
   }
-  /** A new prompt at the end of the waiting queue. */
   push(s: Seq): void {
-    if (this.prefilling + this.waiting > this.mask) this.grow();
-    this.items[(this.head + this.prefilling + this.waiting) & this.mask] = s;
-    this.waiting++;
+    if (this.size > this.mask) this.grow();
+    this.items[(this.head + this.size) & this.mask] = s;
+    this.size++;
   }
-  /** The head of the waiting queue starts prefilling (it becomes the last prefilling entry). */
-  startPrefill(): Seq {
-    const s = this.at(this.prefilling);
-    this.prefilling++;
-    this.waiting--;
-    return s;
-  }
-  /** The head of the prefill queue leaves it. */
   shift(): Seq {
     const s = this.items[this.head]!;
     this.items[this.head] = undefined;
     this.head = (this.head + 1) & this.mask;
-    this.prefilling--;
+    this.size--;
     return s;
   }
-  /** Empties the queue; returns the prefilling entries and the waiting ones, each in arrival order. */
-  drain(): { prefilling: Seq[]; waiting: Seq[] } {
-    const out = { prefilling: [] as Seq[], waiting: [] as Seq[] };
-    for (let i = 0; i < this.prefilling + this.waiting; i++) {
-      (i < this.prefilling ? out.prefilling : out.waiting).push(this.at(i));
-    }
+  drain(): Seq[] {
+    const out: Seq[] = [];
+    for (let i = 0; i < this.size; i++) out.push(this.at(i));
     this.items.fill(undefined);
     this.head = 0;
-    this.prefilling = 0;
-    this.waiting = 0;
+    this.size = 0;
     return out;
   }
   private grow(): void {
-    const size = this.prefilling + this.waiting;
     const next = new Array<Seq | undefined>(this.items.length * 2).fill(undefined);
-    for (let i = 0; i < size; i++) next[i] = this.at(i);
+    for (let i = 0; i < this.size; i++) next[i] = this.at(i);
     this.items = next;
     this.mask = next.length - 1;
     this.head = 0;
@@ -108,74 +93,55 @@ class PromptQueue {
 }
 
 /**
- * Binary min-heap of decoding sequences by (endAt, order). Each entry's two keys sit side by side in one
- * array (`keys[2k]`, `keys[2k + 1]` for `items[k]`), so a sift compares numbers in a line or two instead
- * of reading a sequence object per comparison: at 1,000 instances those reads were a quarter of the
- * simulator's cache misses. The arrays only grow (`size` marks the end): Array.prototype.push and pop
- * were calls into the runtime here, on every decode end.
+ * Binary min-heap of decoding sequences by (endAt, order). Its array only grows (`size` marks the end):
+ * Array.prototype.push and pop were calls into the runtime here, on every decode end.
  */
 class EndHeap {
   private readonly items: Seq[] = [];
-  private readonly keys: number[] = [];
   size = 0;
-  /** The smallest endAt (the top's), or Infinity when empty. */
-  peekEnd(): number {
-    return this.size > 0 ? this.keys[0]! : Infinity;
+  peek(): Seq | undefined {
+    return this.size > 0 ? this.items[0] : undefined;
+  }
+  private less(a: Seq, b: Seq): boolean {
+    return a.endAt < b.endAt || (a.endAt === b.endAt && a.order < b.order);
   }
   push(s: Seq): void {
     const h = this.items;
-    const keys = this.keys;
-    const end = s.endAt;
-    const ord = s.order;
     let i = this.size++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const pe = keys[2 * p]!;
-      const po = keys[2 * p + 1]!;
-      if (!(end < pe || (end === pe && ord < po))) break;
-      h[i] = h[p]!;
-      keys[2 * i] = pe;
-      keys[2 * i + 1] = po;
+      const hp = h[p]!;
+      if (!this.less(s, hp)) break;
+      h[i] = hp;
       i = p;
     }
     h[i] = s;
-    keys[2 * i] = end;
-    keys[2 * i + 1] = ord;
   }
   pop(): Seq {
     const h = this.items;
-    const keys = this.keys;
     const top = h[0]!;
     const n = --this.size;
+    const last = h[n]!;
     if (n > 0) {
-      const last = h[n]!;
-      const le = keys[2 * n]!;
-      const lo = keys[2 * n + 1]!;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
         if (l >= n) break;
+        const r = l + 1;
         let c = l;
-        let ce = keys[2 * l]!;
-        let co = keys[2 * l + 1]!;
-        if (l + 1 < n) {
-          const re = keys[2 * l + 2]!;
-          const ro = keys[2 * l + 3]!;
-          if (re < ce || (re === ce && ro < co)) {
-            c = l + 1;
-            ce = re;
-            co = ro;
+        let hc = h[l]!;
+        if (r < n) {
+          const hr = h[r]!;
+          if (this.less(hr, hc)) {
+            c = r;
+            hc = hr;
           }
         }
-        if (!(ce < le || (ce === le && co < lo))) break;
-        h[i] = h[c]!;
-        keys[2 * i] = ce;
-        keys[2 * i + 1] = co;
+        if (!this.less(hc, last)) break;
+        h[i] = hc;
         i = c;
       }
       h[i] = last;
-      keys[2 * i] = le;
-      keys[2 * i + 1] = lo;
     }
     return top;
   }
@@ -188,7 +154,8 @@ class EndHeap {
 }
 
 export class TokenBatch {
-  private readonly prompts = new PromptQueue();
+  private readonly waiting = new Fifo();
+  private readonly prefilling = new Fifo();
   private readonly decoding = new EndHeap();
   /** Finished sequences kept for reuse (a stack of `spareCount`; the array only grows). */
   private readonly spare: Seq[] = [];
@@ -229,10 +196,10 @@ export class TokenBatch {
   constructor(readonly perf: LlmPerf) {}
 
   get running(): number {
-    return this.prompts.prefilling + this.decoding.size;
+    return this.prefilling.length + this.decoding.size;
   }
   get queued(): number {
-    return this.prompts.waiting;
+    return this.waiting.length;
   }
   get kvReservedTokens(): number {
     return this.reservedKv;
@@ -290,7 +257,7 @@ export class TokenBatch {
     const output = Math.max(1, Math.round(outputTokens));
     // Finished sequences are reused: millions of requests allocate a handful of objects.
     if (this.spareCount === 0) {
-      this.prompts.push({ id, order: this.order++, input, output, prefilled: 0, joinAt: 0, endAt: 0 });
+      this.waiting.push({ id, order: this.order++, input, output, prefilled: 0, joinAt: 0, endAt: 0 });
     } else {
       const spare = this.spare[--this.spareCount]!;
       spare.id = id;
@@ -300,14 +267,13 @@ export class TokenBatch {
       spare.prefilled = 0;
       spare.joinAt = 0;
       spare.endAt = 0;
-      this.prompts.push(spare);
+      this.waiting.push(spare);
     }
     if (!this.segActive) {
       this.plan(nowMs);
       return;
     }
-    const q = this.prompts;
-    if (q.waiting > 1 || !this.fits(q.at(q.prefilling))) return;
+    if (this.waiting.length > 1 || !this.fits(this.waiting.at(0))) return;
     if (this.segKind === SegKind.Lead) {
       // As if the lead step were a Single segment of its own: before it starts, the request joins it; while
       // it runs, the request waits for its end (where the run after it is planned again with the request);
@@ -345,10 +311,9 @@ export class TokenBatch {
 
   /** Removes everything (instance killed); returns the ids in flight, then queued, in arrival order. */
   abortAll(): number[] {
-    const { prefilling, waiting } = this.prompts.drain();
-    const running = [...prefilling, ...this.decoding.drain()];
+    const running = [...this.prefilling.drain(), ...this.decoding.drain()];
     running.sort((a, b) => a.order - b.order);
-    const ids = [...running, ...waiting].map((s) => s.id);
+    const ids = [...running, ...this.waiting.drain()].map((s) => s.id);
     this.decodeKv = 0;
     this.reservedKv = 0;
     this.segActive = false;
@@ -373,10 +338,10 @@ export class TokenBatch {
   }
 
   private planSegment(t: number): void {
-    const q = this.prompts;
-    while (q.waiting > 0 && this.fits(q.at(q.prefilling))) {
-      const s = q.startPrefill();
+    while (this.waiting.length > 0 && this.fits(this.waiting.at(0))) {
+      const s = this.waiting.shift();
       this.reservedKv += s.input + s.output;
+      this.prefilling.push(s);
     }
     if (this.running === 0) {
       this.segActive = false;
@@ -385,15 +350,15 @@ export class TokenBatch {
     const p = this.perf;
     this.segActive = true;
     this.segStartMs = t;
-    if (p.prefillFirst && q.prefilling > 0) {
+    if (p.prefillFirst && this.prefilling.length > 0) {
       this.prefillOnly();
       return;
     }
     const d = this.decoding.size;
     const budget = Math.max(0, p.chunkTokens - d);
-    const toDecodeEnd = this.decoding.peekEnd() - this.decodeSteps;
-    if (q.prefilling > 0 && budget > 0) {
-      const head = q.at(0);
+    const toDecodeEnd = d > 0 ? this.decoding.peek()!.endAt - this.decodeSteps : Infinity;
+    if (this.prefilling.length > 0 && budget > 0) {
+      const head = this.prefilling.at(0);
       const rest = head.input - head.prefilled;
       if (rest > budget) {
         // Whole chunks that leave the head's prompt unfinished: alike steps.
@@ -420,10 +385,9 @@ export class TokenBatch {
     let left = this.segChunk;
     let joinKv = 0;
     let minOutput = Infinity;
-    const q = this.prompts;
-    const n = q.prefilling;
+    const n = this.prefilling.length;
     for (let i = 0; i < n; i++) {
-      const s = q.at(i);
+      const s = this.prefilling.at(i);
       const rest = s.input - s.prefilled;
       if (rest > left || s.output <= 1) return;
       left -= rest;
@@ -449,9 +413,8 @@ export class TokenBatch {
     this.stepsTaken++;
     this.decodeKv += this.decoding.size;
     this.decodeSteps++;
-    const q = this.prompts;
-    while (q.prefilling > 0) {
-      const s = q.shift();
+    while (this.prefilling.length > 0) {
+      const s = this.prefilling.shift();
       s.prefilled = s.input;
       sink.firstToken(s.id, at);
       this.joinDecoders(s);
@@ -481,9 +444,8 @@ export class TokenBatch {
     let left = budget;
     let tokens = 0;
     let ctx = 0;
-    const q = this.prompts;
-    for (let i = 0; i < q.prefilling && left > 0; i++) {
-      const s = q.at(i);
+    for (let i = 0; i < this.prefilling.length && left > 0; i++) {
+      const s = this.prefilling.at(i);
       const c = Math.min(left, s.input - s.prefilled);
       tokens += c;
       ctx += c * s.prefilled + (c * (c - 1)) / 2;
@@ -507,9 +469,8 @@ export class TokenBatch {
     let left = p.chunkTokens;
     let tokens = 0;
     let ctx = 0;
-    const q = this.prompts;
-    for (let i = 0; i < q.prefilling; i++) {
-      const s = q.at(i);
+    for (let i = 0; i < this.prefilling.length; i++) {
+      const s = this.prefilling.at(i);
       const c = s.input - s.prefilled;
       if (i > 0 && c > left) break;
       tokens += c;
@@ -546,13 +507,12 @@ export class TokenBatch {
       this.decodeSteps += k;
     }
     if (this.segKind === SegKind.Uniform) {
-      if (this.segChunk > 0) this.prompts.at(0).prefilled += this.segChunk * k;
+      if (this.segChunk > 0) this.prefilling.at(0).prefilled += this.segChunk * k;
       return;
     }
     let left = this.segChunk;
-    const q = this.prompts;
-    for (let i = 0; i < q.prefilling && left > 0; i++) {
-      const s = q.at(i);
+    for (let i = 0; i < this.prefilling.length && left > 0; i++) {
+      const s = this.prefilling.at(i);
       const c = Math.min(left, s.input - s.prefilled);
       s.prefilled += c;
       left -= c;
@@ -561,16 +521,15 @@ export class TokenBatch {
 
   /** At a segment end: finished decoders complete, finished prompts emit their first token and join. */
   private finishEvents(atMs: number, sink: BatchSink): void {
-    while (this.decoding.peekEnd() <= this.decodeSteps) {
+    while (this.decoding.size > 0 && this.decoding.peek()!.endAt <= this.decodeSteps) {
       const s = this.decoding.pop();
       this.decodeKv -= s.input + (this.decodeSteps - s.joinAt);
       this.reservedKv -= s.input + s.output;
       this.spare[this.spareCount++] = s;
       sink.complete(s.id, atMs);
     }
-    const q = this.prompts;
-    while (q.prefilling > 0 && q.at(0).prefilled >= q.at(0).input) {
-      const s = q.shift();
+    while (this.prefilling.length > 0 && this.prefilling.at(0).prefilled >= this.prefilling.at(0).input) {
+      const s = this.prefilling.shift();
       sink.firstToken(s.id, atMs);
       if (s.output <= 1) {
         this.reservedKv -= s.input + s.output;
