@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One temporary folder per run, removed after it (test/support/global-tmp.ts).
+    globalSetup: ['test/support/global-tmp.ts'],
   },
 });
