@@ -56,10 +56,8 @@ export const ENGINES: Readonly<Record<EngineId, EngineProfile>> = {
   'vllm-0.4': {
     ...VLLM,
     id: 'vllm-0.4',
-    chunkTokensLarge: 8192,
     chunkTokensSmall: 8192,
     maxSeqsLarge: 256,
-    maxSeqsSmall: 256,
     chunkedPrefill: false,
     source:
       'vLLM 0.4.x (V0 scheduler) defaults: chunked prefill off, so a step runs either waiting prompts (whole, up to max_num_batched_tokens = max(max_model_len, 2048), 8,192 for Llama 3 8B) or the running decodes, prompts first; max_num_seqs 256; gpu-memory-utilization 0.9 [vllm/core/scheduler.py _schedule_default, vllm/config.py SchedulerConfig]',

@@ -186,7 +186,8 @@ describe('TokenBatch', () => {
         // Requests ending in the same step complete in arrival order (the order the simulator's router
         // and metrics see them in).
         for (let k = 1; k < run.order.length; k++) {
-          const [prev, cur] = [run.order[k - 1]!, run.order[k]!];
+          const prev = run.order[k - 1]!;
+          const cur = run.order[k]!;
           if (got.get(prev)!.done !== got.get(cur)!.done) continue;
           ties++;
           expect(cur, `requests ${prev} and ${cur} end in one step`).toBeGreaterThan(prev);
