@@ -25,20 +25,12 @@ import type { BatchPerf, LlmPerf } from './perf.js';
 /** Receives what happens inside an instance, in time order. */
 export interface BatchSink {
   firstToken(id: number, atMs: number): void;
-  /**
-   * A request is done. It carries what the caller needs of it (its arrival time as given to admit, its first
-   * token time, its output tokens), so the caller does not look the request up again: at 1,000 instances
-   * that lookup was a cache miss on nearly every completion. A fixed batch has no tokens: `firstTokenMs`
-   * is NaN and `outputTokens` 0 there.
-   */
-  complete(id: number, atMs: number, arrivalMs: number, firstTokenMs: number, outputTokens: number): void;
+  complete(id: number, atMs: number): void;
 }
 
 interface Seq {
   id: number;
   order: number;
-  arrivalMs: number;
-  firstMs: number;
   input: number;
   output: number;
   prefilled: number;
@@ -258,39 +250,18 @@ export class TokenBatch {
     }
   }
 
-  /**
-   * A request reaches the instance at `nowMs`; it runs from the next step boundary if it fits. `arrivalMs`
-   * (when it reached the deployment, before any router queue) comes back with its completion.
-   */
-  admit(
-    nowMs: number,
-    id: number,
-    inputTokens: number,
-    outputTokens: number,
-    sink: BatchSink,
-    arrivalMs = nowMs,
-  ): void {
+  /** A request reaches the instance at `nowMs`; it runs from the next step boundary if it fits. */
+  admit(nowMs: number, id: number, inputTokens: number, outputTokens: number, sink: BatchSink): void {
     this.advance(nowMs, sink);
     const input = Math.max(1, Math.round(inputTokens));
     const output = Math.max(1, Math.round(outputTokens));
     // Finished sequences are reused: millions of requests allocate a handful of objects.
     if (this.spareCount === 0) {
-      this.waiting.push({
-        id,
-        order: this.order++,
-        arrivalMs,
-        firstMs: NaN,
-        input,
-        output,
-        prefilled: 0,
-        joinAt: 0,
-        endAt: 0,
-      });
+      this.waiting.push({ id, order: this.order++, input, output, prefilled: 0, joinAt: 0, endAt: 0 });
     } else {
       const spare = this.spare[--this.spareCount]!;
       spare.id = id;
       spare.order = this.order++;
-      spare.arrivalMs = arrivalMs;
       spare.input = input;
       spare.output = output;
       spare.prefilled = 0;
@@ -445,7 +416,6 @@ export class TokenBatch {
     while (this.prefilling.length > 0) {
       const s = this.prefilling.shift();
       s.prefilled = s.input;
-      s.firstMs = at;
       sink.firstToken(s.id, at);
       this.joinDecoders(s);
     }
@@ -556,16 +526,15 @@ export class TokenBatch {
       this.decodeKv -= s.input + (this.decodeSteps - s.joinAt);
       this.reservedKv -= s.input + s.output;
       this.spare[this.spareCount++] = s;
-      sink.complete(s.id, atMs, s.arrivalMs, s.firstMs, s.output);
+      sink.complete(s.id, atMs);
     }
     while (this.prefilling.length > 0 && this.prefilling.at(0).prefilled >= this.prefilling.at(0).input) {
       const s = this.prefilling.shift();
-      s.firstMs = atMs;
       sink.firstToken(s.id, atMs);
       if (s.output <= 1) {
         this.reservedKv -= s.input + s.output;
         this.spare[this.spareCount++] = s;
-        sink.complete(s.id, atMs, s.arrivalMs, atMs, s.output);
+        sink.complete(s.id, atMs);
         continue;
       }
       this.joinDecoders(s);
@@ -588,10 +557,8 @@ export class TokenBatch {
 export class FixedBatch {
   private readonly waitingIds: number[] = [];
   private readonly waitingWork: number[] = [];
-  private readonly waitingArrival: number[] = [];
   private head = 0;
   private runningIds: number[] = [];
-  private runningArrival: number[] = [];
   private endMs = Infinity;
 
   constructor(readonly perf: BatchPerf) {}
@@ -610,35 +577,26 @@ export class FixedBatch {
   advance(toMs: number, sink: BatchSink): void {
     while (this.endMs <= toMs) {
       const end = this.endMs;
-      const ids = this.runningIds;
-      const arrivals = this.runningArrival;
-      for (let k = 0; k < ids.length; k++) sink.complete(ids[k]!, end, arrivals[k]!, NaN, 0);
+      for (const id of this.runningIds) sink.complete(id, end);
       this.runningIds = [];
-      this.runningArrival = [];
       this.endMs = Infinity;
       this.start(end);
     }
   }
 
-  /**
-   * `work` scales the single-request service time (1 = a typical request); `arrivalMs` comes back with the
-   * completion.
-   */
-  admit(nowMs: number, id: number, work: number, sink: BatchSink, arrivalMs = nowMs): void {
+  /** `work` scales the single-request service time (1 = a typical request). */
+  admit(nowMs: number, id: number, work: number, sink: BatchSink): void {
     this.advance(nowMs, sink);
     this.waitingIds.push(id);
     this.waitingWork.push(work > 0 ? work : 1);
-    this.waitingArrival.push(arrivalMs);
     if (this.runningIds.length === 0) this.start(nowMs);
   }
 
   abortAll(): number[] {
     const ids = [...this.runningIds, ...this.waitingIds.slice(this.head)];
     this.runningIds = [];
-    this.runningArrival = [];
     this.waitingIds.length = 0;
     this.waitingWork.length = 0;
-    this.waitingArrival.length = 0;
     this.head = 0;
     this.endMs = Infinity;
     return ids;
@@ -654,13 +612,11 @@ export class FixedBatch {
       sum += w;
       if (w > max) max = w;
       this.runningIds.push(this.waitingIds[this.head + i]!);
-      this.runningArrival.push(this.waitingArrival[this.head + i]!);
     }
     this.head += n;
     if (this.head > 1024 && this.head * 2 > this.waitingIds.length) {
       this.waitingIds.splice(0, this.head);
       this.waitingWork.splice(0, this.head);
-      this.waitingArrival.splice(0, this.head);
       this.head = 0;
     }
     const f = this.perf.sharedFraction;

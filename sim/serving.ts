@@ -33,15 +33,19 @@ const CAL_MS = 1 << 14;
 const CAL_MASK = CAL_MS - 1;
 const CAL_WORDS = CAL_MS >>> 5;
 /**
- * A request's record in Serving.req: REQ_FIELDS numbers at r × REQ_FIELDS (32 bytes, one of them unused).
- * It is read when the request starts on an instance; what its completion needs (arrival, first token,
- * output tokens) comes back from the batch with it.
+ * A request's record in Serving.req: REQ_FIELDS numbers at r × REQ_FIELDS (64 bytes: one cache line, or two
+ * where the buffer's alignment splits it). Two of the eight are unused; 40 bytes a request before.
  */
-const REQ_FIELDS = 4;
+const REQ_FIELDS = 8;
 const R_ARRIVAL = 0;
 const R_WORK = 1;
 /** Row of the trace's token columns, or -1. */
 const R_ROW = 2;
+const R_INST = 3;
+/** Time of the first token (token-aware requests). */
+const R_FIRST = 4;
+/** Output tokens (token-aware requests), else 0. */
+const R_OUT = 5;
 const WHERE_NONE = 0;
 const WHERE_NEAR = 1;
 const WHERE_FAR = 2;
@@ -129,9 +133,9 @@ export class Serving {
   private bucketTail = new Int32Array(1).fill(-1);
   private minBucket = 0;
 
-  // Per request: one record of REQ_FIELDS numbers (arrival, work, trace row) per slot, side by side, so a
-  // request's fields share one cache line: in separate arrays each field was its own miss at 1,000
-  // instances.
+  // Per request: one record of REQ_FIELDS numbers (arrival, work, trace row, instance, first token,
+  // output tokens) per slot, side by side, so a request's fields share one cache line: in separate arrays
+  // each field was its own miss at 1,000 instances.
   private req = new Float64Array(1024 * REQ_FIELDS);
   private freeReq = new Int32Array(1024);
   private freeCount = 0;
@@ -156,8 +160,6 @@ export class Serving {
   readonly window = new WindowCounts();
   readonly scrape = new WindowCounts();
   private readonly sink: BatchSink;
-  /** The instance whose batch is running (what the sink's calls are about). */
-  private advancing = -1;
 
   constructor(
     private readonly clock: EventQueue,
@@ -166,9 +168,10 @@ export class Serving {
   ) {
     this.growRequests(1024);
     this.sink = {
-      firstToken: () => {},
-      complete: (id, atMs, arrivalMs, firstTokenMs, outputTokens) =>
-        this.finish(id, atMs, arrivalMs, firstTokenMs, outputTokens),
+      firstToken: (id, atMs) => {
+        this.req[id * REQ_FIELDS + R_FIRST] = atMs;
+      },
+      complete: (id, atMs) => this.finish(id, atMs),
     };
   }
 
@@ -339,7 +342,6 @@ export class Serving {
   /** Everything the instance's batch did up to now (first tokens, completions). */
   private advanceInstance(i: number): void {
     const now = this.clock.now;
-    this.advancing = i;
     const t = this.tokenBatch[i];
     if (t) t.advance(now, this.sink);
     else this.fixedBatch[i]?.advance(now, this.sink);
@@ -542,18 +544,20 @@ export class Serving {
     return this.req[r * REQ_FIELDS + R_ARRIVAL]!;
   }
 
-  /**
-   * A request ends at `atMs` (≤ now) inside the instance being advanced (`advancing`); the batch gives back
-   * its arrival, first token time and output tokens (0 for a fixed batch).
-   */
-  private finish(r: number, atMs: number, arrival: number, first: number, out: number): void {
-    const i = this.advancing;
+  /** A request ends inside its instance (its record's R_INST) at `atMs` (≤ now). */
+  private finish(r: number, atMs: number): void {
+    const req = this.req;
+    const at = r * REQ_FIELDS;
+    const i = req[at + R_INST]!;
     this.inFlight[i]!--;
+    const arrival = req[at + R_ARRIVAL]!;
     const bucket = bucketOfLatency(atMs - arrival);
     const m = this.metrics;
     m.served++;
     m.latency.addBucket(bucket);
+    const out = req[at + R_OUT]!;
     if (out > 0) {
+      const first = req[at + R_FIRST]!;
       const ttftBucket = bucketOfLatency(first - arrival);
       m.ttft.addBucket(ttftBucket);
       this.window.ttft.addBucket(ttftBucket);
@@ -580,6 +584,7 @@ export class Serving {
     this.advanceInstance(i);
     const req = this.req;
     const at = r * REQ_FIELDS;
+    req[at + R_INST] = i;
     if (this.bucketOf[i]! >= 0) this.bucketRemove(i);
     this.inFlight[i]!++;
     if (this.routable[i] === 1) {
@@ -593,11 +598,11 @@ export class Serving {
       const input = fromTrace && this.opts.inputTokens ? this.opts.inputTokens[row]! : this.typicalInput[i]!;
       const output = fromTrace ? this.opts.outputTokens[row]! : this.typicalOutput[i]! * req[at + R_WORK]!;
       const out = Math.max(1, Math.round(output));
-      this.advancing = i;
-      t.admit(now, r, input, out, this.sink, req[at + R_ARRIVAL]);
+      req[at + R_OUT] = out;
+      t.admit(now, r, input, out, this.sink);
     } else {
-      this.advancing = i;
-      this.fixedBatch[i]!.admit(now, r, req[at + R_WORK]!, this.sink, req[at + R_ARRIVAL]);
+      req[at + R_OUT] = 0;
+      this.fixedBatch[i]!.admit(now, r, req[at + R_WORK]!, this.sink);
     }
     this.reschedule(i);
   }
