@@ -105,14 +105,47 @@ export class LatencyHistogram {
 
   /** The q-quantile (0..1), nearest-rank over buckets; 0 when empty. */
   quantile(q: number): number {
-    if (this.total === 0) return 0;
-    const rank = Math.max(1, Math.ceil(q * this.total));
-    let seen = 0;
-    for (let b = 0; b < LATENCY_BUCKETS; b++) {
-      seen += this.counts[b]!;
-      if (seen >= rank) return bucketValueMs(b);
-    }
-    return bucketValueMs(LATENCY_BUCKETS - 1);
+    return bucketQuantile(this.counts, null, this.total, q);
+  }
+}
+
+/** The q-quantile of bucket `counts` (less `base` where given) holding `total` values, nearest rank; 0 when empty. */
+function bucketQuantile(counts: Float64Array, base: Float64Array | null, total: number, q: number): number {
+  if (total === 0) return 0;
+  const rank = Math.max(1, Math.ceil(q * total));
+  let seen = 0;
+  for (let b = 0; b < LATENCY_BUCKETS; b++) {
+    seen += base === null ? counts[b]! : counts[b]! - base[b]!;
+    if (seen >= rank) return bucketValueMs(b);
+  }
+  return bucketValueMs(LATENCY_BUCKETS - 1);
+}
+
+/**
+ * What a histogram has gained since the last `reset`: the latencies of a timeline window or an autoscaler
+ * interval. The values go to the run's histogram only, and this keeps a copy of its counts at the reset: a
+ * finished request used to add to three histograms of 13.6 kB each, which at 1,000 instances kept
+ * pushing the rest of the simulation out of the CPU's first-level cache.
+ */
+export class HistogramSince {
+  private readonly base = new Float64Array(LATENCY_BUCKETS);
+  private baseTotal = 0;
+
+  constructor(private readonly of: LatencyHistogram) {}
+
+  get total(): number {
+    return this.of.total - this.baseTotal;
+  }
+
+  reset(): void {
+    if (this.total === 0) return;
+    this.base.set(this.of.counts);
+    this.baseTotal = this.of.total;
+  }
+
+  /** The q-quantile (0..1) of what was added since the reset, as LatencyHistogram.quantile. */
+  quantile(q: number): number {
+    return bucketQuantile(this.of.counts, this.base, this.total, q);
   }
 }
 

@@ -15,8 +15,8 @@
 //   a killed instance are dropped. Async: the queue is durable, nothing is ever dropped, and requests
 //   on a killed instance go back to the head of the queue in arrival order.
 import {
+  HistogramSince,
   latencyBucket,
-  LatencyHistogram,
   TimeIntegral,
   type RunMetricsAccumulator,
 } from '../result/metrics.js';
@@ -73,8 +73,13 @@ export class WindowCounts {
   offered = 0;
   served = 0;
   failed = 0;
-  readonly latency = new LatencyHistogram();
-  readonly ttft = new LatencyHistogram();
+  readonly latency: HistogramSince;
+  readonly ttft: HistogramSince;
+  /** Latencies and times to first token are those the run's `metrics` gained since the last reset. */
+  constructor(metrics: RunMetricsAccumulator) {
+    this.latency = new HistogramSince(metrics.latency);
+    this.ttft = new HistogramSince(metrics.ttft);
+  }
 }
 
 export class Serving {
@@ -157,8 +162,8 @@ export class Serving {
   readonly busyInt = new TimeIntegral();
   readonly slotsInt = new TimeIntegral();
   readonly queueInt = new TimeIntegral();
-  readonly window = new WindowCounts();
-  readonly scrape = new WindowCounts();
+  readonly window: WindowCounts;
+  readonly scrape: WindowCounts;
   private readonly sink: BatchSink;
 
   constructor(
@@ -167,6 +172,8 @@ export class Serving {
     private readonly opts: ServingOptions,
   ) {
     this.growRequests(1024);
+    this.window = new WindowCounts(metrics);
+    this.scrape = new WindowCounts(metrics);
     this.sink = {
       firstToken: (id, atMs) => {
         this.req[id * REQ_FIELDS + R_FIRST] = atMs;
@@ -560,13 +567,10 @@ export class Serving {
       const first = req[at + R_FIRST]!;
       const ttftBucket = bucketOfLatency(first - arrival);
       m.ttft.addBucket(ttftBucket);
-      this.window.ttft.addBucket(ttftBucket);
       if (out > 1) m.itl.add((atMs - first) / (out - 1));
     }
     this.window.served++;
-    this.window.latency.addBucket(bucket);
     this.scrape.served++;
-    this.scrape.latency.addBucket(bucket);
     this.freeRequest(r);
     if (this.routable[i] === 1) {
       this.routableInFlight--;

@@ -7,6 +7,7 @@ import {
   latencyBucket,
   latencyBucketByLog,
   droppedPercent,
+  HistogramSince,
   isDegraded,
   isDown,
   LatencyHistogram,
@@ -65,6 +66,39 @@ describe('LatencyHistogram', () => {
     expect(h.quantile(0.5)).toBeCloseTo(100, -1);
     h.reset();
     expect(h.total).toBe(0);
+  });
+});
+
+describe('HistogramSince', () => {
+  it('holds exactly what its histogram gained since the last reset, as a histogram reset there would', () => {
+    // A run's histogram with a window over it (the timeline's or the autoscaler's), against a histogram of
+    // its own that gets the same values and resets at the same points.
+    const op = fc.oneof(
+      fc.record({ add: fc.double({ min: 0, max: 1e7, noNaN: true }) }),
+      fc.constant({ reset: true as const }),
+    );
+    let resetsSeen = 0;
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), fc.constantFrom(0, 0.5, 0.95, 0.99, 1), (ops, q) => {
+        const run = new LatencyHistogram();
+        const window = new HistogramSince(run);
+        const own = new LatencyHistogram();
+        for (const o of ops) {
+          if ('add' in o) {
+            run.add(o.add);
+            own.add(o.add);
+          } else {
+            window.reset();
+            own.reset();
+            resetsSeen++;
+          }
+          expect(window.total).toBe(own.total);
+        }
+        expect(window.quantile(q)).toBe(own.quantile(q));
+      }),
+      { numRuns: 2_000 },
+    );
+    expect(resetsSeen).toBeGreaterThan(1_000);
   });
 });
 
