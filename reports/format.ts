@@ -3,9 +3,13 @@
 /** `250ms`, `45s`, `12m 30s`, `2h 05m`: short, exact enough for a person. */
 export { formatHumanDurationMs } from '../result/duration.js';
 
-/** Simulated time of day as `h:mm:ss` (runs start at 0:00:00). */
+/**
+ * Simulated time of day as `h:mm:ss` (runs start at 0:00:00), to the nearest second like the durations
+ * beside it: an edit asked for at 1:00:00 that ends 22m 18.955s later ends at 1:22:19, and the report says
+ * "22m 19s" (a clock that cut to 1:22:18 read one second off its own duration).
+ */
 export function formatClockMs(ms: number): string {
-  const totalS = Math.floor(ms / 1000);
+  const totalS = Math.round(ms / 1000);
   const h = Math.floor(totalS / 3600);
   const m = Math.floor((totalS % 3600) / 60);
   const s = totalS % 60;

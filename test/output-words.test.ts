@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { formatRunSummary } from '../cli/summary.js';
 import { chartConfigs } from '../reports/charts.js';
 import type { ChartMarker } from '../reports/chart-plugins.js';
-import { formatHumanDurationMs } from '../reports/format.js';
+import { formatClockMs, formatHumanDurationMs } from '../reports/format.js';
 import { runReportHtml } from '../reports/html.js';
 import { summarize } from '../reports/summary.js';
 import { formatIssue, loadScenarioText } from '../scenario/load.js';
@@ -61,6 +61,23 @@ describe('rollout duration', () => {
     };
     const agg = aggregate(result.scenario, [record]);
     expect(agg.combos[0]!.samples.durationMs).toEqual([edit.rolloutDurationMs]);
+  });
+});
+
+describe('clock times', () => {
+  it('agree with the durations between them, to the second', () => {
+    // Requested at 1:00:00, ended 22m 18.955s later: the end reads 1:22:19 and the duration 22m 19s.
+    const start = 3_600_000;
+    for (const ms of [0, 499, 500, 999, 1_338_955, 59_500, 3_599_600]) {
+      const [h, m, s] = formatClockMs(start + ms)
+        .split(':')
+        .map(Number) as [number, number, number];
+      const clockS = h * 3600 + m * 60 + s - 3600;
+      expect(clockS).toBe(Math.round(ms / 1000));
+    }
+    expect(formatHumanDurationMs(1_338_955)).toBe('22m 19s');
+    expect(formatClockMs(start + 1_338_955)).toBe('1:22:19');
+    expect(formatClockMs(0)).toBe('0:00:00');
   });
 });
 
