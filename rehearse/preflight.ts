@@ -286,12 +286,7 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
     reasons.push(
       `downtime up to ${formatHumanDurationMs(ownDowntime)} exceeds the budget of ${formatHumanDurationMs(budget)}`,
     );
-  if (best === undefined)
-    reasons.push(
-      droppedLimit === null
-        ? 'no rollout setting in the grid meets the downtime budget on every seed'
-        : `no rollout setting in the grid meets the downtime budget and expect.maxDroppedPercent ${droppedLimit}% on every seed`,
-    );
+  if (best === undefined) reasons.push(noCandidateReason(candidates, budget, droppedLimit));
   const errors = own.filter((r) => r.status === 'error').length;
   if (errors > 0) reasons.push(`${errors} seed runs failed`);
   const verdict: Verdict = completed === 0 ? 'infeasible' : reasons.length > 0 ? 'atRisk' : 'feasible';
@@ -370,6 +365,29 @@ function outcomeProbabilities(records: readonly RunRecord[], edit: number): Reco
     out[k] = { count, low: round3(w.low), high: round3(w.high) };
   }
   return out;
+}
+
+/**
+ * Why no rollout setting of the grid meets the budget, naming only the tests that some setting fails (a
+ * grid where every run rolls back is about completion, not downtime).
+ */
+export function noCandidateReason(
+  candidates: readonly Candidate[],
+  budget: number,
+  droppedLimit: number | null,
+): string {
+  const failing: string[] = [];
+  if (candidates.some((c) => c.completed < c.runs)) {
+    const most = Math.max(0, ...candidates.map((c) => c.completed));
+    const runs = candidates[0]?.runs ?? 0;
+    failing.push(`completes the edit on every seed (the most: ${most} of ${runs})`);
+  }
+  if (candidates.some((c) => c.maxDowntimeMs > budget))
+    failing.push(`keeps downtime within the ${formatHumanDurationMs(budget)} budget`);
+  if (droppedLimit !== null && candidates.some((c) => c.maxDroppedPercent > droppedLimit))
+    failing.push(`drops at most expect.maxDroppedPercent ${droppedLimit}%`);
+  if (failing.length === 0) failing.push('runs without errors on every seed');
+  return `no rollout setting in the grid ${failing.join(' and ')}`;
 }
 
 function candidate(

@@ -11,7 +11,7 @@ import type { Scenario } from '../scenario/types.js';
 import { runScenario } from '../sim/run.js';
 import { branchScenario, faultEvents, faultTimeMs } from '../rehearse/branch.js';
 import { branchTasks, baselineOf, rehearse } from '../rehearse/rehearse.js';
-import { plan } from '../rehearse/preflight.js';
+import { noCandidateReason, plan, type Candidate } from '../rehearse/preflight.js';
 import { rehearsalHtml } from '../rehearse/html.js';
 import type { Rehearsal } from '../rehearse/types.js';
 
@@ -251,6 +251,37 @@ describe("plan: the scenario's dropped-request limit", () => {
       maxUnavailable: cheapest.maxUnavailable,
     });
   }, 60_000);
+});
+
+describe('plan: why no rollout setting is recommended', () => {
+  const c = (over: Partial<Candidate>): Candidate => ({
+    maxSurge: 1,
+    maxUnavailable: 0,
+    runs: 20,
+    completed: 20,
+    maxDowntimeMs: 0,
+    maxDroppedPercent: 0,
+    meanGpuHours: 1,
+    meetsBudget: false,
+    ...over,
+  });
+
+  it('names only the tests some setting fails', () => {
+    // Every run rolls back without downtime: the reason is completion, not the downtime budget.
+    expect(noCandidateReason([c({ completed: 0 }), c({ completed: 3 })], 0, null)).toBe(
+      'no rollout setting in the grid completes the edit on every seed (the most: 3 of 20)',
+    );
+    expect(noCandidateReason([c({ maxDowntimeMs: 5000 })], 0, null)).toBe(
+      'no rollout setting in the grid keeps downtime within the 0s budget',
+    );
+    expect(noCandidateReason([c({ maxDroppedPercent: 3 }), c({ maxDowntimeMs: 61_000 })], 60_000, 2)).toBe(
+      'no rollout setting in the grid keeps downtime within the 1m budget and drops at most expect.maxDroppedPercent 2%',
+    );
+    // Only failed runs left: that is what is said.
+    expect(noCandidateReason([c({})], 0, null)).toBe(
+      'no rollout setting in the grid runs without errors on every seed',
+    );
+  });
 });
 
 describe('rehearse and plan: bad input', () => {
