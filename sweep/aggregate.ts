@@ -124,10 +124,16 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
       if (expectations.some((x) => !x.pass)) failed++;
     }
     downtime.push(result.metrics.downtimeMs);
-    // Rollout duration (request until the last instance was replaced), as in every run report; runs
-    // whose edits never finished replacing have none to contribute.
-    const rollouts = edits.flatMap((e) => (e.rolloutDurationMs === null ? [] : [e.rolloutDurationMs]));
-    if (rollouts.length > 0) duration.push(rollouts.reduce((s, v) => s + v, 0));
+    // Rollout duration (request until the last instance was replaced), as in every run report: the
+    // edits that roll instances (not rejected, not applied in place, which the reports show as "–"),
+    // summed. A run with one of them unfinished has none to contribute: counting its other edits alone
+    // read as a rollout of 0 s when the only other edit was in place.
+    const rolling = edits.filter((e) => e.outcome !== 'rejected' && e.inPlace !== true);
+    const rollouts = rolling.flatMap((e) =>
+      typeof e.rolloutDurationMs === 'number' ? [e.rolloutDurationMs] : [],
+    );
+    if (rollouts.length > 0 && rollouts.length === rolling.length)
+      duration.push(rollouts.reduce((s, v) => s + v, 0));
     dropped.push(result.metrics.droppedPercent);
     gpuHours.push(result.metrics.gpuHours);
   }

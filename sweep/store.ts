@@ -53,6 +53,9 @@ const RunRecordSchema = z.object({
           outcome: z.enum(['completed', 'rolledBack', 'rejected', 'inProgress']),
           reason: z.string().max(1000).nullable(),
           durationMs: Finite,
+          // Read by the sweep's rollout-duration figures; optional for records written before they were.
+          rolloutDurationMs: Finite.nullable().optional(),
+          inPlace: z.boolean().optional(),
         }),
       ),
       metrics: z.looseObject({ downtimeMs: Finite, droppedPercent: Finite, gpuHours: Finite }),

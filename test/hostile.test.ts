@@ -208,6 +208,14 @@ const CASES: Readonly<Record<string, Case>> = {
     says: /runs\.ndjson:2: not a run record \(result\.metrics\.downtimeMs: .*\n.*runs\.ndjson:3: .*durationMs.*\n.*runs\.ndjson:4: .*droppedPercent.*\n.*runs\.ndjson:5: .*downtimeMs: .*received Infinity/,
     extra: (_r, dir) => expect(fs.existsSync(path.join(dir, 'out'))).toBe(false),
   },
+  'merge: markup as the rollout duration, and as in-place, in a record': {
+    // Both fields feed the sweep's rollout-duration figures; unchecked, the first reached sweep.html
+    // as a raw table cell.
+    args: ['merge', 'shards/rollout-injection', '--out', 'out'],
+    code: 2,
+    says: /runs\.ndjson:2: not a run record \(result\.edits\.0\.rolloutDurationMs: .*\n.*runs\.ndjson:3: not a run record \(result\.edits\.0\.inPlace: /,
+    extra: (_r, dir) => expect(fs.existsSync(path.join(dir, 'out'))).toBe(false),
+  },
   'merge --skip-corrupt: the NaN records left out, the good one merged (documented: exit 1, runs missing)': {
     args: ['merge', 'shards/nan-strings', '--skip-corrupt', '--out', 'out'],
     code: 1,

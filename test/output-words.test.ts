@@ -62,6 +62,34 @@ describe('rollout duration', () => {
     const agg = aggregate(result.scenario, [record]);
     expect(agg.combos[0]!.samples.durationMs).toEqual([edit.rolloutDurationMs]);
   });
+
+  it('leaves out edits applied in place, and runs whose rollout did not finish', () => {
+    // As the run reports do ("–" for an edit applied in place): a run whose only rolling edit is still
+    // rolling has no rollout duration, not one of 0 s from its in-place edit.
+    const inPlace = { ...edit, inPlace: true, rolloutDurationMs: 0, durationMs: 0 };
+    const rolling = (ms: number | null, outcome: typeof edit.outcome = 'completed') => ({
+      ...edit,
+      inPlace: false,
+      outcome,
+      rolloutDurationMs: ms,
+    });
+    const rejected = { ...edit, outcome: 'rejected' as const, rolloutDurationMs: null };
+    const records: RunRecord[] = [
+      [inPlace, rolling(500_000)],
+      [inPlace, rolling(null, 'inProgress')],
+      [rejected, rolling(700_000)],
+      [rolling(100_000), rolling(200_000)],
+      [inPlace],
+    ].map((edits, i) => ({
+      key: `{}#${i + 1}`,
+      seed: i + 1,
+      settings: {},
+      status: 'ok',
+      result: { ...summarise(result), edits },
+    }));
+    const agg = aggregate(result.scenario, records);
+    expect(agg.combos[0]!.samples.durationMs).toEqual([500_000, 700_000, 300_000]);
+  });
 });
 
 describe('clock times', () => {
