@@ -7,6 +7,8 @@ import type { ComboAggregate, SweepAggregate } from './aggregate.js';
 import type { SweepPlanFile } from './store.js';
 import { sweepHtml } from './html.js';
 import { shardLabel } from './plan.js';
+import { escapeMarkdown } from '../reports/markdown.js';
+import { excerpt } from '../scenario/excerpt.js';
 
 export function sweepJson(agg: SweepAggregate, plan: SweepPlanFile): string {
   const combos = agg.combos.map(({ samples: _samples, ...rest }) => rest);
@@ -22,7 +24,9 @@ const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string {
   const lines = [
-    `# Sweep: ${agg.scenario}`,
+    // Every string from the plan or the runs is escaped: shards come from other machines (and pull
+    // requests), and sweep.md goes into CI summaries as Markdown with inline HTML.
+    `# Sweep: ${escapeMarkdown(agg.scenario)}`,
     '',
     `${agg.totalRuns} runs: seeds ${plan.seedStart}–${plan.seedStart + plan.seeds - 1}` +
       (plan.shard ? `, shard ${shardLabel(plan.shard)}` : '') +
@@ -32,13 +36,15 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
     '|---|---:|---:|---:|---:|---:|---|---|---|---:|---:|',
     ...agg.combos.map(
       (c) =>
-        `| ${c.label === agg.best?.label ? `**${c.label}** (best)` : c.label} | ${c.runs} | ${expectCell(c)} | ${c.outcomes.completed} | ${c.outcomes.rolledBack} | ${c.outcomes.rejected} | ` +
+        `| ${c.label === agg.best?.label ? `**${escapeMarkdown(c.label)}** (best)` : escapeMarkdown(c.label)} | ${c.runs} | ${expectCell(c)} | ${c.outcomes.completed} | ${c.outcomes.rolledBack} | ${c.outcomes.rejected} | ` +
         `${pct(c.rollbackRate)} (${pct(c.rollbackRate95.low)}–${pct(c.rollbackRate95.high)}) | ` +
         `${s(c.downtimeMs.p50)} / ${s(c.downtimeMs.p95)} / ${s(c.downtimeMs.p99)} / ${s(c.downtimeMs.max)} | ` +
         `${s(c.durationMs.p50)} / ${s(c.durationMs.p95)} / ${s(c.durationMs.max)} | ${c.droppedPercent.p95.toFixed(2)} | ${c.gpuHours.mean.toFixed(2)} |`,
     ),
     '',
-    agg.best ? `Best: **${agg.best.label}** — rule: ${agg.best.rule}.` : 'Best: none (no successful runs).',
+    agg.best
+      ? `Best: **${escapeMarkdown(agg.best.label)}** — rule: ${escapeMarkdown(agg.best.rule)}.`
+      : 'Best: none (no successful runs).',
     '',
     '## Worst runs (replay with `rollsim run SCENARIO --seed N`)',
     '',
@@ -48,7 +54,7 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
     ...agg.combos.flatMap((c) =>
       c.worst.map(
         (w) =>
-          `- ${c.label}: seed ${w.seed} — downtime ${s(w.downtimeMs)}, dropped ${w.droppedPercent.toFixed(2)} %, ${w.outcome}`,
+          `- ${escapeMarkdown(c.label)}: seed ${w.seed} — downtime ${s(w.downtimeMs)}, dropped ${w.droppedPercent.toFixed(2)} %, ${w.outcome}`,
       ),
     ),
     ...skippedLines(plan),
@@ -57,7 +63,12 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
           '',
           '## Errors',
           '',
-          ...agg.errors.slice(0, 20).map((e) => `- seed ${e.seed} (${e.key}): ${e.error}`),
+          ...agg.errors
+            .slice(0, 20)
+            .map(
+              (e) =>
+                `- seed ${e.seed} (${escapeMarkdown(excerpt(e.key))}): ${escapeMarkdown(excerpt(e.error, 500))}`,
+            ),
         ]
       : []),
     '',
@@ -72,7 +83,7 @@ function skippedLines(plan: SweepPlanFile): string[] {
     '',
     '## Skipped combinations (the scenario refuses them; not run)',
     '',
-    ...skipped.map((s) => `- ${s.settings}: ${s.reasons.join('; ')}`),
+    ...skipped.map((s) => `- ${escapeMarkdown(s.settings)}: ${escapeMarkdown(s.reasons.join('; '))}`),
   ];
 }
 

@@ -216,6 +216,22 @@ const CASES: Readonly<Record<string, Case>> = {
     says: /runs\.ndjson:2: not a run record \(result\.edits\.0\.rolloutDurationMs: .*\n.*runs\.ndjson:3: not a run record \(result\.edits\.0\.inPlace: /,
     extra: (_r, dir) => expect(fs.existsSync(path.join(dir, 'out'))).toBe(false),
   },
+  "merge: Markdown and HTML in a failed run's error text": {
+    // sweep.md goes into CI summaries: an error from a shard must not add headings, images, table cells
+    // or HTML there, nor flood it.
+    args: ['merge', 'shards/markdown-injection', '--out', 'out'],
+    code: 0,
+    extra: (_r, dir) => {
+      const md = fs.readFileSync(path.join(dir, 'out', 'sweep.md'), 'utf8');
+      const line = md.split('\n').find((l) => l.startsWith('- seed 2 '))!;
+      expect(line).toContain('boom');
+      expect(line.length).toBeLessThan(800);
+      expect(md).not.toMatch(/^## All runs passed/m);
+      expect(md).not.toContain('<img');
+      expect(md).not.toContain('![pixel]');
+      expect(line).not.toMatch(/[^\\]\|/);
+    },
+  },
   'merge --skip-corrupt: the NaN records left out, the good one merged (documented: exit 1, runs missing)': {
     args: ['merge', 'shards/nan-strings', '--skip-corrupt', '--out', 'out'],
     code: 1,
