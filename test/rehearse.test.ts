@@ -380,6 +380,19 @@ describe('rehearse: a damaged or foreign branch log', () => {
       `${foreign}\n${lines.slice(1).join('\n')}\n`,
       new RegExp(`${logA}:1: branch "[^"]+" ran under another rehearsal plan`),
     );
+    // A well-formed line whose problem text carries lines of its own (a GitHub workflow command, a forged
+    // verdict) and terminal escapes: the failure is reported on one line, everything escaped.
+    const forged = JSON.parse(lines[0]!) as { branch: Record<string, unknown> };
+    forged.branch['pass'] = false;
+    forged.branch['problems'] = ['x\n::error::forged\nall branches pass\u001b[2J'];
+    forged.branch['replay'] = 'rollsim run\n::warning::forged';
+    fs.writeFileSync(logA, `${[JSON.stringify(forged), ...lines.slice(1)].join('\n')}\n`);
+    const r = await cli(args(dirA, '1'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('x\\u000a::error::forged');
+    expect(r.stderr).not.toMatch(/^::(error|warning)::/m);
+    expect(r.stderr).not.toMatch(/^all branches pass/m);
+    expect(r.stderr).not.toContain('\u001b');
     fs.writeFileSync(logA, good);
   }, 120_000);
 });

@@ -24,6 +24,7 @@ import {
 } from '../../rehearse/rehearse.js';
 import { FAULT_KINDS, type FaultKind, type Rehearsal } from '../../rehearse/types.js';
 import { formatHumanDurationMs } from '../../reports/format.js';
+import { excerpt } from '../../scenario/excerpt.js';
 import { editIndexOf, parsePath, parseSeed, single, wholeNumber } from '../flags.js';
 import { checkOutputDir, displayPath, EXIT, printIssues, UsageError, type CliIo } from '../io.js';
 
@@ -190,8 +191,11 @@ export async function handler(options: RehearseCliOptions, io: CliIo): Promise<n
     const failing = rehearsal.branches.filter((b) => !b.pass);
     for (const b of failing) {
       const step = rehearsal.steps[b.step];
+      // One line each, newlines escaped too: a branch may come from a resumed or joined log, and a line
+      // of its own in a CI log can be a workflow command (`::error::…`) or a forged verdict.
+      const problems = excerpt(b.problems.join('; '), 2000);
       io.stderr(
-        `rehearse: step ${b.step} (at ${formatHumanDurationMs(step?.atMs ?? 0)}, ${step?.phase ?? ''}) × ${b.fault}: ${b.problems.join('; ')}\n  replay: ${b.replay}\n`,
+        `rehearse: step ${b.step} (at ${formatHumanDurationMs(step?.atMs ?? 0)}, ${step?.phase ?? ''}) × ${b.fault}: ${problems}\n  replay: ${excerpt(b.replay, 2000)}\n`,
       );
     }
     return failing.length > 0 ? EXIT.failed : EXIT.ok;
