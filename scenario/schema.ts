@@ -116,7 +116,18 @@ export const PositiveDuration = duration({ positive: true });
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.number().min(min).max(max);
 const positiveNum = (max: number) => z.number().gt(0).max(max);
-const text = (max: number = SCENARIO_LIMITS.stringLengthMax) => z.string().min(1).max(max);
+/**
+ * One line of printable text: no control characters (line breaks and escapes included), no Unicode line
+ * separators or direction overrides. Names, ids, tags and edited values reach terminals, CI logs and
+ * reports; a line break in one let a scenario from a pull request start a line of its own in a CI log
+ * (where \`::error::\` is a workflow command). A pattern, so the JSON Schema carries it too.
+ */
+const ONE_LINE = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$/;
+const ONE_LINE_ERROR =
+  'must be one line of printable text (no control characters, line breaks or direction overrides)';
+const line = (max: number = SCENARIO_LIMITS.stringLengthMax) =>
+  z.string().max(max).regex(ONE_LINE, { error: ONE_LINE_ERROR });
+const text = (max: number = SCENARIO_LIMITS.stringLengthMax) => line(max).min(1);
 
 const PERCENT_PATTERN = /^\d+(?:\.\d+)?%$/;
 const intOrPercent = (what: string) => {
@@ -143,8 +154,8 @@ const ScenarioName = z
   .regex(NAME_PATTERN, { error: 'must be lowercase letters, digits and dashes ([a-z0-9-]+)' });
 
 const GpuId = z.enum(GPU_IDS);
-const Tags = z.record(text(128), z.string().max(SCENARIO_LIMITS.stringLengthMax));
-const TagEdits = z.record(text(128), z.string().max(SCENARIO_LIMITS.stringLengthMax).nullable());
+const Tags = z.record(text(128), line());
+const TagEdits = z.record(text(128), line().nullable());
 
 const ScalingMetric = z.strictObject({
   metric: z.enum(METRIC_NAMES),
@@ -364,12 +375,12 @@ const Model = z.strictObject({
 /** Edit numbers are only type-checked: ranges are the engine's job (it rejects with an error code). */
 const editInt = z.number().int();
 const Edit = z.strictObject({
-  name: z.string().optional(),
-  cloud: z.string().optional(),
-  cluster: z.string().optional(),
+  name: line().optional(),
+  cloud: line().optional(),
+  cluster: line().optional(),
   processingType: z.enum(PROCESSING_TYPES).optional(),
-  model: z.string().optional(),
-  accelerator: z.strictObject({ type: z.string().optional(), count: editInt.optional() }).optional(),
+  model: line().optional(),
+  accelerator: z.strictObject({ type: line().optional(), count: editInt.optional() }).optional(),
   scaling: z
     .strictObject({
       minInstances: editInt.optional(),
@@ -437,14 +448,14 @@ const Event = z
 // Expectations
 
 const FinalSpec = z.strictObject({
-  name: z.string().optional(),
-  cloud: z.string().optional(),
-  cluster: z.string().optional(),
+  name: line().optional(),
+  cloud: line().optional(),
+  cluster: line().optional(),
   processingType: z.enum(PROCESSING_TYPES).optional(),
   status: z.enum(DEPLOYMENT_STATUSES).optional(),
   warmpool: z.boolean().optional(),
-  model: z.string().optional(),
-  accelerator: z.strictObject({ type: z.string().optional(), count: editInt.optional() }).optional(),
+  model: line().optional(),
+  accelerator: z.strictObject({ type: line().optional(), count: editInt.optional() }).optional(),
   scaling: z
     .strictObject({
       minInstances: editInt.optional(),

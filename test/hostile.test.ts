@@ -132,6 +132,18 @@ const CASES: Readonly<Record<string, Case>> = {
     says: /unknown field/,
     extra: (r) => expect(r.stdout + r.stderr).not.toMatch(/[\u0007\u001b]/),
   },
+  'line breaks that would start CI workflow commands': {
+    args: ['check', 'workflow-command.yaml'],
+    code: 2,
+    extra: (r) => {
+      // check reports an invalid file on stdout, with its other results.
+      const out = r.stdout + r.stderr;
+      expect(out).not.toMatch(/^::/m);
+      expect(out).toMatch(/workflow-command\.yaml:25:\d+: deployment\.tags\.team: must be one line/);
+      for (const field of ['events[0].edit.name', 'events[0].edit.model', 'expect.final.tags.team'])
+        expect(out).toContain(`${field}: must be one line`);
+    },
+  },
   'a scalar document': { args: ['validate', 'not-a-mapping.yaml'], code: 2 },
   '100,000 keys (linear validation)': { args: ['validate', 'many-keys.yaml'], code: 2 },
   'conformance on {}': { args: ['conformance', 'k8s', 'vectors-empty.json'], code: 2, says: /no vectors/ },
