@@ -5,6 +5,7 @@ import { DEPLOYMENT_FUNCTIONS, DEPLOYMENT_HANDLERS, type DeploymentFunctions } f
 import { VectorShapeError, isObject, type Json, type JsonObject, type Outcome } from './fields.js';
 import { HPA_CONTROLLER_HANDLERS } from './hpa-controller.js';
 import { HPA_REPLICA_HANDLERS } from './hpa.js';
+import { excerpt } from '../scenario/excerpt.js';
 
 /** Categories the issue requires; a failure or an unsupported vector here makes the run not ok. */
 export const REQUIRED_CATEGORIES = [
@@ -78,12 +79,16 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   ...HPA_CONTROLLER_HANDLERS,
 };
 
+/**
+ * `file TestName/case`, on one line: a vectors file may come from anywhere, and a line break in its text
+ * would start a line of its own in a CI log (where `::error::` is a workflow command).
+ */
 export function sourceOf(vector: JsonObject): string {
   const s = vector.source;
   if (!isObject(s)) return '(no source)';
   const file = typeof s.file === 'string' ? s.file : '?';
   const test = typeof s.test === 'string' ? s.test : '?';
-  return typeof s.case === 'string' ? `${file} ${test}/${s.case}` : `${file} ${test}`;
+  return excerpt(typeof s.case === 'string' ? `${file} ${test}/${s.case}` : `${file} ${test}`, 300);
 }
 
 function runOne(handler: Handler, vector: Json, fns: ConformanceFunctions): Outcome {

@@ -144,6 +144,16 @@ const CASES: Readonly<Record<string, Case>> = {
         expect(out).toContain(`${field}: must be one line`);
     },
   },
+  "conformance: line breaks in a vector's source text": {
+    // A vectors file may come from anywhere: a failure names its source on one line.
+    args: ['conformance', 'k8s', 'vectors-workflow.json'],
+    code: 1,
+    extra: (r) => {
+      const out = r.stdout + r.stderr;
+      expect(out).toContain('TestResolveFenceposts/0\\u000a::error::forged vector');
+      expect(out).not.toMatch(/^::/m);
+    },
+  },
   'a scalar document': { args: ['validate', 'not-a-mapping.yaml'], code: 2 },
   '100,000 keys (linear validation)': { args: ['validate', 'many-keys.yaml'], code: 2 },
   'conformance on {}': { args: ['conformance', 'k8s', 'vectors-empty.json'], code: 2, says: /no vectors/ },
