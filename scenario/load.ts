@@ -31,12 +31,16 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 const REQUIRED_TOP_LEVEL = ['apiVersion', 'kind', 'metadata', 'duration', 'cluster', 'deployment', 'traffic'];
 
-/** `deployment.scaling.metrics[0].threshold` */
+/**
+ * `deployment.scaling.metrics[0].threshold`. A key is the file's own text: each is shown as a one-line
+ * excerpt (a line break in a key would otherwise start a line of its own in a CI log).
+ */
 export function formatPath(p: IssuePath): string {
-  return p.reduce<string>(
-    (acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc === '' ? seg : `${acc}.${seg}`),
-    '',
-  );
+  return p.reduce<string>((acc, seg) => {
+    if (typeof seg === 'number') return `${acc}[${seg}]`;
+    const key = excerpt(seg);
+    return acc === '' ? key : `${acc}.${key}`;
+  }, '');
 }
 
 /** `file:line:column: path: message`, the form editors and CI logs link to. */

@@ -139,7 +139,8 @@ const CASES: Readonly<Record<string, Case>> = {
       // check reports an invalid file on stdout, with its other results.
       const out = r.stdout + r.stderr;
       expect(out).not.toMatch(/^::/m);
-      expect(out).toMatch(/workflow-command\.yaml:25:\d+: deployment\.tags\.team: must be one line/);
+      expect(out).toMatch(/workflow-command\.yaml:27:\d+: deployment\.tags\.team: must be one line/);
+      expect(out).toContain('metadata.k\\u000a::error::forged key: unknown field');
       for (const field of ['events[0].edit.name', 'events[0].edit.model', 'expect.final.tags.team'])
         expect(out).toContain(`${field}: must be one line`);
     },
