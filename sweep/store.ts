@@ -34,13 +34,25 @@ export function summarise(result: RunResult): RunSummary {
 
 const Finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 (64 hex digits)');
-const SettingValue = z.union([z.string().max(1000), Finite, z.boolean()]);
+/**
+ * Text a plan or a run record carries that reaches a terminal or a report: one line, no control
+ * characters (as the scenario's own strings), so a shard cannot start a line of its own in a CI log.
+ */
+const OneLine = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(
+      /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$/,
+      'must be one line of printable text',
+    );
+const SettingValue = z.union([OneLine(1000), Finite, z.boolean()]);
 
 /** What resume and merge accept from runs.ndjson: shards come from other machines. */
 const RunRecordSchema = z.object({
   key: z.string().max(10_000),
   seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  settings: z.record(z.string().max(1000), SettingValue),
+  settings: z.record(OneLine(1000), SettingValue),
   scenarioSha256: Sha256.optional(),
   inputs: z.record(z.string().max(10_000), Sha256).optional(),
   status: z.enum(['ok', 'error']),
@@ -185,14 +197,17 @@ export function corruptMessages(path: string, corrupt: readonly CorruptLine[], m
 
 const PlanSchema = z.object({
   version: z.literal(1),
-  scenario: z.string().max(10_000),
-  scenarioFile: z.string().max(10_000),
+  scenario: z
+    .string()
+    .max(100)
+    .regex(/^[a-z0-9-]+$/, 'must be a scenario name ([a-z0-9-]+)'),
+  scenarioFile: OneLine(10_000),
   scenarioSha256: z.string().regex(/^[0-9a-f]{64}$/),
-  inputs: z.record(z.string().max(10_000), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
+  inputs: z.record(OneLine(10_000), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
   seeds: z.number().int().min(1).max(10_000_000),
   seedStart: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   axes: z
-    .array(z.object({ path: z.string().max(1000), values: z.array(SettingValue).min(1).max(100_000) }))
+    .array(z.object({ path: OneLine(1000), values: z.array(SettingValue).min(1).max(100_000) }))
     .max(100),
   shard: z.object({ index: z.number().int().min(0), count: z.number().int().min(1) }).nullable(),
   totalRuns: z.number().int().min(0),

@@ -209,6 +209,15 @@ const CASES: Readonly<Record<string, Case>> = {
     says: /runs\.ndjson:2/,
     extra: (_r, dir) => expect(fs.existsSync(path.join(dir, 'out'))).toBe(false),
   },
+  "merge: a line break in the plan's scenario name": {
+    args: ['merge', 'shards/plan-line-break', '--out', 'out'],
+    code: 2,
+    says: /sweep-plan\.json: not a sweep plan rollsim wrote \(scenario: must be a scenario name/,
+    extra: (r, dir) => {
+      expect(r.stdout + r.stderr).not.toMatch(/^::/m);
+      expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+    },
+  },
   'merge: a <meta> tag as the seed': {
     args: ['merge', 'shards/seed-injection', '--out', 'out'],
     code: 2,
