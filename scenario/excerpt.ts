@@ -8,6 +8,12 @@ const CONTROL_OR_NEWLINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e
 /** A count as a message shows it: whole, with thousands separators (1,234,567). */
 export const formatCount = (n: number): string => Math.round(n).toLocaleString('en-US');
 
+/**
+ * One line of printable text: none of CONTROL_OR_NEWLINE's characters. What scenario strings, sweep plans
+ * and run records must match where their text reaches terminals, CI logs and reports.
+ */
+export const ONE_LINE_PATTERN = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$/;
+
 const escapeChar = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /**

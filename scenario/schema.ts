@@ -1,6 +1,7 @@
 // The scenario file schema (zod): one definition for validation, for the typed input, and for the
 // generated library/schema.json that editors use. Durations are parsed here, once, to integer ms.
 import { z } from 'zod';
+import { ONE_LINE_PATTERN } from './excerpt.js';
 import { BUILTIN_GPUS } from '../catalog/catalog.js';
 import { DEPLOYMENT_STATUSES, METRIC_NAMES, MODEL_TYPES, PROCESSING_TYPES } from '../catalog/spec.js';
 import { DEFAULT_PLATFORM_LIMITS } from '../catalog/spec.js';
@@ -120,13 +121,12 @@ const positiveNum = (max: number) => z.number().gt(0).max(max);
  * One line of printable text: no control characters (line breaks and escapes included), no Unicode line
  * separators or direction overrides. Names, ids, tags and edited values reach terminals, CI logs and
  * reports; a line break in one let a scenario from a pull request start a line of its own in a CI log
- * (where \`::error::\` is a workflow command). A pattern, so the JSON Schema carries it too.
+ * (where `::error::` is a workflow command). A pattern, so the JSON Schema carries it too.
  */
-const ONE_LINE = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$/;
 const ONE_LINE_ERROR =
   'must be one line of printable text (no control characters, line breaks or direction overrides)';
 const line = (max: number = SCENARIO_LIMITS.stringLengthMax) =>
-  z.string().max(max).regex(ONE_LINE, { error: ONE_LINE_ERROR });
+  z.string().max(max).regex(ONE_LINE_PATTERN, { error: ONE_LINE_ERROR });
 const text = (max: number = SCENARIO_LIMITS.stringLengthMax) => line(max).min(1);
 
 const PERCENT_PATTERN = /^\d+(?:\.\d+)?%$/;

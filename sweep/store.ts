@@ -3,7 +3,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import type { RunResult } from '../result/result.js';
 import { z } from 'zod';
-import { excerpt, quoted } from '../scenario/excerpt.js';
+import { excerpt, ONE_LINE_PATTERN, quoted } from '../scenario/excerpt.js';
 import { runKey, type GridAxis, type Shard } from './plan.js';
 
 /** result.json fields except the timeline (and the chart markers). */
@@ -39,13 +39,7 @@ const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 (64 hex digi
  * characters (as the scenario's own strings), so a shard cannot start a line of its own in a CI log.
  */
 const OneLine = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .regex(
-      /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$/,
-      'must be one line of printable text',
-    );
+  z.string().max(max).regex(ONE_LINE_PATTERN, 'must be one line of printable text');
 const SettingValue = z.union([OneLine(1000), Finite, z.boolean()]);
 
 /** What resume and merge accept from runs.ndjson: shards come from other machines. */
