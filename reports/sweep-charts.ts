@@ -267,7 +267,7 @@ function sweepTable(input: SweepChartInput): string {
   const rows = input.combinations.map((c) => {
     const w = wilsonInterval(c.rolledBack, c.total);
     const rate = c.total > 0 ? formatPercent((100 * c.rolledBack) / c.total) : '–';
-    return `<tr><td>${escapeHtml(c.label)}</td><td class="num">${escapeHtml(String(c.total))}</td>
+    return `<tr><td>${escapeHtml(c.label)}</td><td class="num">${c.total}</td>
 <td class="num">${escapeHtml(rate)} (${escapeHtml(formatPercent(100 * w.low))}–${escapeHtml(formatPercent(100 * w.high))})</td>
 <td class="num">${ms(quantile(c.downtimeMs, 0.5))} / ${ms(quantile(c.downtimeMs, 0.95))} / ${ms(c.downtimeMs.length > 0 ? maxOf(c.downtimeMs) : Number.NaN)}</td>
 <td class="num">${ms(quantile(c.durationMs, 0.5))} / ${ms(quantile(c.durationMs, 0.95))}</td></tr>`;

@@ -3,16 +3,18 @@
 
 /** C0/C1 controls (except newline and tab) and the Unicode direction overrides and isolates. */
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-const CONTROL_OR_NEWLINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** The same with newline and tab: everything that does not belong on one line of text. */
+const NOT_ONE_LINE = String.raw`\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069`;
+const CONTROL_OR_NEWLINE = new RegExp(`[${NOT_ONE_LINE}]`, 'g');
 
 /** A count as a message shows it: whole, with thousands separators (1,234,567). */
 export const formatCount = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 /**
- * One line of printable text: none of CONTROL_OR_NEWLINE's characters. What scenario strings, sweep plans
- * and run records must match where their text reaches terminals, CI logs and reports.
+ * One line of printable text: none of NOT_ONE_LINE's characters. What scenario strings, sweep plans and
+ * run records must match where their text reaches terminals, CI logs and reports.
  */
-export const ONE_LINE_PATTERN = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$/;
+export const ONE_LINE_PATTERN = new RegExp(`^[^${NOT_ONE_LINE}]*$`);
 
 const escapeChar = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 

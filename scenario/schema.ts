@@ -146,7 +146,8 @@ const intOrPercent = (what: string) => {
   );
 };
 
-const NAME_PATTERN = /^[a-z0-9-]+$/;
+/** A scenario name; sweep plans, which carry it, are held to it too. */
+export const NAME_PATTERN = /^[a-z0-9-]+$/;
 const ScenarioName = z
   .string()
   .min(1)

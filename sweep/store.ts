@@ -4,6 +4,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync,
 import type { RunResult } from '../result/result.js';
 import { z } from 'zod';
 import { excerpt, ONE_LINE_PATTERN, quoted } from '../scenario/excerpt.js';
+import { NAME_PATTERN } from '../scenario/schema.js';
 import { runKey, type GridAxis, type Shard } from './plan.js';
 
 /** result.json fields except the timeline (and the chart markers). */
@@ -191,10 +192,7 @@ export function corruptMessages(path: string, corrupt: readonly CorruptLine[], m
 
 const PlanSchema = z.object({
   version: z.literal(1),
-  scenario: z
-    .string()
-    .max(100)
-    .regex(/^[a-z0-9-]+$/, 'must be a scenario name ([a-z0-9-]+)'),
+  scenario: z.string().max(100).regex(NAME_PATTERN, 'must be a scenario name ([a-z0-9-]+)'),
   scenarioFile: OneLine(10_000),
   scenarioSha256: z.string().regex(/^[0-9a-f]{64}$/),
   inputs: z.record(OneLine(10_000), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
