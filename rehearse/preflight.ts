@@ -368,25 +368,40 @@ function outcomeProbabilities(records: readonly RunRecord[], edit: number): Reco
 }
 
 /**
- * Why no rollout setting of the grid meets the budget, naming only the tests that some setting fails (a
- * grid where every run rolls back is about completion, not downtime).
+ * Why no rollout setting of the grid meets the budget: each test that some setting fails, with how many
+ * settings pass it or, when none does, the best any reached (a grid where every run rolls back is about
+ * completion, not downtime; one where each test is passed by some setting but never all by one says so).
  */
 export function noCandidateReason(
   candidates: readonly Candidate[],
   budget: number,
   droppedLimit: number | null,
 ): string {
+  const n = candidates.length;
   const failing: string[] = [];
-  if (candidates.some((c) => c.completed < c.runs)) {
-    const most = Math.max(0, ...candidates.map((c) => c.completed));
-    const runs = candidates[0]?.runs ?? 0;
-    failing.push(`completes the edit on every seed (the most: ${most} of ${runs})`);
-  }
-  if (candidates.some((c) => c.maxDowntimeMs > budget))
-    failing.push(`keeps downtime within the ${formatHumanDurationMs(budget)} budget`);
-  if (droppedLimit !== null && candidates.some((c) => c.maxDroppedPercent > droppedLimit))
-    failing.push(`drops at most expect.maxDroppedPercent ${droppedLimit}%`);
-  if (failing.length === 0) failing.push('runs without errors on every seed');
+  const test = (what: string, passes: (c: Candidate) => boolean, best: () => string): void => {
+    const passing = candidates.filter(passes).length;
+    if (passing === n) return;
+    failing.push(`${what} (${passing === 0 ? `none does: ${best()}` : `${passing} of ${n} settings do`})`);
+  };
+  const runs = candidates[0]?.runs ?? 0;
+  test(
+    'completes the edit on every seed',
+    (c) => c.completed === c.runs,
+    () => `the most is ${Math.max(0, ...candidates.map((c) => c.completed))} of ${runs}`,
+  );
+  test(
+    `keeps downtime within the ${formatHumanDurationMs(budget)} budget`,
+    (c) => c.maxDowntimeMs <= budget,
+    () => `the least is ${formatHumanDurationMs(Math.min(...candidates.map((c) => c.maxDowntimeMs)))}`,
+  );
+  if (droppedLimit !== null)
+    test(
+      `drops at most expect.maxDroppedPercent ${droppedLimit}%`,
+      (c) => c.maxDroppedPercent <= droppedLimit,
+      () => `the least is ${Math.min(...candidates.map((c) => c.maxDroppedPercent))}%`,
+    );
+  if (failing.length === 0) return 'no rollout setting in the grid runs without errors on every seed';
   return `no rollout setting in the grid ${failing.join(' and ')}`;
 }
 

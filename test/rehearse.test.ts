@@ -266,16 +266,27 @@ describe('plan: why no rollout setting is recommended', () => {
     ...over,
   });
 
-  it('names only the tests some setting fails', () => {
+  it('names only the tests some setting fails, with how many settings pass each or the best reached', () => {
     // Every run rolls back without downtime: the reason is completion, not the downtime budget.
     expect(noCandidateReason([c({ completed: 0 }), c({ completed: 3 })], 0, null)).toBe(
-      'no rollout setting in the grid completes the edit on every seed (the most: 3 of 20)',
+      'no rollout setting in the grid completes the edit on every seed (none does: the most is 3 of 20)',
     );
     expect(noCandidateReason([c({ maxDowntimeMs: 5000 })], 0, null)).toBe(
-      'no rollout setting in the grid keeps downtime within the 0s budget',
+      'no rollout setting in the grid keeps downtime within the 0s budget (none does: the least is 5s)',
     );
+    // Each test is passed by some setting, never both by one.
     expect(noCandidateReason([c({ maxDroppedPercent: 3 }), c({ maxDowntimeMs: 61_000 })], 60_000, 2)).toBe(
-      'no rollout setting in the grid keeps downtime within the 1m budget and drops at most expect.maxDroppedPercent 2%',
+      'no rollout setting in the grid keeps downtime within the 1m budget (1 of 2 settings do) and drops at most expect.maxDroppedPercent 2% (1 of 2 settings do)',
+    );
+    // A setting that completes on every seed is not reported as "the most: 20 of 20".
+    expect(
+      noCandidateReason(
+        [c({ completed: 12, maxDowntimeMs: 4900 }), c({ maxDowntimeMs: 2000, maxDroppedPercent: 85.2 })],
+        0,
+        1,
+      ),
+    ).toBe(
+      'no rollout setting in the grid completes the edit on every seed (1 of 2 settings do) and keeps downtime within the 0s budget (none does: the least is 2s) and drops at most expect.maxDroppedPercent 1% (1 of 2 settings do)',
     );
     // Only failed runs left: that is what is said.
     expect(noCandidateReason([c({})], 0, null)).toBe(
