@@ -150,7 +150,8 @@ function traceOf(scenario: Scenario, traces: TraceCache | undefined): ParsedTrac
   return loaded.trace;
 }
 
-function tokenMeans(trace: ParsedTrace): { input: number; output: number } | null {
+/** Mean prompt and output tokens of a trace with token columns (what its LLM requests are served at). */
+export function tokenMeans(trace: ParsedTrace): { input: number; output: number } | null {
   if (trace.outputTokens === null) return null;
   const mean = (a: Float64Array | null): number =>
     a === null || a.length === 0 ? 0 : a.reduce((x, y) => x + y, 0) / a.length;

@@ -5,6 +5,7 @@ import { resultJsonChunks, writeRunReports } from '../../reports/write.js';
 import { evaluateExpectations } from '../../result/expect.js';
 import { loadScenarioFile } from '../../scenario/load.js';
 import type { RunResult } from '../../result/result.js';
+import { scalingNotes } from '../../sim/advice.js';
 import { runScenario } from '../../sim/run.js';
 import { limitProblems } from '../../scenario/limits.js';
 import {
@@ -28,7 +29,7 @@ import {
   UsageError,
   type CliIo,
 } from '../io.js';
-import { formatRunSummary } from '../summary.js';
+import { formatRunSummary, scalingNoteText } from '../summary.js';
 
 export const command = 'run [scenario]';
 export const describe =
@@ -117,6 +118,7 @@ export async function handler(options: RunOptions, io: CliIo): Promise<number> {
   const outDir = outArg === null ? null : path.resolve(io.cwd, outArg);
   if (outDir !== null) checkOutputDir(outDir, '--out');
 
+  const notes = scalingNotes(scenario);
   const progress = terminalProgress(io, scenario.durationMs);
   const run = runScenario(scenario, {
     seed: options.seed ?? scenario.seed,
@@ -127,14 +129,17 @@ export async function handler(options: RunOptions, io: CliIo): Promise<number> {
   const result: RunResult = { ...run.result, expectations: evaluateExpectations(scenario, run.result) };
   const written = outDir === null ? [] : await writeRunReports(outDir, result, { trace: run.trace });
 
-  if (options.json) for (const chunk of resultJsonChunks(result)) io.stdout(chunk);
-  else {
+  if (options.json) {
+    for (const note of notes) io.stderr(`${scalingNoteText(note)}\n`);
+    for (const chunk of resultJsonChunks(result)) io.stdout(chunk);
+  } else {
     const shownOut = outArg === null ? null : outArg.replace(/[\\/]+$/, '');
     io.stdout(
       formatRunSummary(result, {
         scenarioArg: options.scenario,
         outDir: shownOut,
         written: written.map((f) => path.basename(f)),
+        notes,
       }),
     );
   }

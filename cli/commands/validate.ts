@@ -12,6 +12,8 @@ import {
   runLimits,
   single,
 } from '../flags.js';
+import { scalingNotes } from '../../sim/advice.js';
+import { scalingNoteText } from '../summary.js';
 import { EXIT, printIssues, printLimitProblems, UsageError, type CliIo } from '../io.js';
 
 export const command = 'validate <files..>';
@@ -67,7 +69,10 @@ export function handler(options: ValidateOptions, io: CliIo): Promise<number> {
       // A file the schema accepts can still ask for a run that cannot finish: say so now.
       const limits = limitProblems(loaded.scenario, runLimits(options.allowLarge));
       if (printLimitProblems(io, file, limits)) bad++;
-      else io.stdout(`ok ${file} (${describeScenario(loaded.scenario)})\n`);
+      else {
+        io.stdout(`ok ${file} (${describeScenario(loaded.scenario)})\n`);
+        for (const note of scalingNotes(loaded.scenario)) io.stdout(`  ${scalingNoteText(note)}\n`);
+      }
     } else {
       bad++;
       printIssues(io, loaded.issues);

@@ -1,0 +1,111 @@
+// Scaling settings that cannot work as meant, found before a run from the serving model: an autoscaler
+// target that one instance never reaches before it is saturated. The autoscaler then adds instances only
+// once requests queue (and, for sync traffic, time out), which is rarely what the threshold was meant to
+// say. These are notes, not errors: the scenario is valid and runs as written.
+//
+// Checked for the deployment as it starts and for the spec each edit asks for, merged over the spec
+// before it by the engine's own validation (an edit it rejects outright, a cross-type swap say, runs
+// nothing and gets no note; whether a rollout is under way is left out, as that depends on the run).
+import { BUILTIN_CATALOG, extendCatalog } from '../catalog/catalog.js';
+import {
+  DEFAULT_PLATFORM_LIMITS,
+  type Accelerator,
+  type DeploymentSpec,
+  type MetricName,
+} from '../catalog/spec.js';
+import { validateEdit } from '../engine/validate.js';
+import { loadTrace } from '../scenario/trace.js';
+import type { Scenario } from '../scenario/types.js';
+import { performanceOf } from './performance.js';
+import { tokenMeans } from './run.js';
+
+export interface ScalingNote {
+  /** When the spec applies: null for the deployment as it starts, else the edit's request time. */
+  readonly atMs: number | null;
+  /** 1-based edit number among the scenario's edit events, or null for the deployment as it starts. */
+  readonly edit: number | null;
+  readonly model: string;
+  readonly accelerator: Accelerator;
+  readonly metric: Extract<MetricName, 'rps' | 'concurrency'>;
+  readonly threshold: number;
+  /**
+   * What one instance can do: requests/s at full load (rps), or requests it runs at once (concurrency),
+   * at the trace's mean token counts when the trace gives them, else at typical lengths.
+   */
+  readonly limit: number;
+}
+
+interface SpecPoint {
+  readonly atMs: number | null;
+  readonly edit: number | null;
+  readonly spec: DeploymentSpec;
+}
+
+/** Token means of the scenario's trace, when it has token columns (what the run serves with). */
+function traceTokens(scenario: Scenario): { input: number; output: number } | null {
+  if (scenario.traffic.profile !== 'trace') return null;
+  const loaded = loadTrace(scenario.traffic.trace);
+  return loaded.ok ? tokenMeans(loaded.trace) : null;
+}
+
+export function scalingNotes(scenario: Scenario): ScalingNote[] {
+  const catalog = extendCatalog(BUILTIN_CATALOG, scenario.models);
+  const points: SpecPoint[] = [{ atMs: null, edit: null, spec: scenario.deployment }];
+  let edits = 0;
+  let current = scenario.deployment;
+  for (const e of scenario.events) {
+    if (e.action !== 'edit') continue;
+    edits++;
+    const checked = validateEdit(current, e.edit, {
+      catalog,
+      limits: DEFAULT_PLATFORM_LIMITS,
+      editInProgress: false,
+    });
+    if (!checked.ok) continue;
+    current = checked.spec;
+    points.push({ atMs: e.atMs, edit: edits, spec: current });
+  }
+  const scalesOnLoad = points.some((p) =>
+    p.spec.scaling.metrics.some((m) => m.metric === 'rps' || m.metric === 'concurrency'),
+  );
+  const tokens = scalesOnLoad ? traceTokens(scenario) : null;
+  const notes: ScalingNote[] = [];
+  const said = new Set<string>();
+  for (const { atMs, edit, spec } of points) {
+    const model = catalog.models[spec.model];
+    const gpu = catalog.gpus[spec.accelerator.type];
+    const ref = model === undefined ? undefined : catalog.gpus[model.reference.gpu];
+    if (model === undefined || gpu === undefined || ref === undefined) continue;
+    let perf: { slots: number; capacityRps: number };
+    try {
+      perf = performanceOf(model, gpu, spec.accelerator.count, ref, tokens);
+    } catch {
+      continue; // a model that does not fit: validation or the engine says so
+    }
+    for (const m of spec.scaling.metrics) {
+      if (m.metric !== 'rps' && m.metric !== 'concurrency') continue;
+      const limit = m.metric === 'rps' ? perf.capacityRps : perf.slots;
+      if (m.threshold <= limit) continue;
+      // Once per model, accelerator, metric and threshold: an edit of tags alone does not repeat it.
+      const key = JSON.stringify([
+        spec.model,
+        spec.accelerator.type,
+        spec.accelerator.count,
+        m.metric,
+        m.threshold,
+      ]);
+      if (said.has(key)) continue;
+      said.add(key);
+      notes.push({
+        atMs,
+        edit,
+        model: spec.model,
+        accelerator: spec.accelerator,
+        metric: m.metric,
+        threshold: m.threshold,
+        limit,
+      });
+    }
+  }
+  return notes;
+}

@@ -1,0 +1,120 @@
+// Proves the scaling notes: a threshold one instance cannot reach before it saturates is named, with what
+// one instance can do (from the same serving model the run uses), once per spec; thresholds within reach,
+// other metrics and edits the engine rejects give none; the CLI prints the notes without touching
+// result.json.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BUILTIN_CATALOG } from '../catalog/catalog.js';
+import { main } from '../cli/cli.js';
+import { scalingNoteText } from '../cli/summary.js';
+import { scalingNotes } from '../sim/advice.js';
+import { performanceOf } from '../sim/performance.js';
+import type { ScalingMetric } from '../catalog/spec.js';
+import { makeScenario } from './support/fixtures.js';
+
+const ROOT = path.join(import.meta.dirname, '..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rollsim-advice-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'notes', 'rps-above-capacity.yaml');
+const h100 = BUILTIN_CATALOG.gpus['H100']!;
+const llama8b = performanceOf(BUILTIN_CATALOG.models['llama-3.1-8b']!, h100, 1, h100);
+
+const scaledOn = (...metrics: ScalingMetric[]) =>
+  makeScenario({ deployment: { scaling: { minInstances: 2, maxInstances: 8, metrics } } });
+
+describe('scaling notes', () => {
+  it('names an rps threshold above what one instance serves, with that figure', () => {
+    const over = Math.ceil(llama8b.capacityRps) + 1;
+    const notes = scalingNotes(scaledOn({ metric: 'rps', threshold: over }));
+    expect(notes).toEqual([
+      {
+        atMs: null,
+        edit: null,
+        model: 'llama-3.1-8b',
+        accelerator: { type: 'H100', count: 1 },
+        metric: 'rps',
+        threshold: over,
+        limit: llama8b.capacityRps,
+      },
+    ]);
+    expect(scalingNoteText(notes[0]!)).toMatch(
+      /^note \(the deployment as it starts\): the autoscaler adds instances past \d+ req\/s per instance \(rps\), but one instance of llama-3\.1-8b on 1× H100 serves about [\d.]+ req\/s at full load/,
+    );
+    expect(scalingNotes(scaledOn({ metric: 'rps', threshold: Math.floor(llama8b.capacityRps) }))).toEqual([]);
+  });
+
+  it('names a concurrency threshold above the requests one instance runs at once', () => {
+    const notes = scalingNotes(scaledOn({ metric: 'concurrency', threshold: llama8b.slots + 1 }));
+    expect(notes.map((n) => [n.metric, n.limit])).toEqual([['concurrency', llama8b.slots]]);
+    expect(scalingNoteText(notes[0]!)).toContain(`runs at most ${llama8b.slots} at once`);
+    expect(scalingNotes(scaledOn({ metric: 'concurrency', threshold: llama8b.slots }))).toEqual([]);
+    // Utilisation, latency and queue targets have no per-instance ceiling to compare with.
+    expect(
+      scalingNotes(
+        scaledOn(
+          { metric: 'gpuUtilization', threshold: 100 },
+          { metric: 'latencyP95', threshold: 1e6 },
+          { metric: 'queueDepth', threshold: 1e4 },
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  it('checks the spec each edit asks for, once per spec, and not edits the engine rejects', () => {
+    const base = scaledOn({ metric: 'concurrency', threshold: llama8b.slots });
+    const scenario = {
+      ...base,
+      events: [
+        // Rejected (cross-type swap): runs nothing, so no note about Whisper.
+        { atMs: 60_000, action: 'edit' as const, edit: { model: 'whisper-large-v3' } },
+        // Accepted: the threshold goes past the instance's slots.
+        {
+          atMs: 120_000,
+          action: 'edit' as const,
+          edit: { scaling: { metrics: [{ metric: 'concurrency' as const, threshold: llama8b.slots * 2 }] } },
+        },
+        // Tags only: the same spec as far as serving goes, no second note.
+        { atMs: 180_000, action: 'edit' as const, edit: { tags: { tier: 'gold' } } },
+      ],
+    };
+    const notes = scalingNotes(scenario);
+    expect(notes.map((n) => [n.edit, n.atMs, n.threshold])).toEqual([[2, 120_000, llama8b.slots * 2]]);
+    expect(scalingNoteText(notes[0]!)).toMatch(/^note \(edit 2 at 0:02:00\)/);
+  });
+
+  it('validate and run print the note; run --json keeps it off stdout and result.json', async () => {
+    const io = () => {
+      const out = { stdout: '', stderr: '' };
+      return {
+        out,
+        io: {
+          stdout: (t: string) => void (out.stdout += t),
+          stderr: (t: string) => void (out.stderr += t),
+          cwd: ROOT,
+        },
+      };
+    };
+    const v = io();
+    expect(await main(['validate', FIXTURE], v.io)).toBe(0);
+    expect(v.out.stdout).toMatch(
+      /^ok .*\n {2}note \(the deployment as it starts\): .*bge-large-en-v1\.5 on 1× L4/,
+    );
+    // The tags-only edit repeats nothing.
+    expect(v.out.stdout.match(/ note \(/g)).toHaveLength(1);
+
+    const j = io();
+    expect(await main(['run', FIXTURE, '--json'], j.io)).toBe(0);
+    expect(j.out.stderr).toMatch(/^note \(the deployment as it starts\): /);
+    const result = JSON.parse(j.out.stdout) as Record<string, unknown>;
+    expect(JSON.stringify(result)).not.toContain('note (');
+
+    // The text summary prints it after the run's figures; result.json on disk is the --json one.
+    const r = io();
+    const out = path.join(tmp, 'run');
+    expect(await main(['run', FIXTURE, '--out', out], r.io)).toBe(0);
+    expect(r.out.stdout).toMatch(/\ndowntime .*\nnote \(the deployment as it starts\): /);
+    expect(fs.readFileSync(path.join(out, 'result.json'), 'utf8')).toBe(j.out.stdout);
+  });
+});
