@@ -22,7 +22,9 @@ import {
   type ScenarioIssueCode as LoadIssueCode,
 } from '../scenario/load.js';
 import type { Scenario as LoadedScenario } from '../scenario/types.js';
+import * as Advice from '../sim/advice.js';
 import { runScenario as simulate } from '../sim/run.js';
+import { scalingNoteText } from '../reports/summary.js';
 import type * as A from '../sweep/aggregate.js';
 import { gridAxisProblem, type GridAxis } from '../sweep/plan.js';
 import { defaultWorkers, runSweep, type SweepOutcome as Outcome } from '../sweep/run.js';
@@ -193,6 +195,27 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}
  */
 export function checkExpectations(scenario: Scenario, result: RunResult): ExpectationResult[] {
   return evaluateExpectations(scenario, result);
+}
+
+/**
+ * A scaling threshold out of one instance's reach, as `rollsim validate` and `rollsim run` note it: which
+ * spec (`edit` null for the deployment as it starts), the metric and threshold, and `limit`, what one
+ * instance can do (requests/s at full load for `rps`, requests at once for `concurrency`).
+ */
+export type ScalingNote = Advice.ScalingNote;
+
+/**
+ * The scaling notes of a scenario, for the deployment as it starts and each edit the engine accepts:
+ * an `rps` threshold above what one instance serves at full load, or a `concurrency` threshold above
+ * the requests it runs at once. Advice, not errors; an empty list when every threshold is in reach.
+ */
+export function scalingNotes(scenario: Scenario): ScalingNote[] {
+  return Advice.scalingNotes(scenario);
+}
+
+/** A scaling note as the command line prints it: `note (where): what`. */
+export function formatScalingNote(note: ScalingNote): string {
+  return scalingNoteText(note);
 }
 
 // =========================================================================================================

@@ -6,12 +6,11 @@ import {
   formatCount,
   formatHumanDurationMs,
   formatLatencyMs,
-  formatNumber,
   formatPercent,
 } from '../reports/format.js';
 import type { EditResult, ExpectationResult, RunResult } from '../result/result.js';
 import { inProgressText } from '../result/expect.js';
-import { coldStartText, servingText } from '../reports/summary.js';
+import { coldStartText, scalingNoteText, servingText } from '../reports/summary.js';
 import type { ScalingNote } from '../sim/advice.js';
 
 export interface SummaryContext {
@@ -22,20 +21,6 @@ export interface SummaryContext {
   readonly written: readonly string[];
   /** Scaling settings that cannot work as meant (sim/advice.ts), printed after the run's figures. */
   readonly notes?: readonly ScalingNote[];
-}
-
-/** One line for a scaling note: which spec, what the threshold asks, what one instance can do. */
-export function scalingNoteText(n: ScalingNote): string {
-  const where =
-    n.edit === null ? 'the deployment as it starts' : `edit ${n.edit} at ${formatClockMs(n.atMs ?? 0)}`;
-  const one = `one instance of ${n.model} on ${n.accelerator.count}× ${n.accelerator.type}`;
-  return n.metric === 'rps'
-    ? `note (${where}): the autoscaler adds instances past ${n.threshold} req/s per instance (rps), ` +
-        `but ${one} serves about ${formatNumber(n.limit)} req/s at full load: it saturates, and requests queue ` +
-        `or time out, long before the deployment scales out`
-    : `note (${where}): the autoscaler adds instances past ${n.threshold} requests per instance ` +
-        `(concurrency), but ${one} runs at most ${formatCount(n.limit)} at once: the rest queue before the ` +
-        `deployment scales out`;
 }
 
 function editLine(edit: EditResult): string {

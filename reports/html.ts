@@ -4,7 +4,8 @@ import type { ExpectationResult, Marker, RunResult } from '../result/result.js';
 import { chartConfigs } from './charts.js';
 import { escapeHtml, formatClockMs } from './format.js';
 import { chartFigureHtml, selfContainedPage } from './html-page.js';
-import { summarize, type EditRow, type RunSummary, type SummaryFact } from './summary.js';
+import type { ScalingNote } from '../sim/advice.js';
+import { scalingNoteParts, summarize, type EditRow, type RunSummary, type SummaryFact } from './summary.js';
 
 const MARKER_TEXT: Readonly<Record<Marker['kind'], { text: string; tone: string }>> = {
   editRequested: { text: 'edit requested', tone: 'neutral' },
@@ -82,7 +83,17 @@ function headerHtml(summary: RunSummary): string {
 <p class="headline"><span class="badge ${summary.tone}">${escapeHtml(summary.headline)}</span></p>`;
 }
 
-export function runReportHtml(result: RunResult): string {
+function notesList(notes: readonly ScalingNote[]): string {
+  if (notes.length === 0) return '';
+  const items = notes.map((n) => {
+    const { where, what } = scalingNoteParts(n);
+    return `<li><strong>${escapeHtml(where)}</strong>: ${escapeHtml(what)}</li>`;
+  });
+  return `<h2>Notes</h2>\n<ul id="scaling-notes">${items.join('\n')}</ul>`;
+}
+
+/** `notes`: scaling settings out of one instance's reach (sim/advice.ts), listed after the expectations. */
+export function runReportHtml(result: RunResult, notes: readonly ScalingNote[] = []): string {
   const summary = summarize(result);
   const charts = chartConfigs(result);
   const body = `${headerHtml(summary)}
@@ -91,6 +102,7 @@ export function runReportHtml(result: RunResult): string {
 <h2>Edits</h2>
 ${editsTable(summary.edits)}
 ${expectationsTable(result.expectations)}
+${notesList(notes)}
 <h2>Charts</h2>
 ${charts.map(chartFigureHtml).join('\n')}
 <h2>Event timeline</h2>

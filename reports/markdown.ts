@@ -1,7 +1,8 @@
 // summary.md: the run summary for a CI step summary (GitHub renders it as Markdown with inline HTML,
 // so scenario strings are escaped for both).
 import type { ExpectationResult, RunResult } from '../result/result.js';
-import { summarize, type EditRow, type Tone } from './summary.js';
+import type { ScalingNote } from '../sim/advice.js';
+import { scalingNoteParts, summarize, type EditRow, type Tone } from './summary.js';
 import { chartConfigs } from './charts.js';
 
 // Characters that start emphasis, code, links or table cells anywhere in a line (`<` is handled as HTML).
@@ -61,7 +62,17 @@ function expectationsSection(items: readonly ExpectationResult[]): string {
   return `\n#### Expectations\n\n${lines.join('\n')}\n`;
 }
 
-export function summaryMarkdown(result: RunResult): string {
+function notesSection(notes: readonly ScalingNote[]): string {
+  if (notes.length === 0) return '';
+  const lines = notes.map((n) => {
+    const { where, what } = scalingNoteParts(n);
+    return `- **${escapeMarkdown(where)}**: ${escapeMarkdown(what)}`;
+  });
+  return `\n#### Notes\n\n${lines.join('\n')}\n`;
+}
+
+/** `notes`: scaling settings out of one instance's reach (sim/advice.ts), listed after the expectations. */
+export function summaryMarkdown(result: RunResult, notes: readonly ScalingNote[] = []): string {
   const s = summarize(result);
   const facts = table(
     ['metric', 'value'],
@@ -79,7 +90,7 @@ ${facts}
 #### Edits
 
 ${editsSection(s.edits)}
-${expectationsSection(result.expectations)}
+${expectationsSection(result.expectations)}${notesSection(notes)}
 Charts (${chartConfigs(result)
     .map((c) => `\`${c.name}.png\``)
     .join(', ')}) and the interactive \`report.html\` are in the output folder.

@@ -1,5 +1,6 @@
 // The facts every report leads with, computed once so HTML and Markdown can never disagree.
 import type { EditResult, RunResult } from '../result/result.js';
+import type { ScalingNote } from '../sim/advice.js';
 import { inProgressText } from '../result/expect.js';
 import {
   formatClockMs,
@@ -251,4 +252,25 @@ export function summarize(result: RunResult): RunSummary {
     edits: result.edits.map(editRow),
     expectationsFailed: result.expectations.filter((e) => !e.pass).length,
   };
+}
+
+/** A scaling note (sim/advice.ts) in words: which spec, and what its threshold asks against what one instance can do. */
+export function scalingNoteParts(n: ScalingNote): { where: string; what: string } {
+  const where =
+    n.edit === null ? 'the deployment as it starts' : `edit ${n.edit} at ${formatClockMs(n.atMs ?? 0)}`;
+  const one = `one instance of ${n.model} on ${n.accelerator.count}× ${n.accelerator.type}`;
+  const what =
+    n.metric === 'rps'
+      ? `the autoscaler adds instances past ${n.threshold} req/s per instance (rps), but ${one} serves ` +
+        `about ${formatNumber(n.limit)} req/s at full load: it saturates, and requests queue or time out, ` +
+        `long before the deployment scales out`
+      : `the autoscaler adds instances past ${n.threshold} requests per instance (concurrency), but ${one} ` +
+        `runs at most ${formatCount(n.limit)} at once: the rest queue before the deployment scales out`;
+  return { where, what };
+}
+
+/** The note as the command line prints it, one line. */
+export function scalingNoteText(n: ScalingNote): string {
+  const { where, what } = scalingNoteParts(n);
+  return `note (${where}): ${what}`;
 }

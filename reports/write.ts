@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { RunResult } from '../result/result.js';
+import type { ScalingNote } from '../sim/advice.js';
 import { chartConfigs } from './charts.js';
 import { renderChartPng } from './chart-png.js';
 import { replaceFolderAtomic } from './atomic.js';
@@ -21,6 +22,8 @@ export interface TraceLine {
 
 export interface WriteOptions {
   readonly trace?: readonly TraceLine[] | null;
+  /** Scaling notes (sim/advice.ts scalingNotes) for report.html and summary.md; result.json leaves them out. */
+  readonly notes?: readonly ScalingNote[];
 }
 
 export const TRACE_FILE = 'trace.ndjson';
@@ -104,8 +107,8 @@ function writeChunks(file: string, chunks: Iterable<string>): void {
 async function writeAll(dir: string, result: RunResult, options: WriteOptions): Promise<string[]> {
   const names = ['result.json', 'report.html', 'summary.md'];
   writeChunks(join(dir, 'result.json'), resultJsonChunks(result));
-  await writeFile(join(dir, 'report.html'), runReportHtml(result));
-  await writeFile(join(dir, 'summary.md'), summaryMarkdown(result));
+  await writeFile(join(dir, 'report.html'), runReportHtml(result, options.notes));
+  await writeFile(join(dir, 'summary.md'), summaryMarkdown(result, options.notes));
   for (const c of chartConfigs(result)) {
     await writeFile(join(dir, `${c.name}.png`), renderChartPng(c.config));
     names.push(`${c.name}.png`);

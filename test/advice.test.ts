@@ -8,7 +8,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUILTIN_CATALOG } from '../catalog/catalog.js';
 import { main } from '../cli/cli.js';
-import { scalingNoteText } from '../cli/summary.js';
+import { runReportHtml } from '../reports/html.js';
+import { summaryMarkdown } from '../reports/markdown.js';
+import { scalingNoteText } from '../reports/summary.js';
+import type { RunResult } from '../result/result.js';
 import { scalingNotes } from '../sim/advice.js';
 import { performanceOf } from '../sim/performance.js';
 import type { ScalingMetric } from '../catalog/spec.js';
@@ -116,5 +119,35 @@ describe('scaling notes', () => {
     expect(await main(['run', FIXTURE, '--out', out], r.io)).toBe(0);
     expect(r.out.stdout).toMatch(/\ndowntime .*\nnote \(the deployment as it starts\): /);
     expect(fs.readFileSync(path.join(out, 'result.json'), 'utf8')).toBe(j.out.stdout);
+    expect(fs.readFileSync(path.join(out, 'summary.md'), 'utf8')).toMatch(
+      /\n#### Notes\n\n- \*\*the deployment as it starts\*\*: the autoscaler adds instances past 120 req\/s/,
+    );
+    expect(fs.readFileSync(path.join(out, 'report.html'), 'utf8')).toMatch(
+      /<h2>Notes<\/h2>\n<ul id="scaling-notes"><li><strong>the deployment as it starts<\/strong>: the autoscaler/,
+    );
+  });
+
+  it('reports escape what a note takes from the scenario', () => {
+    const result = JSON.parse(
+      fs.readFileSync(path.join(ROOT, 'docs', 'example', 'result.json'), 'utf8'),
+    ) as RunResult;
+    const hostile = {
+      atMs: null,
+      edit: null,
+      model: '<img src=x onerror=alert(1)>*a*',
+      accelerator: { type: 'H100', count: 1 },
+      metric: 'rps' as const,
+      threshold: 99,
+      limit: 3,
+    };
+    const html = runReportHtml(result, [hostile]);
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toContain('<img src=x');
+    const md = summaryMarkdown(result, [hostile]);
+    expect(md).toContain('&lt;img src=x onerror=alert(1)>\\*a\\*');
+    expect(md).not.toContain('<img');
+    // No notes, no section: the default report is as before.
+    expect(runReportHtml(result)).not.toContain('scaling-notes');
+    expect(summaryMarkdown(result)).not.toContain('#### Notes');
   });
 });

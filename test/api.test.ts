@@ -49,6 +49,7 @@ describe('the export list', () => {
       'RehearsalBaselineError',
       'RehearsalInputError',
       'checkExpectations',
+      'formatScalingNote',
       'formatScenarioIssue',
       'hpaDesiredReplicas',
       'loadScenarioFile',
@@ -57,8 +58,22 @@ describe('the export list', () => {
       'rehearse',
       'resolveRollingUpdate',
       'runScenario',
+      'scalingNotes',
       'sweepScenario',
     ]);
+  });
+});
+
+describe('scalingNotes', () => {
+  it('gives the notes `rollsim validate` prints, and none for the library scenarios', async () => {
+    const fixture = 'test/fixtures/notes/rps-above-capacity.yaml';
+    const printed = (await cliStdout(['validate', fixture]))
+      .split('\n')
+      .filter((l) => l.startsWith('  note'));
+    const notes = api.scalingNotes(load(fixture));
+    expect(notes.map((n) => `  ${api.formatScalingNote(n)}`)).toEqual(printed);
+    expect(notes).toHaveLength(1);
+    expect(api.scalingNotes(load('library/default.yaml'))).toEqual([]);
   });
 });
 

@@ -29,7 +29,8 @@ import {
   UsageError,
   type CliIo,
 } from '../io.js';
-import { formatRunSummary, scalingNoteText } from '../summary.js';
+import { scalingNoteText } from '../../reports/summary.js';
+import { formatRunSummary } from '../summary.js';
 
 export const command = 'run [scenario]';
 export const describe =
@@ -127,7 +128,7 @@ export async function handler(options: RunOptions, io: CliIo): Promise<number> {
   });
   progress?.done();
   const result: RunResult = { ...run.result, expectations: evaluateExpectations(scenario, run.result) };
-  const written = outDir === null ? [] : await writeRunReports(outDir, result, { trace: run.trace });
+  const written = outDir === null ? [] : await writeRunReports(outDir, result, { trace: run.trace, notes });
 
   if (options.json) {
     for (const note of notes) io.stderr(`${scalingNoteText(note)}\n`);

@@ -13,7 +13,7 @@ import {
   single,
 } from '../flags.js';
 import { scalingNotes } from '../../sim/advice.js';
-import { scalingNoteText } from '../summary.js';
+import { scalingNoteText } from '../../reports/summary.js';
 import { EXIT, printIssues, printLimitProblems, UsageError, type CliIo } from '../io.js';
 
 export const command = 'validate <files..>';
