@@ -142,7 +142,12 @@ function countOutcomes(edits: readonly EditResult[]): string {
 export function rolloutText(edit: EditResult): string {
   if (edit.rolloutDurationMs !== null) return formatHumanDurationMs(edit.rolloutDurationMs);
   if (edit.outcome === 'inProgress') return `not finished (${formatHumanDurationMs(edit.durationMs)} so far)`;
-  return edit.outcome === 'rolledBack' ? 'never finished (rolled back)' : '–';
+  if (edit.outcome !== 'rolledBack') return '–';
+  // UNSTABLE_AFTER_EDIT fails an edit only in its monitoring window, so every instance had been replaced
+  // (result.json keeps rolloutDurationMs null for any rolled-back edit, so the time is not known here).
+  return edit.reason === 'UNSTABLE_AFTER_EDIT'
+    ? 'finished, then rolled back while monitored'
+    : 'never finished (rolled back)';
 }
 
 function durationsText(edits: readonly EditResult[]): string {

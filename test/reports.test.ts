@@ -8,7 +8,7 @@ import type { RunResult } from '../result/result.js';
 import { chartConfigs, chartMarkers } from '../reports/charts.js';
 import { escapeHtml, formatHumanDurationMs, formatPercent, jsonForScript } from '../reports/format.js';
 import { escapeMarkdown, summaryMarkdown } from '../reports/markdown.js';
-import { summarize } from '../reports/summary.js';
+import { rolloutText, summarize } from '../reports/summary.js';
 import { niceStep, quantile, sweepChartConfigs, wilsonInterval } from '../reports/sweep-charts.js';
 import { FIXTURES, INJECTED_TAG } from './fixtures/results/generate.js';
 
@@ -160,6 +160,18 @@ describe('summary', () => {
     const s = summarize(load('swap-completed'));
     expect(s.headline).toBe('edit completed · expectations met');
     expect(s.tone).toBe('good');
+  });
+});
+
+describe('rolloutText', () => {
+  it('says a rollback in the monitoring window came after every instance was replaced', () => {
+    const rolledBack = load('bad-version-rollback').edits[0]!;
+    expect(rolledBack.reason).toBe('HEALTH_CHECK_FAILED');
+    expect(rolloutText(rolledBack)).toBe('never finished (rolled back)');
+    // UNSTABLE_AFTER_EDIT fails an edit only while it is monitored (engine/rollback.ts ROLLBACK_REASONS).
+    expect(rolloutText({ ...rolledBack, reason: 'UNSTABLE_AFTER_EDIT' })).toBe(
+      'finished, then rolled back while monitored',
+    );
   });
 });
 
