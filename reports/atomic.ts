@@ -6,7 +6,9 @@
 //   renamed into place, the old one deleted. The two renames run back to back in one synchronous step,
 //   so a signal handler cannot run between them; only a SIGKILL or power loss in that instant leaves
 //   the old folder under `.<name>.old-<pid>-<uuid>` (and no `<name>`), and the next rollsim command
-//   that reads or writes the folder restores it first (recoverFolder). Closing the window needs
+//   that reads or writes the folder restores it first (recoverFolder). After the swap the old folder
+//   is renamed `.<name>.del-…` and then deleted, so a kill while deleting leaves a folder the next
+//   command knows it may remove. Closing the window needs
 //   renameat2(RENAME_EXCHANGE), which Node 20 does not offer without a native addon (see the README).
 // - A manifest (.rollsim-files.json) lists the files the tool wrote. Everything else in the folder (a
 //   user's own trace.ndjson, notes) is carried into the new folder untouched (hard links, or copies).
@@ -150,8 +152,9 @@ function processAlive(pid: number): boolean {
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Leftovers of killed writers of `target`: temporary folders of dead processes are removed; an old
- * folder set aside by a writer killed between its two renames is put back when `target` is missing.
+ * Leftovers of killed writers of `target`: temporary folders of dead processes are removed, and so are
+ * old folders a writer had marked for deletion after a complete swap (`.del-`); an old folder set
+ * aside by a writer killed between its two renames (`.old-`) is put back when `target` is missing.
  * When something else has made a new `target` meanwhile, the old folder is left where it is (it may
  * hold files of yours) rather than deleted. Every command that reads or writes a folder calls this
  * first (recoverFolder), so none of them sees the folder missing after such a kill.
@@ -165,14 +168,14 @@ export function recoverLeftovers(target: string): void {
   } catch {
     return;
   }
-  const pattern = new RegExp(`^\\.${escapeRe(base)}\\.(tmp|old)-(\\d+)-[0-9a-f-]+$`);
+  const pattern = new RegExp(`^\\.${escapeRe(base)}\\.(tmp|old|del)-(\\d+)-[0-9a-f-]+$`);
   for (const name of names) {
     const m = pattern.exec(name);
     if (m === null || processAlive(Number(m[2]))) continue;
     const full = path.join(parent, name);
     if (m[1] === 'old') {
       if (!fs.existsSync(target)) fs.renameSync(full, target);
-    } else fs.rmSync(full, { recursive: true, force: true });
+    } else fs.rmSync(full, { recursive: true, force: true }); // tmp: never swapped in; del: swapped out
   }
 }
 
@@ -257,7 +260,12 @@ export async function replaceFolderAtomic(
         throw error;
       }
       done = true;
-      fs.rmSync(old, { recursive: true, force: true });
+      // Marked for deletion before it is deleted: a writer killed while deleting it (a report folder takes
+      // a few milliseconds) leaves `.NAME.del-…`, which the next command removes, rather than an old
+      // folder beside a new NAME, which it must leave alone (see recoverLeftovers).
+      const doomed = path.join(parent, `.${base}.del-${process.pid}-${randomUUID()}`);
+      fs.renameSync(old, doomed);
+      fs.rmSync(doomed, { recursive: true, force: true });
     } else {
       fs.renameSync(tmp, absolute);
       done = true;

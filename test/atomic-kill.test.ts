@@ -56,7 +56,8 @@ function contents(dir: string): Record<string, string> {
   return out;
 }
 
-const leftovers = (dir: string): string[] => fs.readdirSync(dir).filter((n) => /^\.out\.(tmp|old)-/.test(n));
+const leftovers = (dir: string): string[] =>
+  fs.readdirSync(dir).filter((n) => /^\.out\.(tmp|old|del)-/.test(n));
 
 async function killLoop(
   name: string,

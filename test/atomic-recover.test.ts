@@ -85,4 +85,17 @@ describe('a folder left aside by a killed swap is put back before any command us
     expect(fs.readFileSync(path.join(old, 'notes.txt'), 'utf8')).toBe('mine\n');
     expect(hidden(base)).toEqual([path.basename(old)]);
   }, 60_000);
+
+  it('an old folder a killed writer had marked for deletion after its swap is removed, the new one kept', async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'rollsim-recover-'));
+    expect((await cli(base, ['run', TINY, '--out', 'out'])).code).toBe(0);
+    const fresh = fs.readFileSync(path.join(base, 'out', 'result.json'), 'utf8');
+    // Killed halfway through deleting the folder it swapped out: part of it is gone already.
+    const doomed = path.join(base, `.out.del-${deadPid()}-0b7e2c1a-1111-4222-8333-944455556668`);
+    fs.mkdirSync(doomed);
+    fs.writeFileSync(path.join(doomed, 'summary.md'), 'half deleted\n');
+    expect((await cli(base, ['run', TINY, '--out', 'out'])).code).toBe(0);
+    expect(hidden(base)).toEqual([]);
+    expect(fs.readFileSync(path.join(base, 'out', 'result.json'), 'utf8')).toBe(fresh);
+  }, 60_000);
 });
