@@ -3,7 +3,7 @@
 // in memory (1 ms timeline samples over a month). Each limit can be raised with --allow-large by a
 // user who means it; the schema's own limits (SCENARIO_LIMITS) cannot.
 import { excerpt, formatCount as fmt } from './excerpt.js';
-import { loadTrace } from './trace.js';
+import { TraceCache } from './trace.js';
 import type { Scenario } from './types.js';
 
 export interface RunLimits {
@@ -44,7 +44,7 @@ export const NO_RUN_LIMITS: RunLimits = {
 const HOW_TO_RAISE = 'raise the limit with --allow-large if you mean it (see "Limits" in the README)';
 
 /** Expected requests: the mean rate × duration (for diurnal traffic, the peak rate: an upper bound). */
-export function estimatedRequests(scenario: Scenario): number {
+export function estimatedRequests(scenario: Scenario, traces: TraceCache = new TraceCache()): number {
   const t = scenario.traffic;
   const d = scenario.durationMs;
   switch (t.profile) {
@@ -63,16 +63,24 @@ export function estimatedRequests(scenario: Scenario): number {
       return total;
     }
     case 'trace': {
-      const parsed = loadTrace(t.trace);
+      const parsed = traces.load(t.trace);
       return parsed.ok ? parsed.trace.arrivalsMs.length : 0;
     }
   }
 }
 
-/** Every limit the scenario breaks, as messages naming the limit and the figure; empty when none. */
-export function limitProblems(scenario: Scenario, limits: RunLimits = DEFAULT_RUN_LIMITS): string[] {
+/**
+ * Every limit the scenario breaks, as messages naming the limit and the figure; empty when none. A
+ * replayed trace is parsed once, through `traces` (pass the cache the run will use, so it is parsed once
+ * in all).
+ */
+export function limitProblems(
+  scenario: Scenario,
+  limits: RunLimits = DEFAULT_RUN_LIMITS,
+  traces: TraceCache = new TraceCache(),
+): string[] {
   const problems: string[] = [];
-  const requests = estimatedRequests(scenario);
+  const requests = estimatedRequests(scenario, traces);
   if (requests > limits.requests) {
     problems.push(
       `about ${fmt(requests)} simulated requests (traffic × duration); the limit is ${fmt(limits.requests)}: shorten the duration or lower the traffic, or ${HOW_TO_RAISE}`,
@@ -90,7 +98,7 @@ export function limitProblems(scenario: Scenario, limits: RunLimits = DEFAULT_RU
     );
   }
   if (scenario.traffic.profile === 'trace') {
-    const parsed = loadTrace(scenario.traffic.trace);
+    const parsed = traces.load(scenario.traffic.trace);
     if (parsed.ok) {
       const arrivals = parsed.trace.arrivalsMs;
       const rows = arrivals.length;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { excerpt, formatCount, quoted } from './excerpt.js';
-import { checkTraceFile, loadTrace, type ParsedTrace } from './trace.js';
+import { checkTraceFile, loadTrace, type ParsedTrace, type TraceCache } from './trace.js';
 import { toScenario, toTraceConfig } from './normalize.js';
 import { SCENARIO_LIMITS, ScenarioFileSchema, type ScenarioFile } from './schema.js';
 import { didYouMean, semanticIssues, type ContextLimit, type IssuePath } from './semantic.js';
@@ -62,6 +62,8 @@ export interface LoadOptions {
   readonly cwd?: string;
   /** Extra folders trace files may lie in (`--data-root`), besides the scenario's own folder. */
   readonly dataRoots?: readonly string[];
+  /** Where the check's parse of a replayed trace is kept, for the run that follows to reuse. */
+  readonly traces?: TraceCache;
 }
 
 export function loadScenarioFile(file: string, options: LoadOptions = {}): LoadResult {
@@ -88,7 +90,12 @@ export function loadScenarioFile(file: string, options: LoadOptions = {}): LoadR
   } catch (error) {
     return fileIssue(file, `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  return loadScenarioText(text, { file, sourcePath: absolute, dataRoots: options.dataRoots ?? [] });
+  return loadScenarioText(text, {
+    file,
+    sourcePath: absolute,
+    dataRoots: options.dataRoots ?? [],
+    ...(options.traces === undefined ? {} : { traces: options.traces }),
+  });
 }
 
 interface Source {
@@ -98,6 +105,8 @@ interface Source {
   readonly sourcePath: string;
   /** Extra folders trace files may lie in (`--data-root`). */
   readonly dataRoots?: readonly string[];
+  /** Keeps the parse of a replayed trace for the run (see LoadOptions). */
+  readonly traces?: TraceCache;
 }
 
 /** Loads scenario text (YAML or JSON; JSON is parsed as YAML, which keeps positions and finds duplicate keys). */
@@ -213,8 +222,8 @@ function validSections(value: unknown): { file: ScenarioFile; ok: Set<string> } 
 
 /**
  * The head check gives the clearest message for the usual mistakes (missing file, wrong column); then
- * the simulator's own parser reads every row, so a run never starts on a trace it cannot replay. The
- * run parses it again (a sweep worker keeps its parsed traces in a TraceCache).
+ * the simulator's own parser reads every row, so a run never starts on a trace it cannot replay. With a
+ * TraceCache in `source`, the run reuses that parse; without one it parses the trace again.
  */
 function traceProblem(trace: TraceSection, source: Source, context: ContextLimit | null): string | null {
   const config = toTraceConfig(trace, source.sourcePath);
@@ -224,7 +233,7 @@ function traceProblem(trace: TraceSection, source: Source, context: ContextLimit
   const roots = [path.dirname(source.sourcePath), ...(source.dataRoots ?? [])];
   const head = checkTraceFile({ ...config, shownAs: trace.file, tokenColumns, roots });
   if (head !== null) return head;
-  const parsed = loadTrace(config);
+  const parsed = source.traces === undefined ? loadTrace(config) : source.traces.load(config);
   if (!parsed.ok)
     return `trace file ${quoted(trace.file)}: ${parsed.issues.map((i) => i.message).join('; ')}`;
   return context === null ? null : pastContext(parsed.trace, trace.file, context);

@@ -14,7 +14,7 @@ import {
   type MetricName,
 } from '../catalog/spec.js';
 import { validateEdit } from '../engine/validate.js';
-import { loadTrace } from '../scenario/trace.js';
+import { TraceCache } from '../scenario/trace.js';
 import type { Scenario } from '../scenario/types.js';
 import { performanceOf } from './performance.js';
 import { tokenMeans } from './run.js';
@@ -42,13 +42,14 @@ interface SpecPoint {
 }
 
 /** Token means of the scenario's trace, when it has token columns (what the run serves with). */
-function traceTokens(scenario: Scenario): { input: number; output: number } | null {
+function traceTokens(scenario: Scenario, traces: TraceCache): { input: number; output: number } | null {
   if (scenario.traffic.profile !== 'trace') return null;
-  const loaded = loadTrace(scenario.traffic.trace);
+  const loaded = traces.load(scenario.traffic.trace);
   return loaded.ok ? tokenMeans(loaded.trace) : null;
 }
 
-export function scalingNotes(scenario: Scenario): ScalingNote[] {
+/** `traces`: the cache the run and its limit checks use, so a replayed trace is parsed once. */
+export function scalingNotes(scenario: Scenario, traces: TraceCache = new TraceCache()): ScalingNote[] {
   const catalog = extendCatalog(BUILTIN_CATALOG, scenario.models);
   const points: SpecPoint[] = [{ atMs: null, edit: null, spec: scenario.deployment }];
   let edits = 0;
@@ -68,7 +69,7 @@ export function scalingNotes(scenario: Scenario): ScalingNote[] {
   const scalesOnLoad = points.some((p) =>
     p.spec.scaling.metrics.some((m) => m.metric === 'rps' || m.metric === 'concurrency'),
   );
-  const tokens = scalesOnLoad ? traceTokens(scenario) : null;
+  const tokens = scalesOnLoad ? traceTokens(scenario, traces) : null;
   const notes: ScalingNote[] = [];
   const said = new Set<string>();
   for (const { atMs, edit, spec } of points) {

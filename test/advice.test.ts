@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { BUILTIN_CATALOG } from '../catalog/catalog.js';
 import { main } from '../cli/cli.js';
 import { runReportHtml } from '../reports/html.js';
@@ -150,4 +150,24 @@ describe('scaling notes', () => {
     expect(runReportHtml(result)).not.toContain('scaling-notes');
     expect(summaryMarkdown(result)).not.toContain('#### Notes');
   });
+
+  it('run, validate and check read a replayed trace once, for the limits, the notes and the run', async () => {
+    const scenario = path.join(ROOT, 'library', 'azure-trace-replay.yaml');
+    const read = vi.spyOn(fs, 'readFileSync');
+    try {
+      const io = { stdout: () => undefined, stderr: () => undefined, cwd: ROOT };
+      for (const args of [
+        ['run', scenario, '--json'],
+        ['validate', scenario],
+        ['check', scenario],
+      ]) {
+        read.mockClear();
+        expect(await main(args, io), args[0]).toBeLessThan(2);
+        const traceReads = read.mock.calls.filter(([file]) => String(file).endsWith('.csv'));
+        expect(traceReads, args[0]).toHaveLength(1);
+      }
+    } finally {
+      read.mockRestore();
+    }
+  }, 60_000);
 });

@@ -11,6 +11,7 @@ import type { ExpectationResult } from '../../result/result.js';
 import { runScenario } from '../../sim/run.js';
 import { excerpt } from '../../scenario/excerpt.js';
 import { limitProblems, type RunLimits } from '../../scenario/limits.js';
+import { TraceCache } from '../../scenario/trace.js';
 import {
   ALLOW_LARGE_OPTION,
   DATA_ROOT_OPTION,
@@ -127,14 +128,15 @@ function checkOne(file: string, io: CliIo, dataRoots: readonly string[], limits:
     status,
     junit: { ...rest, file, durationMs: performance.now() - startedMs },
   });
-  const loaded = loadScenarioFile(file, { cwd: io.cwd, dataRoots });
+  const traces = new TraceCache(); // one parse of a replayed trace for the check, the limits and the run
+  const loaded = loadScenarioFile(file, { cwd: io.cwd, dataRoots, traces });
   if (!loaded.ok) {
     io.stdout(`INVALID ${file}\n${loaded.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`);
     const error = loaded.issues.map(formatIssue).join('\n');
     return done('invalid', { scenario: path.basename(file), expectations: [], error });
   }
   const scenario = loaded.scenario;
-  const tooLarge = limitProblems(scenario, limits);
+  const tooLarge = limitProblems(scenario, limits, traces);
   if (tooLarge.length > 0) {
     io.stdout(`INVALID ${file}\n${tooLarge.map((p) => `  ${file}: ${p}`).join('\n')}\n`);
     return done('invalid', {
@@ -149,7 +151,7 @@ function checkOne(file: string, io: CliIo, dataRoots: readonly string[], limits:
     return done('skip', { scenario: name, expectations: [] });
   }
   try {
-    const { result } = runScenario(scenario, { checkInvariants: true });
+    const { result } = runScenario(scenario, { checkInvariants: true, traces });
     const expectations = evaluateExpectations(scenario, result);
     report(io, scenario, file, expectations);
     return done(expectations.every((e) => e.pass) ? 'pass' : 'fail', { scenario: name, expectations });

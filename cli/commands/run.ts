@@ -8,6 +8,7 @@ import type { RunResult } from '../../result/result.js';
 import { scalingNotes } from '../../sim/advice.js';
 import { runScenario } from '../../sim/run.js';
 import { limitProblems } from '../../scenario/limits.js';
+import { TraceCache } from '../../scenario/trace.js';
 import {
   ALLOW_LARGE_OPTION,
   DATA_ROOT_OPTION,
@@ -102,9 +103,12 @@ export function toRunOptions(argv: Record<string, unknown>): RunOptions {
 
 export async function handler(options: RunOptions, io: CliIo): Promise<number> {
   const file = options.scenario ?? builtinScenarioPath();
+  // One parse of a replayed trace for the loader's check, the limits, the notes and the run.
+  const traces = new TraceCache();
   const loaded = loadScenarioFile(options.scenario ?? displayPath(io, file), {
     cwd: io.cwd,
     dataRoots: parseDataRoots(options.dataRoots, io.cwd),
+    traces,
   });
   if (!loaded.ok) {
     printIssues(io, loaded.issues);
@@ -112,17 +116,18 @@ export async function handler(options: RunOptions, io: CliIo): Promise<number> {
   }
   const scenario = loaded.scenario;
   const shownFile = options.scenario ?? displayPath(io, file);
-  if (printLimitProblems(io, shownFile, limitProblems(scenario, runLimits(options.allowLarge)))) {
+  if (printLimitProblems(io, shownFile, limitProblems(scenario, runLimits(options.allowLarge), traces))) {
     return EXIT.badInput;
   }
   const outArg = options.out ?? (options.json ? null : path.join('out', scenario.metadata.name));
   const outDir = outArg === null ? null : path.resolve(io.cwd, outArg);
   if (outDir !== null) checkOutputDir(outDir, '--out');
 
-  const notes = scalingNotes(scenario);
+  const notes = scalingNotes(scenario, traces);
   const progress = terminalProgress(io, scenario.durationMs);
   const run = runScenario(scenario, {
     seed: options.seed ?? scenario.seed,
+    traces,
     trace: options.trace,
     ...(progress === null ? {} : { onProgress: progress.update }),
   });

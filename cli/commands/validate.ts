@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { loadScenarioFile } from '../../scenario/load.js';
 import type { Scenario } from '../../scenario/types.js';
 import { limitProblems } from '../../scenario/limits.js';
+import { TraceCache } from '../../scenario/trace.js';
 import {
   ALLOW_LARGE_OPTION,
   DATA_ROOT_OPTION,
@@ -64,14 +65,15 @@ export function handler(options: ValidateOptions, io: CliIo): Promise<number> {
   let bad = 0;
   const dataRoots = parseDataRoots(options.dataRoots, io.cwd);
   for (const file of options.files) {
-    const loaded = loadScenarioFile(file, { cwd: io.cwd, dataRoots });
+    const traces = new TraceCache(); // one parse of a replayed trace for the check, limits and notes
+    const loaded = loadScenarioFile(file, { cwd: io.cwd, dataRoots, traces });
     if (loaded.ok) {
       // A file the schema accepts can still ask for a run that cannot finish: say so now.
-      const limits = limitProblems(loaded.scenario, runLimits(options.allowLarge));
+      const limits = limitProblems(loaded.scenario, runLimits(options.allowLarge), traces);
       if (printLimitProblems(io, file, limits)) bad++;
       else {
         io.stdout(`ok ${file} (${describeScenario(loaded.scenario)})\n`);
-        for (const note of scalingNotes(loaded.scenario)) io.stdout(`  ${scalingNoteText(note)}\n`);
+        for (const note of scalingNotes(loaded.scenario, traces)) io.stdout(`  ${scalingNoteText(note)}\n`);
       }
     } else {
       bad++;
