@@ -26,7 +26,7 @@ async function timedSweep(workers: number, seeds: number): Promise<{ seconds: nu
   if (outcome.kind !== 'done') throw new Error(`sweep bench: ${outcome.kind}`);
   const c = outcome.aggregate.combos[0];
   const summary = c
-    ? `rollback rate ${(c.rollbackRate * 100).toFixed(1)} %, downtime p95 ${(c.downtimeMs.p95 / 1000).toFixed(1)} s, duration p50 ${(c.durationMs.p50 / 1000).toFixed(0)} s`
+    ? `rollback rate ${(c.rollbackRate * 100).toFixed(1)} %, downtime p95 ${(c.downtimeMs.p95 / 1000).toFixed(1)} s, duration p50 ${c.durationMs === null ? '–' : `${(c.durationMs.p50 / 1000).toFixed(0)} s`}`
     : 'no runs';
   return { seconds, summary };
 }

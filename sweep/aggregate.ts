@@ -28,8 +28,9 @@ export interface ComboAggregate {
   readonly reasons: Readonly<Record<string, number>>;
   readonly downtimeMs: Distribution;
   /** Rollout duration (request until the last instance was replaced), summed over a run's edits that got
-   * that far; runs where none did are left out. */
-  readonly durationMs: Distribution;
+   * that far; runs where none did are left out, and null when no run did (every edit rolled back, say):
+   * zeros there read as rollouts that took no time. */
+  readonly durationMs: Distribution | null;
   readonly droppedPercent: Distribution;
   readonly gpuHours: Distribution;
   readonly worst: readonly { seed: number; downtimeMs: number; droppedPercent: number; outcome: string }[];
@@ -81,7 +82,7 @@ export function aggregate(scenario: string, records: readonly RunRecord[]): Swee
         a.expect.failed - b.expect.failed ||
         a.rollbackRate95.high - b.rollbackRate95.high ||
         a.downtimeMs.p95 - b.downtimeMs.p95 ||
-        a.durationMs.p50 - b.durationMs.p50 ||
+        (a.durationMs?.p50 ?? Infinity) - (b.durationMs?.p50 ?? Infinity) ||
         (a.label < b.label ? -1 : 1),
     );
   // In key order, not completion order: sweep.json must not depend on --workers.
@@ -160,7 +161,7 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
     rollbackRate95: mapValues(wilsonInterval(rolledBackRuns, ok.length), round3),
     reasons,
     downtimeMs: distribution(downtime),
-    durationMs: distribution(duration),
+    durationMs: duration.length === 0 ? null : distribution(duration),
     droppedPercent: distribution(dropped),
     gpuHours: distribution(gpuHours),
     worst,

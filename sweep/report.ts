@@ -39,7 +39,7 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
         `| ${c.label === agg.best?.label ? `**${escapeMarkdown(c.label)}** (best)` : escapeMarkdown(c.label)} | ${c.runs} | ${expectCell(c)} | ${c.outcomes.completed} | ${c.outcomes.rolledBack} | ${c.outcomes.rejected} | ` +
         `${pct(c.rollbackRate)} (${pct(c.rollbackRate95.low)}–${pct(c.rollbackRate95.high)}) | ` +
         `${s(c.downtimeMs.p50)} / ${s(c.downtimeMs.p95)} / ${s(c.downtimeMs.p99)} / ${s(c.downtimeMs.max)} | ` +
-        `${s(c.durationMs.p50)} / ${s(c.durationMs.p95)} / ${s(c.durationMs.max)} | ${c.droppedPercent.p95.toFixed(2)} | ${c.gpuHours.mean.toFixed(2)} |`,
+        `${c.durationMs === null ? '– (no rollout finished)' : `${s(c.durationMs.p50)} / ${s(c.durationMs.p95)} / ${s(c.durationMs.max)}`} | ${c.droppedPercent.p95.toFixed(2)} | ${c.gpuHours.mean.toFixed(2)} |`,
     ),
     '',
     agg.best

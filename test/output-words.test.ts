@@ -13,7 +13,8 @@ import { summarize } from '../reports/summary.js';
 import { formatIssue, loadScenarioText } from '../scenario/load.js';
 import { runScenario } from '../sim/run.js';
 import { aggregate } from '../sweep/aggregate.js';
-import { summarise, type RunRecord } from '../sweep/store.js';
+import { sweepMarkdown } from '../sweep/report.js';
+import { summarise, type RunRecord, type SweepPlanFile } from '../sweep/store.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const DEFAULT_TEXT = fs.readFileSync(path.join(ROOT, 'library', 'default.yaml'), 'utf8');
@@ -89,6 +90,41 @@ describe('rollout duration', () => {
     }));
     const agg = aggregate(result.scenario, records);
     expect(agg.combos[0]!.samples.durationMs).toEqual([500_000, 700_000, 300_000]);
+  });
+
+  it('has no rollout-duration figures, not zeros, when no run got that far, and ranks such settings last', () => {
+    const run = (seed: number, label: string, edits: readonly (typeof edit)[]): RunRecord => ({
+      key: `{"s":"${label}"}#${seed}`,
+      seed,
+      settings: { s: label },
+      status: 'ok',
+      result: { ...summarise(result), edits },
+    });
+    const rolledBack = { ...edit, outcome: 'rolledBack' as const, rolloutDurationMs: null };
+    const agg = aggregate(result.scenario, [
+      run(1, 'a', [rolledBack]),
+      run(2, 'a', [rolledBack]),
+      run(1, 'b', [{ ...edit, outcome: 'completed' as const, rolloutDurationMs: 900_000 }]),
+      run(2, 'b', [{ ...edit, outcome: 'completed' as const, rolloutDurationMs: 800_000 }]),
+    ]);
+    const a = agg.combos.find((c) => c.label === 's=a')!;
+    expect(a.durationMs).toBeNull();
+    expect(agg.combos.find((c) => c.label === 's=b')!.durationMs?.p50).toBe(800_000);
+    const plan: SweepPlanFile = {
+      version: 1,
+      scenario: result.scenario,
+      scenarioFile: 'x.yaml',
+      scenarioSha256: '0'.repeat(64),
+      seeds: 2,
+      seedStart: 1,
+      axes: [],
+      shard: null,
+      totalRuns: 4,
+      shardRuns: 4,
+    };
+    const md = sweepMarkdown(agg, plan);
+    expect(md).toMatch(/\| s=a \|.*\| – \(no rollout finished\) \|/);
+    expect(md).not.toMatch(/\| s=a \|.*\| 0\.0 s \/ 0\.0 s \/ 0\.0 s \|/);
   });
 });
 
