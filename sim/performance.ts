@@ -88,10 +88,17 @@ function gpuPhysics(gpu: GpuRecord): GpuPhysics {
   throw new Error(`GPU ${gpu.id}: no compute figures in physics/hardware.ts`);
 }
 
+/**
+ * Closed-loop capacities by everything they depend on: the step-cost figures, the slots and the lengths.
+ * Not by model id: a scenario may give a catalog id another shape, and in one process (`rollsim check` of
+ * a folder, a sweep of `models[…]` settings, a program running several scenarios) a cached figure of
+ * the catalog's model made the same scenario's result depend on what ran before it.
+ */
 const capacityCache = new Map<string, number>();
 
 /** Saturated requests/s of an LLM instance: a closed loop of `slots` clients at the typical lengths. */
-function llmCapacityRps(key: string, perf: LlmPerf, slots: number, input: number, output: number): number {
+function llmCapacityRps(perf: LlmPerf, slots: number, input: number, output: number): number {
+  const key = `${JSON.stringify(perf)}|${slots}|${input}|${output}`;
   const hit = capacityCache.get(key);
   if (hit !== undefined) return hit;
   const row = closedLoopLlm(perf, {
@@ -122,12 +129,11 @@ export function servingOf(
     const input = Math.max(1, Math.round(tokens?.input ?? TYPICAL_INPUT_TOKENS));
     const output = Math.max(1, Math.round(tokens?.output ?? TYPICAL_OUTPUT_TOKENS));
     const slots = maxConcurrency(r.perf, input, output);
-    const key = `${model.id}|${gpu.id}|${count}|${input}|${output}`;
     return {
       ok: true,
       serving: { kind: 'llm', perf: r.perf, typicalInput: input, typicalOutput: output },
       slots,
-      capacityRps: llmCapacityRps(key, r.perf, slots, input, output),
+      capacityRps: llmCapacityRps(r.perf, slots, input, output),
     };
   }
   const perf = batchPerf({

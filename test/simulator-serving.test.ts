@@ -268,3 +268,30 @@ describe('cold start by phase', () => {
     expect(e.loadMs!.imagePullMs).toBeLessThan((5.2 / 0.037) * 1000 * 0.9);
   });
 });
+
+describe('instance capacity', () => {
+  it('depends on the model’s shape, not its id: a scenario that gives a catalog id another shape', () => {
+    const h100 = BUILTIN_CATALOG.gpus['H100']!;
+    const builtin = BUILTIN_CATALOG.models['llama-3.1-8b']!;
+    const shape = {
+      paramsB: 14,
+      layers: 48,
+      queryHeads: 40,
+      kvHeads: 8,
+      headDim: 128,
+      kvLayers: 48,
+      precision: 'bf16' as const,
+      contextTokens: 32_768,
+    };
+    const renamed = { ...builtin, id: 'my-14b', weightsGB: 28, memoryGB: 40, architecture: shape };
+    const overridden = { ...renamed, id: 'llama-3.1-8b' };
+    // The catalog's model first, as `rollsim check` of a folder or a program running several scenarios
+    // would: a figure cached under the id alone then served the other shape too.
+    const first = servingOf(builtin, h100, 1, h100);
+    const mine = servingOf(renamed, h100, 1, h100);
+    const same = servingOf(overridden, h100, 1, h100);
+    if (!first.ok || !mine.ok || !same.ok) throw new Error('does not fit');
+    expect(same.capacityRps).toBe(mine.capacityRps);
+    expect(same.capacityRps).not.toBe(first.capacityRps);
+  });
+});
