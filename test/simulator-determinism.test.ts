@@ -1,5 +1,11 @@
 // Proves a run is a pure function of scenario and seed, and that a fault does not reshuffle the traffic.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { loadScenarioFile } from '../scenario/load.js';
 import { makePool, makeScenario } from './support/fixtures.js';
 import { runScenario } from '../sim/run.js';
 import type { Scenario, ScenarioEvent } from '../scenario/types.js';
@@ -91,4 +97,38 @@ describe('determinism', () => {
     expect(faulted.timeline.map((s) => s.offeredRps)).toEqual(plain.timeline.map((s) => s.offeredRps));
     expect(JSON.stringify(faulted.markers)).not.toBe(JSON.stringify(plain.markers));
   });
+});
+
+describe('determinism within one process', () => {
+  it('gives each scenario the same result whatever ran before it in the process', () => {
+    // `rollsim check` of a folder, a sweep worker and a program using the API run many scenarios in one
+    // process: no state may carry from one run to the next (a capacity cached by model id did, for a
+    // scenario giving a catalog id another shape). Here the library runs after this file's other tests,
+    // in order; a fresh process runs it in reverse, the catalog-id override first.
+    const root = path.join(import.meta.dirname, '..');
+    const files = [
+      ...fs
+        .readdirSync(path.join(root, 'library'))
+        .filter((f) => f.endsWith('.yaml'))
+        .sort()
+        .map((f) => path.join(root, 'library', f)),
+      path.join(root, 'test', 'fixtures', 'determinism', 'override-catalog-id.yaml'),
+    ];
+    const here = files.map((f) => {
+      const loaded = loadScenarioFile(f);
+      if (!loaded.ok) throw new Error(`${f}: ${loaded.issues[0]?.message}`);
+      return createHash('sha256')
+        .update(JSON.stringify(runScenario(loaded.scenario).result))
+        .digest('hex');
+    });
+    const tsx = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+    const child = spawnSync(
+      process.execPath,
+      ['--import', tsx, path.join(root, 'test', 'support', 'result-hashes.ts'), ...[...files].reverse()],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(child.status, child.stderr).toBe(0);
+    const fresh = (JSON.parse(child.stdout) as string[]).reverse();
+    for (const [i, f] of files.entries()) expect(here[i], path.basename(f)).toBe(fresh[i]);
+  }, 120_000);
 });
