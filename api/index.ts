@@ -198,16 +198,18 @@ export function checkExpectations(scenario: Scenario, result: RunResult): Expect
 }
 
 /**
- * A scaling threshold out of one instance's reach, as `rollsim validate` and `rollsim run` note it: which
- * spec (`edit` null for the deployment as it starts), the metric and threshold, and `limit`, what one
- * instance can do (requests/s at full load for `rps`, requests at once for `concurrency`).
+ * A scaling setting out of reach, as `rollsim validate` and `rollsim run` note it: which spec (`edit`
+ * null for the deployment as it starts), then either `kind: 'threshold'` (an `rps` or `concurrency`
+ * threshold, and `limit`, what one instance can do: requests/s at full load, or requests at once) or
+ * `kind: 'peak'` (the traffic's peak `peakRps` above `maxInstances` × `perInstanceRps`).
  */
 export type ScalingNote = Advice.ScalingNote;
 
 /**
  * The scaling notes of a scenario, for the deployment as it starts and each edit the engine accepts:
- * an `rps` threshold above what one instance serves at full load, or a `concurrency` threshold above
- * the requests it runs at once. Advice, not errors; an empty list when every threshold is in reach.
+ * an `rps` threshold above what one instance serves at full load, a `concurrency` threshold above the
+ * requests it runs at once, or a traffic peak above what `maxInstances` instances serve. Advice, not
+ * errors; an empty list when everything is in reach.
  */
 export function scalingNotes(scenario: Scenario): ScalingNote[] {
   return Advice.scalingNotes(scenario);

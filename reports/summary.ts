@@ -3,6 +3,7 @@ import type { EditResult, RunResult } from '../result/result.js';
 import type { ScalingNote } from '../sim/advice.js';
 import { inProgressText } from '../result/expect.js';
 import {
+  countOf,
   formatClockMs,
   formatCount,
   formatHumanDurationMs,
@@ -259,11 +260,22 @@ export function summarize(result: RunResult): RunSummary {
   };
 }
 
-/** A scaling note (sim/advice.ts) in words: which spec, and what its threshold asks against what one instance can do. */
+/** A scaling note (sim/advice.ts) in words: which spec, and what it asks against what instances can do. */
 export function scalingNoteParts(n: ScalingNote): { where: string; what: string } {
   const where =
     n.edit === null ? 'the deployment as it starts' : `edit ${n.edit} at ${formatClockMs(n.atMs ?? 0)}`;
-  const one = `one instance of ${n.model} on ${n.accelerator.count}× ${n.accelerator.type}`;
+  const of = `${n.model} on ${n.accelerator.count}× ${n.accelerator.type}`;
+  if (n.kind === 'peak') {
+    const most = n.maxInstances * n.perInstanceRps;
+    return {
+      where,
+      what:
+        `the traffic peaks at ${formatNumber(n.peakRps)} req/s, but ${countOf(n.maxInstances, 'instance')} ` +
+        `(maxInstances) of ${of} serve about ${formatNumber(most)} req/s at full load ` +
+        `(${formatNumber(n.perInstanceRps)} each): at the peak requests queue or time out whatever the autoscaler does`,
+    };
+  }
+  const one = `one instance of ${of}`;
   const what =
     n.metric === 'rps'
       ? `the autoscaler adds instances past ${n.threshold} req/s per instance (rps), but ${one} serves ` +

@@ -1,7 +1,9 @@
-// Scaling settings that cannot work as meant, found before a run from the serving model: an autoscaler
-// target that one instance never reaches before it is saturated. The autoscaler then adds instances only
-// once requests queue (and, for sync traffic, time out), which is rarely what the threshold was meant to
-// say. These are notes, not errors: the scenario is valid and runs as written.
+// Scaling settings that cannot work as meant, found before a run from the serving model:
+// - an autoscaler target that one instance never reaches before it is saturated (the autoscaler then adds
+//   instances only once requests queue and, for sync traffic, time out), and
+// - a peak of offered load above what `maxInstances` instances serve at full load (it queues or fails at
+//   the peak whatever the autoscaler does; constant, steps and diurnal traffic, not a replayed trace).
+// These are notes, not errors: the scenario is valid and runs as written.
 //
 // Checked for the deployment as it starts and for the spec each edit asks for, merged over the spec
 // before it by the engine's own validation (an edit it rejects outright, a cross-type swap say, runs
@@ -18,14 +20,20 @@ import { TraceCache } from '../scenario/trace.js';
 import type { Scenario } from '../scenario/types.js';
 import { performanceOf } from './performance.js';
 import { tokenMeans } from './run.js';
+import { makeArrivals } from './traffic.js';
 
-export interface ScalingNote {
+interface NoteBase {
   /** When the spec applies: null for the deployment as it starts, else the edit's request time. */
   readonly atMs: number | null;
   /** 1-based edit number among the scenario's edit events, or null for the deployment as it starts. */
   readonly edit: number | null;
   readonly model: string;
   readonly accelerator: Accelerator;
+}
+
+/** An `rps` or `concurrency` threshold above what one instance can do. */
+export interface ThresholdNote extends NoteBase {
+  readonly kind: 'threshold';
   readonly metric: Extract<MetricName, 'rps' | 'concurrency'>;
   readonly threshold: number;
   /**
@@ -34,6 +42,18 @@ export interface ScalingNote {
    */
   readonly limit: number;
 }
+
+/** The traffic's peak rate above what `maxInstances` instances serve at full load. */
+export interface PeakNote extends NoteBase {
+  readonly kind: 'peak';
+  /** Requests/s at the traffic's peak (constant: its rate; steps: the highest step; diurnal: peakRps). */
+  readonly peakRps: number;
+  readonly maxInstances: number;
+  /** Requests/s one instance serves at full load (typical lengths). */
+  readonly perInstanceRps: number;
+}
+
+export type ScalingNote = ThresholdNote | PeakNote;
 
 interface SpecPoint {
   readonly atMs: number | null;
@@ -70,6 +90,7 @@ export function scalingNotes(scenario: Scenario, traces: TraceCache = new TraceC
     p.spec.scaling.metrics.some((m) => m.metric === 'rps' || m.metric === 'concurrency'),
   );
   const tokens = scalesOnLoad ? traceTokens(scenario, traces) : null;
+  const peakRps = peakOf(scenario);
   const notes: ScalingNote[] = [];
   const said = new Set<string>();
   for (const { atMs, edit, spec } of points) {
@@ -98,6 +119,7 @@ export function scalingNotes(scenario: Scenario, traces: TraceCache = new TraceC
       if (said.has(key)) continue;
       said.add(key);
       notes.push({
+        kind: 'threshold',
         atMs,
         edit,
         model: spec.model,
@@ -107,6 +129,41 @@ export function scalingNotes(scenario: Scenario, traces: TraceCache = new TraceC
         limit,
       });
     }
+    const most = spec.scaling.maxInstances * perf.capacityRps;
+    const key = JSON.stringify([
+      spec.model,
+      spec.accelerator.type,
+      spec.accelerator.count,
+      spec.scaling.maxInstances,
+    ]);
+    if (peakRps !== null && peakRps > most && !said.has(key)) {
+      said.add(key);
+      notes.push({
+        kind: 'peak',
+        atMs,
+        edit,
+        model: spec.model,
+        accelerator: spec.accelerator,
+        peakRps,
+        maxInstances: spec.scaling.maxInstances,
+        perInstanceRps: perf.capacityRps,
+      });
+    }
   }
   return notes;
+}
+
+/**
+ * The highest offered rate within the run (the traffic's own rate function, at every rate change and
+ * every minute), or null for a replayed trace.
+ */
+function peakOf(scenario: Scenario): number | null {
+  if (scenario.traffic.profile === 'trace') return null;
+  // Only the rate function is asked for: no arrival is drawn, so the uniform source is never called.
+  const source = makeArrivals(scenario.traffic, null, () => 0.5, scenario.sampleIntervalMs);
+  const end = scenario.durationMs;
+  let peak = source.rateAt(end);
+  for (const t of source.rateChangesMs) if (t >= 0 && t < end) peak = Math.max(peak, source.rateAt(t));
+  for (let t = 0; t < end; t += 60_000) peak = Math.max(peak, source.rateAt(t));
+  return peak;
 }

@@ -15,6 +15,7 @@ import type { RunResult } from '../result/result.js';
 import { scalingNotes } from '../sim/advice.js';
 import { performanceOf } from '../sim/performance.js';
 import type { ScalingMetric } from '../catalog/spec.js';
+import type { Scenario } from '../scenario/types.js';
 import { makeScenario } from './support/fixtures.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
@@ -33,6 +34,7 @@ describe('scaling notes', () => {
     const notes = scalingNotes(scaledOn({ metric: 'rps', threshold: over }));
     expect(notes).toEqual([
       {
+        kind: 'threshold',
         atMs: null,
         edit: null,
         model: 'llama-3.1-8b',
@@ -50,7 +52,9 @@ describe('scaling notes', () => {
 
   it('names a concurrency threshold above the requests one instance runs at once', () => {
     const notes = scalingNotes(scaledOn({ metric: 'concurrency', threshold: llama8b.slots + 1 }));
-    expect(notes.map((n) => [n.metric, n.limit])).toEqual([['concurrency', llama8b.slots]]);
+    expect(notes.map((n) => n.kind === 'threshold' && [n.metric, n.limit])).toEqual([
+      ['concurrency', llama8b.slots],
+    ]);
     expect(scalingNoteText(notes[0]!)).toContain(`runs at most ${llama8b.slots} at once`);
     expect(scalingNotes(scaledOn({ metric: 'concurrency', threshold: llama8b.slots }))).toEqual([]);
     // Utilisation, latency and queue targets have no per-instance ceiling to compare with.
@@ -83,8 +87,59 @@ describe('scaling notes', () => {
       ],
     };
     const notes = scalingNotes(scenario);
-    expect(notes.map((n) => [n.edit, n.atMs, n.threshold])).toEqual([[2, 120_000, llama8b.slots * 2]]);
+    expect(notes.map((n) => n.kind === 'threshold' && [n.edit, n.atMs, n.threshold])).toEqual([
+      [2, 120_000, llama8b.slots * 2],
+    ]);
     expect(scalingNoteText(notes[0]!)).toMatch(/^note \(edit 2 at 0:02:00\)/);
+  });
+
+  it('names a traffic peak above what maxInstances instances serve, within the run only', () => {
+    const most = 8 * llama8b.capacityRps;
+    const withTraffic = (traffic: Scenario['traffic'], durationMs = 60 * 60_000) => ({
+      ...scaledOn({ metric: 'gpuUtilization', threshold: 70 }),
+      durationMs,
+      traffic,
+    });
+    const over = Math.ceil(most) + 5;
+    const notes = scalingNotes(withTraffic({ profile: 'constant', rps: over, timeoutMs: 30_000 }));
+    expect(notes).toEqual([
+      {
+        kind: 'peak',
+        atMs: null,
+        edit: null,
+        model: 'llama-3.1-8b',
+        accelerator: { type: 'H100', count: 1 },
+        peakRps: over,
+        maxInstances: 8,
+        perInstanceRps: llama8b.capacityRps,
+      },
+    ]);
+    expect(scalingNoteText(notes[0]!)).toMatch(
+      /^note \(the deployment as it starts\): the traffic peaks at [\d.,]+ req\/s, but 8 instances \(maxInstances\) of llama-3\.1-8b on 1× H100 serve about [\d.,]+ req\/s at full load/,
+    );
+    expect(
+      scalingNotes(withTraffic({ profile: 'constant', rps: Math.floor(most), timeoutMs: 30_000 })),
+    ).toEqual([]);
+    // A step after the end of the run, or a diurnal peak outside it, is not offered.
+    const steps = [
+      { atMs: 0, rps: 1 },
+      { atMs: 2 * 60 * 60_000, rps: over },
+    ];
+    expect(scalingNotes(withTraffic({ profile: 'steps', steps, timeoutMs: 30_000 }))).toEqual([]);
+    expect(
+      scalingNotes(withTraffic({ profile: 'steps', steps, timeoutMs: 30_000 }, 3 * 60 * 60_000)),
+    ).toHaveLength(1);
+    const diurnal = (peakAtMs: number) =>
+      withTraffic({
+        profile: 'diurnal',
+        baseRps: 1,
+        peakRps: over,
+        peakAtMs,
+        periodMs: 24 * 3_600_000,
+        timeoutMs: 30_000,
+      });
+    expect(scalingNotes(diurnal(30 * 60_000))).toHaveLength(1);
+    expect(scalingNotes(diurnal(12 * 3_600_000))).toEqual([]);
   });
 
   it('validate and run print the note; run --json keeps it off stdout and result.json', async () => {
@@ -132,6 +187,7 @@ describe('scaling notes', () => {
       fs.readFileSync(path.join(ROOT, 'docs', 'example', 'result.json'), 'utf8'),
     ) as RunResult;
     const hostile = {
+      kind: 'threshold' as const,
       atMs: null,
       edit: null,
       model: '<img src=x onerror=alert(1)>*a*',
