@@ -154,16 +154,26 @@ export function scalingNotes(scenario: Scenario, traces: TraceCache = new TraceC
 }
 
 /**
- * The highest offered rate within the run (the traffic's own rate function, at every rate change and
- * every minute), or null for a replayed trace.
+ * The highest offered rate within the run, or null for a replayed trace. O(steps): a scenario from a pull
+ * request may have thousands of steps and a long duration, so nothing here samples the run's time.
  */
 function peakOf(scenario: Scenario): number | null {
-  if (scenario.traffic.profile === 'trace') return null;
-  // Only the rate function is asked for: no arrival is drawn, so the uniform source is never called.
-  const source = makeArrivals(scenario.traffic, null, () => 0.5, scenario.sampleIntervalMs);
+  const t = scenario.traffic;
   const end = scenario.durationMs;
-  let peak = source.rateAt(end);
-  for (const t of source.rateChangesMs) if (t >= 0 && t < end) peak = Math.max(peak, source.rateAt(t));
-  for (let t = 0; t < end; t += 60_000) peak = Math.max(peak, source.rateAt(t));
-  return peak;
+  switch (t.profile) {
+    case 'constant':
+      return t.rps;
+    case 'steps':
+      // The rate before the first step is 0; a step at or after the end is never offered.
+      return t.steps.reduce((most, s) => (s.atMs < end && s.rps > most ? s.rps : most), 0);
+    case 'diurnal': {
+      // A cosine is highest at an endpoint of the run or at a peak inside it (peakAt + k × period).
+      const rate = makeArrivals(t, null, () => 0.5, scenario.sampleIntervalMs); // rateAt only: no draw
+      const firstPeak = t.peakAtMs + Math.ceil(-t.peakAtMs / t.periodMs) * t.periodMs;
+      const at = [0, end, ...(firstPeak <= end ? [firstPeak] : [])];
+      return Math.max(...at.map((x) => rate.rateAt(x)));
+    }
+    case 'trace':
+      return null;
+  }
 }

@@ -140,6 +140,15 @@ describe('scaling notes', () => {
       });
     expect(scalingNotes(diurnal(30 * 60_000))).toHaveLength(1);
     expect(scalingNotes(diurnal(12 * 3_600_000))).toEqual([]);
+    // Hostile sizes (50,000 steps, ten years): the peak comes from the steps, not by sampling the run.
+    const many = Array.from({ length: 50_000 }, (_, i) => ({
+      atMs: i * 60_000,
+      rps: i === 49_999 ? over : 1,
+    }));
+    const long = scalingNotes(
+      withTraffic({ profile: 'steps', steps: many, timeoutMs: 30_000 }, 10 * 8760 * 3_600_000),
+    );
+    expect(long.map((n) => n.kind === 'peak' && n.peakRps)).toEqual([over]);
   });
 
   it('validate and run print the note; run --json keeps it off stdout and result.json', async () => {
