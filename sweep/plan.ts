@@ -61,8 +61,13 @@ export function parseSetFlag(flag: string): ParseResult<GridAxis> {
  */
 export function gridAxisProblem(axis: GridAxis): string | null {
   const { path, values } = axis;
-  if (typeof path !== 'string' || !PATH_RE.test(path))
-    return `"${excerpt(String(path))}" is not a dotted field path like rollout.maxSurge`;
+  if (typeof path !== 'string' || !PATH_RE.test(path)) {
+    // A list index in brackets, as in JavaScript or jq: say how it is written here.
+    const dotted = typeof path === 'string' ? path.replace(/\[(\d+)\]/g, '.$1') : '';
+    const hint =
+      dotted !== path && PATH_RE.test(dotted) ? `; a list index is a path segment: ${excerpt(dotted)}` : '';
+    return `"${excerpt(String(path))}" is not a dotted field path like rollout.maxSurge${hint}`;
+  }
   if (path.split('.').some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype'))
     return `"${excerpt(path)}" is not allowed`;
   if (!Array.isArray(values) || values.length === 0 || values.some((v) => v === ''))

@@ -197,6 +197,10 @@ describe('sweepScenario', () => {
       [{ seeds: 2.5 }, /seeds must be a whole number/],
       [{ workers: 0 }, /workers must be a whole number from 1 to 256/],
       [{ grid: { 'rollout..maxSurge': [1] } }, /is not a dotted field path/],
+      [
+        { grid: { 'models[0].architecture.layers': [32] } },
+        /not a dotted field path like rollout\.maxSurge; a list index is a path segment: models\.0\.architecture\.layers$/,
+      ],
       [{ grid: { 'rollout.maxSurge': [] } }, /empty value/],
       [{ grid: { 'rollout.maxSurge': [1, 1] } }, /listed twice/],
       [{ grid: { 'rollout.maxSurge': [Number.NaN] } }, /finite numbers/],
