@@ -146,7 +146,13 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
       outcome: (r.result?.edits ?? []).map((e) => e.outcome).join('+') || 'none',
     }))
     // Only runs that went wrong somehow: when every run was clean, there is no worst run to replay.
-    .filter((w) => w.downtimeMs > 0 || w.droppedPercent > 0 || !/^(completed\+?)*$/.test(w.outcome))
+    // (A run of a scenario without edits has the outcome 'none'.)
+    .filter(
+      (w) =>
+        w.downtimeMs > 0 ||
+        w.droppedPercent > 0 ||
+        (w.outcome !== 'none' && !/^(completed\+?)*$/.test(w.outcome)),
+    )
     .sort((a, b) => b.downtimeMs - a.downtimeMs || b.droppedPercent - a.droppedPercent || a.seed - b.seed)
     .slice(0, 5);
   return {

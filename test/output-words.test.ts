@@ -92,6 +92,18 @@ describe('rollout duration', () => {
     expect(agg.combos[0]!.samples.durationMs).toEqual([500_000, 700_000, 300_000]);
   });
 
+  it('lists no worst run for a scenario without edits whose runs were clean', () => {
+    const clean = { ...summarise(result), edits: [] };
+    const dirty = { ...clean, metrics: { ...clean.metrics, downtimeMs: 5000 } };
+    const agg = aggregate(result.scenario, [
+      { key: '{}#1', seed: 1, settings: {}, status: 'ok', result: clean },
+      { key: '{}#2', seed: 2, settings: {}, status: 'ok', result: dirty },
+    ]);
+    expect(agg.combos[0]!.worst).toEqual([
+      { seed: 2, downtimeMs: 5000, droppedPercent: clean.metrics.droppedPercent, outcome: 'none' },
+    ]);
+  });
+
   it('has no rollout-duration figures, not zeros, when no run got that far, and ranks such settings last', () => {
     const run = (seed: number, label: string, edits: readonly (typeof edit)[]): RunRecord => ({
       key: `{"s":"${label}"}#${seed}`,
