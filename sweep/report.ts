@@ -21,6 +21,9 @@ const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const expectCell = (c: ComboAggregate) =>
   c.expect.judged === 0 ? '—' : `${c.expect.failed} of ${c.expect.judged}`;
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+/** No run had a rollout duration: because its rollouts did not finish, or because there were none. */
+const noDuration = (c: ComboAggregate) =>
+  c.outcomes.rolledBack + c.outcomes.inProgress > 0 ? '– (no rollout finished)' : '–';
 
 export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string {
   const lines = [
@@ -39,7 +42,7 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
         `| ${c.label === agg.best?.label ? `**${escapeMarkdown(c.label)}** (best)` : escapeMarkdown(c.label)} | ${c.runs} | ${expectCell(c)} | ${c.outcomes.completed} | ${c.outcomes.rolledBack} | ${c.outcomes.rejected} | ` +
         `${pct(c.rollbackRate)} (${pct(c.rollbackRate95.low)}–${pct(c.rollbackRate95.high)}) | ` +
         `${s(c.downtimeMs.p50)} / ${s(c.downtimeMs.p95)} / ${s(c.downtimeMs.p99)} / ${s(c.downtimeMs.max)} | ` +
-        `${c.durationMs === null ? '– (no rollout finished)' : `${s(c.durationMs.p50)} / ${s(c.durationMs.p95)} / ${s(c.durationMs.max)}`} | ${c.droppedPercent.p95.toFixed(2)} | ${c.gpuHours.mean.toFixed(2)} |`,
+        `${c.durationMs === null ? noDuration(c) : `${s(c.durationMs.p50)} / ${s(c.durationMs.p95)} / ${s(c.durationMs.max)}`} | ${c.droppedPercent.p95.toFixed(2)} | ${c.gpuHours.mean.toFixed(2)} |`,
     ),
     '',
     agg.best

@@ -102,6 +102,21 @@ describe('rollout duration', () => {
     expect(agg.combos[0]!.worst).toEqual([
       { seed: 2, downtimeMs: 5000, droppedPercent: clean.metrics.droppedPercent, outcome: 'none' },
     ]);
+    // And no rollout duration without saying one did not finish: there was none.
+    expect(agg.combos[0]!.durationMs).toBeNull();
+    const plan: SweepPlanFile = {
+      version: 1,
+      scenario: result.scenario,
+      scenarioFile: 'x.yaml',
+      scenarioSha256: '0'.repeat(64),
+      seeds: 2,
+      seedStart: 1,
+      axes: [],
+      shard: null,
+      totalRuns: 2,
+      shardRuns: 2,
+    };
+    expect(sweepMarkdown(agg, plan)).toMatch(/ \| – \| 0\.00 \| /);
   });
 
   it('has no rollout-duration figures, not zeros, when no run got that far, and ranks such settings last', () => {
