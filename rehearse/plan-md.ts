@@ -89,7 +89,7 @@ export function planMarkdown(p: Plan): string {
   );
   for (const c of p.recommendation.candidates)
     lines.push(
-      `| ${c.maxSurge} | ${c.maxUnavailable} | ${c.completed}/${c.runs} | ${formatHumanDurationMs(c.maxDowntimeMs)} | ${c.maxDroppedPercent}% | ${c.meanGpuHours} | ${c.meetsBudget ? 'yes' : 'no'} |`,
+      `| ${c.maxSurge} | ${c.maxUnavailable} | ${c.completed}/${c.runs} | ${formatHumanDurationMs(c.maxDowntimeMs)} | ${c.maxDroppedPercent.toFixed(2)}% | ${c.meanGpuHours.toFixed(3)} | ${c.meetsBudget ? 'yes' : 'no'} |`,
     );
   return `${lines.join('\n')}\n`;
 }

@@ -184,6 +184,13 @@ describe('rehearse: the library', () => {
     expect(p.ratchet!.perInstanceRps.after).toBeCloseTo(p.ratchet!.perInstanceRps.before / 2, 2);
     expect(fs.readFileSync(path.join(out, 'plan.md'), 'utf8')).toContain('**Autoscaler ratchet:** at ');
     expect(p.outcomes['completed']).toMatchObject({ count: 0 });
+    // Candidate rows print dropped % and GPU-hours with fixed decimals, so the column reads evenly.
+    const rows = fs
+      .readFileSync(path.join(out, 'plan.md'), 'utf8')
+      .split('\n')
+      .filter((l) => /^\| \d \| \d \| /.test(l));
+    expect(rows).toHaveLength(p.recommendation.candidates.length);
+    for (const row of rows) expect(row).toMatch(/ \| \d+\.\d{2}% \| \d+\.\d{3} \| (yes|no) \|$/);
   }, 60_000);
 });
 
