@@ -265,6 +265,7 @@ export function scalingNoteParts(n: ScalingNote): { where: string; what: string 
   const where =
     n.edit === null ? 'the deployment as it starts' : `edit ${n.edit} at ${formatClockMs(n.atMs ?? 0)}`;
   const of = `${n.model} on ${n.accelerator.count}× ${n.accelerator.type}`;
+  const wait = n.processingType === 'async' ? 'requests queue' : 'requests queue or time out';
   if (n.kind === 'peak') {
     const most = n.maxInstances * n.perInstanceRps;
     return {
@@ -272,14 +273,14 @@ export function scalingNoteParts(n: ScalingNote): { where: string; what: string 
       what:
         `the traffic peaks at ${formatNumber(n.peakRps)} req/s, but ${countOf(n.maxInstances, 'instance')} ` +
         `(maxInstances) of ${of} serve about ${formatNumber(most)} req/s at full load ` +
-        `(${formatNumber(n.perInstanceRps)} each): at the peak requests queue or time out whatever the autoscaler does`,
+        `(${formatNumber(n.perInstanceRps)} each): at the peak ${wait} whatever the autoscaler does`,
     };
   }
   const one = `one instance of ${of}`;
   const what =
     n.metric === 'rps'
       ? `the autoscaler adds instances past ${n.threshold} req/s per instance (rps), but ${one} serves ` +
-        `about ${formatNumber(n.limit)} req/s at full load: it saturates, and requests queue or time out, ` +
+        `about ${formatNumber(n.limit)} req/s at full load: it saturates, and ${wait}, ` +
         `long before the deployment scales out`
       : `the autoscaler adds instances past ${n.threshold} requests per instance (concurrency), but ${one} ` +
         `runs at most ${formatCount(n.limit)} at once: the rest queue before the deployment scales out`;

@@ -14,6 +14,7 @@ import {
   type Accelerator,
   type DeploymentSpec,
   type MetricName,
+  type ProcessingType,
 } from '../catalog/spec.js';
 import { validateEdit } from '../engine/validate.js';
 import { TraceCache } from '../scenario/trace.js';
@@ -29,6 +30,8 @@ interface NoteBase {
   readonly edit: number | null;
   readonly model: string;
   readonly accelerator: Accelerator;
+  /** Sync requests that wait too long time out; async ones wait in the queue. */
+  readonly processingType: ProcessingType;
 }
 
 /** An `rps` or `concurrency` threshold above what one instance can do. */
@@ -124,6 +127,7 @@ export function scalingNotes(scenario: Scenario, traces: TraceCache = new TraceC
         edit,
         model: spec.model,
         accelerator: spec.accelerator,
+        processingType: spec.processingType,
         metric: m.metric,
         threshold: m.threshold,
         limit,
@@ -144,6 +148,7 @@ export function scalingNotes(scenario: Scenario, traces: TraceCache = new TraceC
         edit,
         model: spec.model,
         accelerator: spec.accelerator,
+        processingType: spec.processingType,
         peakRps,
         maxInstances: spec.scaling.maxInstances,
         perInstanceRps: perf.capacityRps,

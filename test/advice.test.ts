@@ -39,6 +39,7 @@ describe('scaling notes', () => {
         edit: null,
         model: 'llama-3.1-8b',
         accelerator: { type: 'H100', count: 1 },
+        processingType: 'sync',
         metric: 'rps',
         threshold: over,
         limit: llama8b.capacityRps,
@@ -109,6 +110,7 @@ describe('scaling notes', () => {
         edit: null,
         model: 'llama-3.1-8b',
         accelerator: { type: 'H100', count: 1 },
+        processingType: 'sync',
         peakRps: over,
         maxInstances: 8,
         perInstanceRps: llama8b.capacityRps,
@@ -149,6 +151,17 @@ describe('scaling notes', () => {
       withTraffic({ profile: 'steps', steps: many, timeoutMs: 30_000 }, 10 * 8760 * 3_600_000),
     );
     expect(long.map((n) => n.kind === 'peak' && n.peakRps)).toEqual([over]);
+    // Async requests never time out: the note says they queue.
+    const asyncNote = scalingNotes({
+      ...withTraffic({ profile: 'constant', rps: over, timeoutMs: 30_000 }),
+      deployment: { ...scaledOn().deployment, processingType: 'async' },
+    });
+    expect(scalingNoteText(asyncNote[0]!)).toMatch(
+      /at the peak requests queue whatever the autoscaler does$/,
+    );
+    expect(scalingNoteText(notes[0]!)).toMatch(
+      /at the peak requests queue or time out whatever the autoscaler does$/,
+    );
   });
 
   it('validate and run print the note; run --json keeps it off stdout and result.json', async () => {
@@ -201,6 +214,7 @@ describe('scaling notes', () => {
       edit: null,
       model: '<img src=x onerror=alert(1)>*a*',
       accelerator: { type: 'H100', count: 1 },
+      processingType: 'sync' as const,
       metric: 'rps' as const,
       threshold: 99,
       limit: 3,
