@@ -31,6 +31,22 @@ const markersOf = (result: ReturnType<typeof run>, chart: string): ChartMarker[]
     .rollsimMarkers.markers;
 };
 
+/** A sweep plan of `runs` runs of two seeds, no grid, no shard: what sweep.md's header reads. */
+function planOf(scenario: string, runs: number): SweepPlanFile {
+  return {
+    version: 1,
+    scenario,
+    scenarioFile: 'x.yaml',
+    scenarioSha256: '0'.repeat(64),
+    seeds: 2,
+    seedStart: 1,
+    axes: [],
+    shard: null,
+    totalRuns: runs,
+    shardRuns: runs,
+  };
+}
+
 describe('rollout duration', () => {
   const result = run(DEFAULT_TEXT);
   const edit = result.edits[0]!;
@@ -104,18 +120,7 @@ describe('rollout duration', () => {
     ]);
     // And no rollout duration without saying one did not finish: there was none.
     expect(agg.combos[0]!.durationMs).toBeNull();
-    const plan: SweepPlanFile = {
-      version: 1,
-      scenario: result.scenario,
-      scenarioFile: 'x.yaml',
-      scenarioSha256: '0'.repeat(64),
-      seeds: 2,
-      seedStart: 1,
-      axes: [],
-      shard: null,
-      totalRuns: 2,
-      shardRuns: 2,
-    };
+    const plan = planOf(result.scenario, 2);
     expect(sweepMarkdown(agg, plan)).toMatch(/ \| – \| 0\.00 \| /);
   });
 
@@ -137,18 +142,7 @@ describe('rollout duration', () => {
     const a = agg.combos.find((c) => c.label === 's=a')!;
     expect(a.durationMs).toBeNull();
     expect(agg.combos.find((c) => c.label === 's=b')!.durationMs?.p50).toBe(800_000);
-    const plan: SweepPlanFile = {
-      version: 1,
-      scenario: result.scenario,
-      scenarioFile: 'x.yaml',
-      scenarioSha256: '0'.repeat(64),
-      seeds: 2,
-      seedStart: 1,
-      axes: [],
-      shard: null,
-      totalRuns: 4,
-      shardRuns: 4,
-    };
+    const plan = planOf(result.scenario, 4);
     const md = sweepMarkdown(agg, plan);
     expect(md).toMatch(/\| s=a \|.*\| – \(no rollout finished\) \|/);
     expect(md).not.toMatch(/\| s=a \|.*\| 0\.0 s \/ 0\.0 s \/ 0\.0 s \|/);
