@@ -201,7 +201,8 @@ export function checkExpectations(scenario: Scenario, result: RunResult): Expect
  * A scaling setting out of reach, as `rollsim validate` and `rollsim run` note it: which spec (`edit`
  * null for the deployment as it starts), then either `kind: 'threshold'` (an `rps` or `concurrency`
  * threshold, and `limit`, what one instance can do: requests/s at full load, or requests at once) or
- * `kind: 'peak'` (the traffic's peak `peakRps` above `maxInstances` × `perInstanceRps`).
+ * `kind: 'peak'` (the traffic's peak `peakRps` within the run, a trace's busiest minute, above
+ * `maxInstances` × `perInstanceRps`).
  */
 export type ScalingNote = Advice.ScalingNote;
 

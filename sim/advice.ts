@@ -2,7 +2,7 @@
 // - an autoscaler target that one instance never reaches before it is saturated (the autoscaler then adds
 //   instances only once requests queue and, for sync traffic, time out), and
 // - a peak of offered load above what `maxInstances` instances serve at full load (it queues or fails at
-//   the peak whatever the autoscaler does; constant, steps and diurnal traffic, not a replayed trace).
+//   the peak whatever the autoscaler does; for a replayed trace, its busiest minute).
 // These are notes, not errors: the scenario is valid and runs as written.
 //
 // Checked for the deployment as it starts and for the spec each edit asks for, merged over the spec
@@ -49,10 +49,13 @@ export interface ThresholdNote extends NoteBase {
 /** The traffic's peak rate above what `maxInstances` instances serve at full load. */
 export interface PeakNote extends NoteBase {
   readonly kind: 'peak';
-  /** Requests/s at the traffic's peak (constant: its rate; steps: the highest step; diurnal: peakRps). */
+  /**
+   * Requests/s at the traffic's peak within the run (constant: its rate; steps: the highest step;
+   * diurnal: the highest point of its curve; a replayed trace: its busiest minute).
+   */
   readonly peakRps: number;
   readonly maxInstances: number;
-  /** Requests/s one instance serves at full load (typical lengths). */
+  /** Requests/s one instance serves at full load (at the trace's mean token counts, else typical lengths). */
   readonly perInstanceRps: number;
 }
 
@@ -89,11 +92,9 @@ export function scalingNotes(scenario: Scenario, traces: TraceCache = new TraceC
     current = checked.spec;
     points.push({ atMs: e.atMs, edit: edits, spec: current });
   }
-  const scalesOnLoad = points.some((p) =>
-    p.spec.scaling.metrics.some((m) => m.metric === 'rps' || m.metric === 'concurrency'),
-  );
-  const tokens = scalesOnLoad ? traceTokens(scenario, traces) : null;
-  const peakRps = peakOf(scenario);
+  // What the run serves at: a replayed trace's mean token counts when it has them.
+  const tokens = traceTokens(scenario, traces);
+  const peakRps = peakOf(scenario, traces);
   const notes: ScalingNote[] = [];
   const said = new Set<string>();
   for (const { atMs, edit, spec } of points) {
@@ -159,10 +160,11 @@ export function scalingNotes(scenario: Scenario, traces: TraceCache = new TraceC
 }
 
 /**
- * The highest offered rate within the run, or null for a replayed trace. O(steps): a scenario from a pull
- * request may have thousands of steps and a long duration, so nothing here samples the run's time.
+ * The highest offered rate within the run (for a replayed trace, its busiest minute), or null when the
+ * trace cannot be read. O(steps) or O(rows): a scenario from a pull request may have thousands of steps
+ * and a long duration, so nothing here samples the run's time.
  */
-function peakOf(scenario: Scenario): number | null {
+function peakOf(scenario: Scenario, traces: TraceCache): number | null {
   const t = scenario.traffic;
   const end = scenario.durationMs;
   switch (t.profile) {
@@ -178,7 +180,18 @@ function peakOf(scenario: Scenario): number | null {
       const at = [0, end, ...(firstPeak <= end ? [firstPeak] : [])];
       return Math.max(...at.map((x) => rate.rateAt(x)));
     }
-    case 'trace':
-      return null;
+    case 'trace': {
+      // The busiest minute of the replayed arrivals within the run, as a rate (a two-pointer window).
+      const loaded = traces.load(t.trace);
+      if (!loaded.ok) return null;
+      const a = loaded.trace.arrivalsMs;
+      let most = 0;
+      let lo = 0;
+      for (let hi = 0; hi < a.length && a[hi]! < end; hi++) {
+        while (a[hi]! - a[lo]! >= 60_000) lo++;
+        if (hi - lo + 1 > most) most = hi - lo + 1;
+      }
+      return most / 60;
+    }
   }
 }

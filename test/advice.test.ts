@@ -164,6 +164,49 @@ describe('scaling notes', () => {
     );
   });
 
+  it('takes a replayed trace’s busiest minute within the run as its peak', () => {
+    // 10 req/s for the first minute, 1 req/s after; 3 SDXL instances on A100s serve about 2 req/s.
+    const rows = ['t'];
+    for (let i = 0; i < 600; i++) rows.push((i / 10).toFixed(2));
+    for (let i = 0; i < 600; i++) rows.push((60 + i).toFixed(2));
+    const file = path.join(tmp, 'burst.csv');
+    fs.writeFileSync(file, `${rows.join('\n')}\n`);
+    const sdxl = (durationMs: number, speedup: number) =>
+      makeScenario({
+        durationMs,
+        deployment: {
+          model: 'sdxl-base-1.0',
+          accelerator: { type: 'A100-80GB', count: 1 },
+          scaling: {
+            minInstances: 1,
+            maxInstances: 3,
+            metrics: [{ metric: 'gpuUtilization', threshold: 70 }],
+          },
+        },
+        traffic: {
+          profile: 'trace',
+          trace: {
+            file,
+            format: 'csv',
+            timeColumn: 't',
+            timeUnit: 's',
+            inputTokensColumn: null,
+            outputTokensColumn: null,
+            speedup,
+          },
+          timeoutMs: 30_000,
+        },
+      });
+    const [peak] = scalingNotes(sdxl(20 * 60_000, 1));
+    expect(peak?.kind === 'peak' && peak.peakRps).toBe(10);
+    // Twice as fast: the 600 rows of the burst arrive in half a minute, then 2 a second: 660 in a minute.
+    const [fast] = scalingNotes(sdxl(20 * 60_000, 2));
+    expect(fast?.kind === 'peak' && fast.peakRps).toBe(11);
+    // A run that ends before the burst's second half sees only what arrived before its end.
+    const [short] = scalingNotes(sdxl(30_000, 1));
+    expect(short?.kind === 'peak' && short.peakRps).toBe(5);
+  });
+
   it('validate and run print the note; run --json keeps it off stdout and result.json', async () => {
     const io = () => {
       const out = { stdout: '', stderr: '' };
