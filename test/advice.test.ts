@@ -273,6 +273,18 @@ describe('scaling notes', () => {
     expect(summaryMarkdown(result)).not.toContain('#### Notes');
   });
 
+  it('check prints the notes under the scenario’s result line', async () => {
+    let out = '';
+    const io = { stdout: (t: string) => void (out += t), stderr: () => undefined, cwd: ROOT };
+    expect(await main(['check', path.join('library', 'async-rollout-backlog.yaml')], io)).toBe(0);
+    expect(out).toMatch(
+      /^PASS async-rollout-backlog .*\n {2}note \(the deployment as it starts\): the traffic peaks at /m,
+    );
+    out = '';
+    expect(await main(['check', path.join('library', 'default.yaml')], io)).toBe(0);
+    expect(out).not.toContain('note (');
+  });
+
   it('run, validate and check read a replayed trace once, for the limits, the notes and the run', async () => {
     const scenario = path.join(ROOT, 'library', 'azure-trace-replay.yaml');
     const read = vi.spyOn(fs, 'readFileSync');

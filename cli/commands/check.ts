@@ -8,7 +8,9 @@ import { evaluateExpectations } from '../../result/expect.js';
 import { formatIssue, loadScenarioFile } from '../../scenario/load.js';
 import type { Scenario } from '../../scenario/types.js';
 import type { ExpectationResult } from '../../result/result.js';
+import { scalingNotes } from '../../sim/advice.js';
 import { runScenario } from '../../sim/run.js';
+import { scalingNoteText } from '../../reports/summary.js';
 import { excerpt } from '../../scenario/excerpt.js';
 import { limitProblems, type RunLimits } from '../../scenario/limits.js';
 import { TraceCache } from '../../scenario/trace.js';
@@ -154,6 +156,8 @@ function checkOne(file: string, io: CliIo, dataRoots: readonly string[], limits:
     const { result } = runScenario(scenario, { checkInvariants: true, traces });
     const expectations = evaluateExpectations(scenario, result);
     report(io, scenario, file, expectations);
+    // As validate and run say them: a CI log shows a setting out of reach even when every check passes.
+    for (const note of scalingNotes(scenario, traces)) io.stdout(`  ${scalingNoteText(note)}\n`);
     return done(expectations.every((e) => e.pass) ? 'pass' : 'fail', { scenario: name, expectations });
   } catch (error) {
     // A crash or invariant breach in one scenario must not hide the others' results.
