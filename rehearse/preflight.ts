@@ -6,7 +6,7 @@
 import { BUILTIN_CATALOG, extendCatalog } from '../catalog/catalog.js';
 import { round3 } from '../result/metrics.js';
 import { formatHumanDurationMs } from '../reports/format.js';
-import { performanceOf } from '../sim/performance.js';
+import { performanceOfIds } from '../sim/performance.js';
 import type { StepView } from '../sim/run.js';
 import type { Scenario } from '../scenario/types.js';
 import { percentile, wilsonInterval } from '../sweep/aggregate.js';
@@ -326,12 +326,8 @@ function findRatchet(
 ): Ratchet | null {
   const catalog = extendCatalog(BUILTIN_CATALOG, scenario.models);
   const rps = (s: { type: string; count: number; model: string }): number => {
-    const model = catalog.models[s.model];
-    const gpu = catalog.gpus[s.type];
-    const ref = model === undefined ? undefined : catalog.gpus[model.reference.gpu];
-    if (model === undefined || gpu === undefined || ref === undefined) return 0;
-    const perf = performanceOf(model, gpu, s.count, ref);
-    return round3(perf.capacityRps);
+    const perf = performanceOfIds(catalog, s.model, { type: s.type, count: s.count });
+    return perf === null ? 0 : round3(perf.capacityRps);
   };
   const perInstanceRps = { before: rps(before), after: rps(after) };
   const relevant = views.filter((v) => v.active || v.revision === toRevision);

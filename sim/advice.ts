@@ -19,7 +19,7 @@ import {
 import { validateEdit } from '../engine/validate.js';
 import { TraceCache } from '../scenario/trace.js';
 import type { Scenario } from '../scenario/types.js';
-import { performanceOf } from './performance.js';
+import { performanceOfIds } from './performance.js';
 import { tokenMeans } from './run.js';
 import { makeArrivals } from './traffic.js';
 
@@ -98,16 +98,13 @@ export function scalingNotes(scenario: Scenario, traces: TraceCache = new TraceC
   const notes: ScalingNote[] = [];
   const said = new Set<string>();
   for (const { atMs, edit, spec } of points) {
-    const model = catalog.models[spec.model];
-    const gpu = catalog.gpus[spec.accelerator.type];
-    const ref = model === undefined ? undefined : catalog.gpus[model.reference.gpu];
-    if (model === undefined || gpu === undefined || ref === undefined) continue;
-    let perf: { slots: number; capacityRps: number };
+    let perf: { slots: number; capacityRps: number } | null;
     try {
-      perf = performanceOf(model, gpu, spec.accelerator.count, ref, tokens);
+      perf = performanceOfIds(catalog, spec.model, spec.accelerator, tokens);
     } catch {
       continue; // a model that does not fit: validation or the engine says so
     }
+    if (perf === null) continue;
     for (const m of spec.scaling.metrics) {
       if (m.metric !== 'rps' && m.metric !== 'concurrency') continue;
       const limit = m.metric === 'rps' ? perf.capacityRps : perf.slots;

@@ -9,7 +9,8 @@
 //
 // Cold start. Image pull, weight load and engine start from sizes and bandwidths (physics/cold-start.ts);
 // the settings come from the scenario's cluster, per pool, with documented defaults (scenario/normalize.ts).
-import type { GpuRecord, ModelRecord } from '../catalog/catalog.js';
+import type { Catalog, GpuRecord, ModelRecord } from '../catalog/catalog.js';
+import type { Accelerator } from '../catalog/spec.js';
 import type { ColdStartSettings } from '../scenario/types.js';
 import { closedLoopLlm } from '../physics/closed-loop.js';
 import {
@@ -178,6 +179,23 @@ export function performanceOf(
     weightsGB: model.weightsGB,
     engineStart: isEngineImage ? VLLM_ENGINE_START : PLAIN_ENGINE_START,
   };
+}
+
+/**
+ * performanceOf for a model and accelerator named by id, as a spec names them; null when the catalog
+ * lacks the model, the GPU or the model's reference GPU (an edit the engine will reject).
+ */
+export function performanceOfIds(
+  catalog: Catalog,
+  modelId: string,
+  accelerator: Accelerator,
+  tokens: { readonly input: number; readonly output: number } | null = null,
+): Performance | null {
+  const model = catalog.models[modelId];
+  const gpu = catalog.gpus[accelerator.type];
+  const ref = model === undefined ? undefined : catalog.gpus[model.reference.gpu];
+  if (model === undefined || gpu === undefined || ref === undefined) return null;
+  return performanceOf(model, gpu, accelerator.count, ref, tokens);
 }
 
 /** Cold start of one instance on a node with these settings (image cached: the node already holds it). */
