@@ -40,6 +40,15 @@ export function formatNumber(n: number, digits = 1): string {
   return n.toFixed(digits);
 }
 
+/**
+ * A rate (requests per second): one decimal from 1 up, two significant digits below, so a slow instance
+ * reads "0.15" rather than "0.1" (and twelve of them "1.8", not twelve times the printed figure).
+ */
+export function formatRate(n: number): string {
+  if (n === 0 || Math.abs(n) >= 1) return n.toFixed(1);
+  return n.toPrecision(2);
+}
+
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
   '&': '&amp;',
   '<': '&lt;',

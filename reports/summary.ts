@@ -9,6 +9,7 @@ import {
   formatHumanDurationMs,
   formatLatencyMs,
   formatNumber,
+  formatRate,
   formatPercent,
 } from './format.js';
 
@@ -271,16 +272,16 @@ export function scalingNoteParts(n: ScalingNote): { where: string; what: string 
     return {
       where,
       what:
-        `the traffic peaks at ${formatNumber(n.peakRps)} req/s, but ${countOf(n.maxInstances, 'instance')} ` +
-        `(maxInstances) of ${of} serve about ${formatNumber(most)} req/s at full load ` +
-        `(${formatNumber(n.perInstanceRps)} each): at the peak ${wait} whatever the autoscaler does`,
+        `the traffic peaks at ${formatRate(n.peakRps)} req/s, but ${countOf(n.maxInstances, 'instance')} ` +
+        `(maxInstances) of ${of} serve about ${formatRate(most)} req/s at full load ` +
+        `(${formatRate(n.perInstanceRps)} each): at the peak ${wait} whatever the autoscaler does`,
     };
   }
   const one = `one instance of ${of}`;
   const what =
     n.metric === 'rps'
       ? `the autoscaler adds instances past ${n.threshold} req/s per instance (rps), but ${one} serves ` +
-        `about ${formatNumber(n.limit)} req/s at full load: it saturates, and ${wait}, ` +
+        `about ${formatRate(n.limit)} req/s at full load: it saturates, and ${wait}, ` +
         `long before the deployment scales out`
       : `the autoscaler adds instances past ${n.threshold} requests per instance (concurrency), but ${one} ` +
         `runs at most ${formatCount(n.limit)} at once: the rest queue before the deployment scales out`;

@@ -207,6 +207,31 @@ describe('scaling notes', () => {
     expect(short?.kind === 'peak' && short.peakRps).toBe(5);
   });
 
+  it('writes an instance slower than 1 req/s with two significant digits, so the fleet figure adds up', () => {
+    // SDXL on one A10G serves about 0.15 req/s at full load; "0.1 each" beside "1.8" for 12 would not add up.
+    const notes = scalingNotes(
+      makeScenario({
+        deployment: {
+          model: 'sdxl-base-1.0',
+          accelerator: { type: 'A10G', count: 1 },
+          scaling: {
+            minInstances: 1,
+            maxInstances: 12,
+            metrics: [{ metric: 'gpuUtilization', threshold: 70 }],
+          },
+        },
+        traffic: { profile: 'constant', rps: 5, timeoutMs: 60_000 },
+      }),
+    );
+    const peak = notes.find((n) => n.kind === 'peak');
+    expect(peak?.kind === 'peak' && peak.perInstanceRps).toBeLessThan(1);
+    const text = scalingNoteText(peak!);
+    const each = /\((\d+(?:\.\d+)?) each\)/.exec(text)?.[1];
+    const total = /serve about (\d+(?:\.\d+)?) req\/s/.exec(text)?.[1];
+    expect(each).toMatch(/^0\.\d\d$/);
+    expect(Math.abs(12 * Number(each) - Number(total))).toBeLessThan(0.1);
+  });
+
   it('validate and run print the note; run --json keeps it off stdout and result.json', async () => {
     const io = () => {
       const out = { stdout: '', stderr: '' };
