@@ -59,6 +59,16 @@ describe('--shard and --shards', () => {
     expect(out).toMatch(/--shards\s[\s\S]*0-based/);
   });
 
+  it('rehearse --help says shards count from 1, as its --shard parser takes them', async () => {
+    // It said "(0-based), e.g. 0/4", which the parser refuses.
+    const { out } = await cli(['rehearse', '--help']);
+    const line = /--shard\s+(.*)/.exec(out)?.[1] ?? '';
+    expect(line).toMatch(/counted from 1/);
+    expect(line).not.toMatch(/0-based/);
+    expect(parseShard('1/4').ok).toBe(true);
+    expect(parseShard('0/4').ok).toBe(false);
+  });
+
   it('the GitHub Actions example runs shards 1..4 of 4', () => {
     const text = readFileSync(join(root, 'docs/examples/github/sweep.yml'), 'utf8');
     const matrix = /shard: \[([^\]]*)\]/

@@ -85,7 +85,7 @@ export function builder(y: Argv): Argv {
     .option('shard', {
       type: 'string',
       requiresArg: true,
-      describe: 'Run only shard I of N (0-based), e.g. 0/4',
+      describe: 'Run only shard I of N, counted from 1 like Vitest and Jest: 1/4 … 4/4',
     })
     .example(
       '$0 rehearse library/rehearse-clean-swap.yaml',
