@@ -179,8 +179,14 @@ export interface RunScenarioOptions {
  * @param scenario - A scenario from {@link loadScenarioFile} or {@link loadScenarioText}.
  * @returns The run result; `result.expectations` holds one pass/fail per expectation (empty without
  *   an `expect` block).
+ * @throws RangeError when `seed` is not a whole number from 0 to 2^53 − 1 (what `--seed` takes).
  */
 export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}): RunResult {
+  const seed: unknown = options.seed;
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0))
+    throw new RangeError(
+      `seed must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got ${String(seed)}`,
+    );
   const { result } = simulate(scenario, {
     seed: options.seed ?? scenario.seed,
     checkInvariants: options.checkInvariants ?? false,
@@ -464,7 +470,8 @@ export { rehearse } from '../rehearse/index.js';
 /**
  * `rollsim plan` as a function: GPUs needed per step and for a rollback from each step, the point of no
  * return, the autoscaler ratchet, outcome probabilities over a seed sweep and the recommended
- * maxSurge / maxUnavailable. Resolves to the `plan.json` object.
+ * maxSurge / maxUnavailable. Resolves to the `plan.json` object. Rejects with
+ * {@link RehearsalInputError} on bad options (seeds from 1 to 100,000, a whole-millisecond budget ≥ 0, ...).
  */
 export { plan } from '../rehearse/index.js';
 /** Bad input to {@link rehearse} or {@link plan}; the message says what to change. */

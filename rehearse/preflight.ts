@@ -13,6 +13,7 @@ import { percentile, wilsonInterval } from '../sweep/aggregate.js';
 import type { RunRecord } from '../sweep/store.js';
 import type { SweepTask } from '../sweep/worker.js';
 import { runOnSweepPool } from './pool.js';
+import { planOptionProblems } from './options.js';
 import { RehearsalBaselineError, RehearsalInputError, rehearse } from './rehearse.js';
 import { recordRollout } from './record.js';
 import type { RehearsalStep, RevisionCounts } from './types.js';
@@ -117,6 +118,8 @@ export interface Plan {
 }
 
 export async function plan(scenario: Scenario, options: PlanOptions = {}): Promise<Plan> {
+  const problems = planOptionProblems(options as unknown as Readonly<Record<string, unknown>>);
+  if (problems.length > 0) throw new RehearsalInputError(problems.join('\n'));
   const seed = options.seed ?? scenario.seed;
   const seeds = options.seeds ?? DEFAULT_PLAN_SEEDS;
   const budget = options.downtimeBudgetMs ?? 0;

@@ -10,6 +10,7 @@ import type { Scenario } from '../scenario/types.js';
 import type { Shard } from '../sweep/plan.js';
 import { Progress } from '../sweep/progress.js';
 import { branchKey, runBranch, type BranchTask } from './branch.js';
+import { rehearseOptionProblems } from './options.js';
 import { recordRollout, type Baseline } from './record.js';
 import {
   BranchLog,
@@ -134,6 +135,8 @@ export function baselineOf(scenario: Scenario, seed: number, edit: number | null
  * seed, edit and faults always give the same object (no wall clock, every draw seeded).
  */
 export async function rehearse(scenario: Scenario, options: RehearseOptions = {}): Promise<Rehearsal> {
+  const problems = rehearseOptionProblems(options as unknown as Readonly<Record<string, unknown>>);
+  if (problems.length > 0) throw new RehearsalInputError(problems.join('\n'));
   const seed = options.seed ?? scenario.seed;
   const faults = options.faults ?? FAULT_KINDS;
   if (faults.length === 0) throw new RehearsalInputError('--faults: give at least one fault kind');

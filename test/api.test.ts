@@ -104,6 +104,16 @@ describe('runScenario', () => {
     expect(downtime?.detail).toMatch(/^downtime 1m 30s > 0s$/);
   });
 
+  it('throws a RangeError naming a seed that is not a whole number ≥ 0, rather than writing it to the result', () => {
+    const scenario = load('library/default.yaml');
+    for (const seed of [1.5, -1, Number.NaN, 2 ** 60, '7' as unknown as number])
+      expect(() => runScenario(scenario, { seed }), String(seed)).toThrow(
+        new RangeError(
+          `seed must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got ${String(seed)}`,
+        ),
+      );
+  });
+
   it('checkInvariants leaves the result unchanged', () => {
     const scenario = load('library/node-failure-mid-rollout.yaml');
     expect(runScenario(scenario, { checkInvariants: true })).toEqual(runScenario(scenario));
@@ -302,5 +312,54 @@ describe('rehearse and plan', () => {
     expect(first.branches.length).toBe(first.steps.length);
     expect(first.branches.every((b) => b.fault === 'abort')).toBe(true);
     await expect(api.rehearse(scenario, { faults: [] })).rejects.toBeInstanceOf(api.RehearsalInputError);
+  });
+
+  it('reject bad options from code with a RehearsalInputError naming each, before any run', async () => {
+    // A program is not held to the types (plain JavaScript, JSON config): every option is checked, as the
+    // command line checks its flags; before, unknown faults threw a TypeError deep in a branch and
+    // plan({ seeds: 1e9 }) ran the machine out of memory.
+    const scenario = load('library/rehearse-clean-swap.yaml');
+    const bad = <T>(o: Record<string, unknown>) => o as T;
+    const rehearsals: [Record<string, unknown>, RegExp][] = [
+      [
+        { faults: ['nope'] },
+        /^faults must be a non-empty list of health, nodeLoss, squeeze, abort; got \["nope"\]$/,
+      ],
+      [{ faults: 'health' }, /^faults must be a non-empty list/],
+      [{ seed: 1.5 }, /^seed must be a whole number from 0 to 9007199254740991, got 1.5$/],
+      [{ seed: -1 }, /^seed must be/],
+      [{ seed: '7' }, /^seed must be a whole number from 0 to \d+, got "7"$/],
+      [{ edit: 0.5 }, /^edit must be a whole number from 0 to 99999, got 0.5$/],
+      [{ workers: -1 }, /^workers must be a whole number from 0 to 256, got -1$/],
+      [{ workers: 100_000 }, /^workers must be/],
+      [{ shard: { index: 3, count: 2 } }, /^shard must be \{ index, count \} with 1 ≤ count/],
+      [{ shard: { index: 0, count: 0 } }, /^shard must be/],
+      [{ logDir: '' }, /^logDir must be a folder path or null, got ""$/],
+      [{ seed: -1, workers: 1.5 }, /^seed must be .*\nworkers must be .*$/],
+    ];
+    for (const [o, message] of rehearsals) {
+      const error = await api.rehearse(scenario, bad<api.RehearseOptions>(o)).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error, JSON.stringify(o)).toBeInstanceOf(api.RehearsalInputError);
+      expect((error as Error).message, JSON.stringify(o)).toMatch(message);
+    }
+    const plans: [Record<string, unknown>, RegExp][] = [
+      [{ seeds: 1e9 }, /^seeds must be a whole number from 1 to 100000, got 1000000000$/],
+      [{ seeds: 0 }, /^seeds must be/],
+      [{ downtimeBudgetMs: -5 }, /^downtimeBudgetMs must be a whole number from 0 to \d+, got -5$/],
+      [{ downtimeBudgetMs: Number.NaN }, /^downtimeBudgetMs must be/],
+      [{ seed: 1.5 }, /^seed must be/],
+      [{ workers: -1 }, /^workers must be/],
+    ];
+    for (const [o, message] of plans) {
+      const error = await api.plan(scenario, bad<api.PlanOptions>(o)).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error, JSON.stringify(o)).toBeInstanceOf(api.RehearsalInputError);
+      expect((error as Error).message, JSON.stringify(o)).toMatch(message);
+    }
   });
 });
