@@ -185,7 +185,7 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions = {}
   const seed: unknown = options.seed;
   if (seed !== undefined && (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0))
     throw new RangeError(
-      `seed must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got ${String(seed)}`,
+      `seed must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got ${typeof seed === 'number' ? String(seed) : typeof seed === 'string' ? JSON.stringify(seed) : `a value of type ${typeof seed}`}`,
     );
   const { result } = simulate(scenario, {
     seed: options.seed ?? scenario.seed,

@@ -106,11 +106,17 @@ describe('runScenario', () => {
 
   it('throws a RangeError naming a seed that is not a whole number ≥ 0, rather than writing it to the result', () => {
     const scenario = load('library/default.yaml');
-    for (const seed of [1.5, -1, Number.NaN, 2 ** 60, '7' as unknown as number])
-      expect(() => runScenario(scenario, { seed }), String(seed)).toThrow(
-        new RangeError(
-          `seed must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got ${String(seed)}`,
-        ),
+    const cases: [unknown, string][] = [
+      [1.5, '1.5'],
+      [-1, '-1'],
+      [Number.NaN, 'NaN'],
+      [2 ** 60, String(2 ** 60)],
+      ['7', '"7"'],
+      [{}, 'a value of type object'],
+    ];
+    for (const [seed, shown] of cases)
+      expect(() => runScenario(scenario, { seed: seed as number }), shown).toThrow(
+        new RangeError(`seed must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got ${shown}`),
       );
   });
 
