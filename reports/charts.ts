@@ -121,6 +121,10 @@ function editMarkers(edit: EditResult): ChartMarker[] {
       },
     ];
   }
+  // A rollback entry's outcome is the fate of the request: `completed` means accepted at the request (the
+  // aborted edit then gets its own "rolled back" marker when the prior revision is back), not done.
+  if (edit.kind === 'rollback' && edit.outcome === 'completed')
+    return [{ x: minutes(edit.requestedAtMs), label: `${name} accepted`, color: requestColor, dash: [6, 4] }];
   const end: ChartMarker =
     edit.outcome === 'completed'
       ? { x: minutes(edit.endedAtMs), label: `${name} done`, color: COLOR.completed, dash: [] }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { loadScenarioFile, runScenario } from '../api/index.js';
 import type { RunResult } from '../result/result.js';
 import { chartConfigs, chartMarkers } from '../reports/charts.js';
 import { escapeHtml, formatHumanDurationMs, formatPercent, jsonForScript } from '../reports/format.js';
@@ -13,6 +14,7 @@ import { niceStep, quantile, sweepChartConfigs, wilsonInterval } from '../report
 import { FIXTURES, INJECTED_TAG } from './fixtures/results/generate.js';
 
 const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'results');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const load = (name: string): RunResult =>
   JSON.parse(readFileSync(join(fixtureDir, `${name}.json`), 'utf8')) as RunResult;
 
@@ -106,6 +108,17 @@ describe('chartConfigs', () => {
       [65, 'edit 3 done'],
     ]);
     expect(charts[1]!.config.options!.plugins?.rollsimMarkers?.markers).toHaveLength(6);
+  });
+
+  it('marks an accepted rollback request as a request, never as done', () => {
+    // The rollback entry's `completed` is the request accepted at 6m; the prior revision is back only when
+    // the aborted edit's own "rolled back" marker says so. It read "rollback 2 done" at the request.
+    const loaded = loadScenarioFile(join(ROOT, 'library/manual-abort-mid-rollout.yaml'));
+    if (!loaded.ok) throw new Error('library scenario does not load');
+    const marks = chartMarkers(runScenario(loaded.scenario)).map((m) => [m.x, m.label]);
+    expect(marks).toContainEqual([6, 'rollback 2 accepted']);
+    expect(marks.some(([, label]) => label === 'edit 1 rolled back')).toBe(true);
+    expect(marks.some(([, label]) => /^rollback \d+ done$/.test(String(label)))).toBe(false);
   });
 
   it('shows no latency where nothing was served (a gap, not a zero)', () => {
