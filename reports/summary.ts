@@ -58,6 +58,8 @@ export function editLabel(edit: EditResult): string {
 export function outcomeText(edit: EditResult): string {
   switch (edit.outcome) {
     case 'completed':
+      // A rollback entry's outcome is the fate of the request: accepted (the aborted edit has its own row).
+      if (edit.kind === 'rollback') return 'accepted';
       return edit.inPlace ? 'completed in place' : 'completed';
     case 'rolledBack':
       return 'rolled back';
@@ -133,7 +135,10 @@ function headlineOf(result: RunResult): { headline: string; tone: Tone } {
 function countOutcomes(edits: readonly EditResult[]): string {
   if (edits.length === 0) return '0';
   const counts = new Map<string, number>();
-  for (const e of edits) counts.set(outcomeText(e), (counts.get(outcomeText(e)) ?? 0) + 1);
+  for (const e of edits) {
+    const key = e.kind === 'rollback' ? `rollback ${outcomeText(e)}` : outcomeText(e);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
   return `${edits.length} (${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')})`;
 }
 

@@ -121,6 +121,17 @@ describe('chartConfigs', () => {
     expect(marks.some(([, label]) => /^rollback \d+ done$/.test(String(label)))).toBe(false);
   });
 
+  it('calls an accepted rollback request accepted in the summary, not completed', () => {
+    const loaded = loadScenarioFile(join(ROOT, 'library/manual-abort-mid-rollout.yaml'));
+    if (!loaded.ok) throw new Error('library scenario does not load');
+    const s = summarize(runScenario(loaded.scenario));
+    expect(s.edits.map((e) => [e.label, e.outcome])).toEqual([
+      ['edit 1', 'rolled back'],
+      ['rollback 2', 'accepted'],
+    ]);
+    expect(s.facts.find((f) => f.label === 'Edits')?.value).toBe('2 (1 rolled back, 1 rollback accepted)');
+  });
+
   it('shows no latency where nothing was served (a gap, not a zero)', () => {
     const p95 = charts[2]!.config.data.datasets[1]!.data as { x: number; y: number | null }[];
     const downtime = p95.filter((p) => p.x > 40 && p.x < 43);
