@@ -102,7 +102,7 @@ canvas { display: block; width: 100%; background: #fff; }
 table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
 th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align: top;
   overflow-wrap: anywhere; }
-th { background: var(--bg); font-weight: 600; font-size: 13px; color: var(--muted); white-space: nowrap; }
+th { background: var(--bg); font-weight: 600; font-size: 13px; color: var(--muted); overflow-wrap: normal; }
 tr:last-child td { border-bottom: 0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 13px; font-weight: 600;

@@ -45,6 +45,8 @@ interface Inspection {
   readonly requests: readonly string[];
   readonly canvases: readonly CanvasState[];
   readonly chartsDrawn: string | null;
+  /** Tables wider than the page's column (they spill past the summary cards and charts). */
+  readonly overflowing: readonly string[];
 }
 
 async function inspect(page: Page, file: string): Promise<Inspection> {
@@ -89,7 +91,18 @@ async function inspect(page: Page, file: string): Promise<Inspection> {
     });
   });
   const chartsDrawn = await page.evaluate(() => document.documentElement.getAttribute('data-charts-drawn'));
-  return { consoleErrors, dialogs, requests, canvases, chartsDrawn };
+  const overflowing = await page.evaluate(() => {
+    const main = document.querySelector('main');
+    if (main === null) return ['no <main>'];
+    const right = main.getBoundingClientRect().right - parseFloat(getComputedStyle(main).paddingRight);
+    return [...document.querySelectorAll('table')]
+      .filter((t) => t.getBoundingClientRect().right > right + 1)
+      .map(
+        (t) =>
+          `${t.id || t.querySelector('th')?.textContent || 'table'}: right edge ${Math.round(t.getBoundingClientRect().right)} > ${Math.round(right)}`,
+      );
+  });
+  return { consoleErrors, dialogs, requests, canvases, chartsDrawn, overflowing };
 }
 
 /** Everything a user would call broken, as readable problems; empty when the page is fine. */
@@ -104,6 +117,7 @@ function problemsOf(x: Inspection, expectedCharts: readonly string[]): string[] 
     if (c.coloured < 2000) problems.push(`${c.id}: no data drawn (${c.coloured} coloured pixels)`);
   }
   if (x.chartsDrawn !== String(expectedCharts.length)) problems.push(`charts drawn: ${x.chartsDrawn}`);
+  problems.push(...x.overflowing.map((t) => `table wider than the page: ${t}`));
   return problems;
 }
 
