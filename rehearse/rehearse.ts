@@ -139,7 +139,6 @@ export async function rehearse(scenario: Scenario, options: RehearseOptions = {}
   if (problems.length > 0) throw new RehearsalInputError(problems.join('\n'));
   const seed = options.seed ?? scenario.seed;
   const faults = options.faults ?? FAULT_KINDS;
-  if (faults.length === 0) throw new RehearsalInputError('--faults: give at least one fault kind');
   const baseline = baselineOf(scenario, seed, options.edit ?? null);
   const file = options.scenarioFile ?? scenario.sourcePath;
   const all = branchTasks(scenario, baseline, faults, seed, file);
