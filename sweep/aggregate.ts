@@ -143,7 +143,11 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
       seed: r.seed,
       downtimeMs: r.result?.metrics.downtimeMs ?? 0,
       droppedPercent: r.result?.metrics.droppedPercent ?? 0,
-      outcome: (r.result?.edits ?? []).map((e) => e.outcome).join('+') || 'none',
+      // A rollback action's `completed` is its request accepted: "rolledBack+accepted", not "+completed".
+      outcome:
+        (r.result?.edits ?? [])
+          .map((e) => (e.kind === 'rollback' && e.outcome === 'completed' ? 'accepted' : e.outcome))
+          .join('+') || 'none',
     }))
     // Only runs that went wrong somehow: when every run was clean, there is no worst run to replay.
     // (A run of a scenario without edits has the outcome 'none'.)

@@ -108,6 +108,23 @@ describe('rollout duration', () => {
     expect(agg.combos[0]!.samples.durationMs).toEqual([500_000, 700_000, 300_000]);
   });
 
+  it('words a worst run with an accepted rollback request as accepted, not completed', () => {
+    const aborted = [
+      { ...edit, outcome: 'rolledBack' as const, rolloutDurationMs: null, reason: 'MANUAL_ABORT' as const },
+      {
+        ...edit,
+        index: 1,
+        kind: 'rollback' as const,
+        outcome: 'completed' as const,
+        rolloutDurationMs: null,
+      },
+    ];
+    const agg = aggregate(result.scenario, [
+      { key: '{}#1', seed: 1, settings: {}, status: 'ok', result: { ...summarise(result), edits: aborted } },
+    ]);
+    expect(agg.combos[0]!.worst.map((w) => w.outcome)).toEqual(['rolledBack+accepted']);
+  });
+
   it('lists no worst run for a scenario without edits whose runs were clean', () => {
     const clean = { ...summarise(result), edits: [] };
     const dirty = { ...clean, metrics: { ...clean.metrics, downtimeMs: 5000 } };
