@@ -83,7 +83,7 @@ export function formatRunSummary(result: RunResult, ctx: SummaryContext): string
       ? [`  serving at the end: ${servingText(result.final.instances)}`]
       : []),
     `downtime ${formatHumanDurationMs(m.downtimeMs)} · dropped ${formatPercent(m.droppedPercent)} (${dropped})${unfinished} · ` +
-      `p95 latency ${formatLatencyMs(m.latencyMs.p95)}${m.ttftMs === null ? '' : ` (first token ${formatLatencyMs(m.ttftMs.p95)})`} · peak GPUs ${formatCount(m.peakGpus)}`,
+      `p95 latency ${m.requests.served === 0 ? '– (no request served)' : formatLatencyMs(m.latencyMs.p95)}${m.ttftMs === null ? '' : ` (first token ${formatLatencyMs(m.ttftMs.p95)})`} · peak GPUs ${formatCount(m.peakGpus)}`,
     ...(ctx.notes ?? []).map(scalingNoteText),
     ...expectationLines(result.expectations),
     ctx.outDir === null

@@ -204,7 +204,10 @@ function factsOf(result: RunResult): SummaryFact[] {
     ),
     fact(
       'Latency p50 / p95 / p99',
-      [m.latencyMs.p50, m.latencyMs.p95, m.latencyMs.p99].map(formatLatencyMs).join(' / '),
+      // With nothing served the quantiles are placeholders (0), not latencies.
+      m.requests.served === 0
+        ? '– (no request served)'
+        : [m.latencyMs.p50, m.latencyMs.p95, m.latencyMs.p99].map(formatLatencyMs).join(' / '),
     ),
     // Only requests that produce tokens (LLMs) have these; speech, image and embedding models do not.
     ...(m.ttftMs === null

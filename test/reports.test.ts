@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile, runScenario } from '../api/index.js';
+import { formatRunSummary } from '../cli/summary.js';
 import type { RunResult } from '../result/result.js';
 import { chartConfigs, chartMarkers } from '../reports/charts.js';
 import { escapeHtml, formatHumanDurationMs, formatPercent, jsonForScript } from '../reports/format.js';
@@ -178,6 +179,29 @@ describe('summary', () => {
     expect(fact('Downtime')).toMatchObject({ value: '3m', tone: 'bad' });
     expect(fact('Reason')?.value).toBe('HEALTH_CHECK_FAILED, MODEL_TYPE_MISMATCH');
     expect(s.edits.map((e) => e.outcome)).toEqual(['rolled back', 'rejected', 'completed in place']);
+  });
+
+  it('shows no latency figures when no request was served, in the summary and the CLI line', () => {
+    // A stopped deployment under load drops everything; "p95 latency 0 ms" read as a fast service.
+    const base = load('swap-completed');
+    const m = base.metrics;
+    const none: RunResult = {
+      ...base,
+      metrics: {
+        ...m,
+        requests: { ...m.requests, served: 0, dropped: m.requests.offered },
+        latencyMs: { p50: 0, p95: 0, p99: 0 },
+      },
+    };
+    const fact = summarize(none).facts.find((f) => f.label === 'Latency p50 / p95 / p99');
+    expect(fact?.value).toBe('– (no request served)');
+    const line = formatRunSummary(none, { scenarioArg: null, outDir: null, written: [], notes: [] });
+    expect(line).toContain('p95 latency – (no request served)');
+    expect(line).not.toMatch(/p95 latency 0 ms/);
+    // And a run that served requests keeps its figures.
+    expect(summarize(base).facts.find((f) => f.label === 'Latency p50 / p95 / p99')?.value).toMatch(
+      /ms|s \//,
+    );
   });
 
   it('says so plainly when everything worked', () => {
