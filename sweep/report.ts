@@ -7,6 +7,7 @@ import type { ComboAggregate, SweepAggregate } from './aggregate.js';
 import type { SweepPlanFile } from './store.js';
 import { sweepHtml } from './html.js';
 import { shardLabel } from './plan.js';
+import { formatPercent } from '../reports/format.js';
 import { escapeMarkdown } from '../reports/markdown.js';
 import { excerpt } from '../scenario/excerpt.js';
 
@@ -57,7 +58,7 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
     ...agg.combos.flatMap((c) =>
       c.worst.map(
         (w) =>
-          `- ${escapeMarkdown(c.label)}: seed ${w.seed} — downtime ${s(w.downtimeMs)}, dropped ${w.droppedPercent.toFixed(2)} %, ${w.outcome}`,
+          `- ${escapeMarkdown(c.label)}: seed ${w.seed} — downtime ${s(w.downtimeMs)}, dropped ${formatPercent(w.droppedPercent)}, ${w.outcome}`,
       ),
     ),
     ...skippedLines(plan),

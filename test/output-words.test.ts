@@ -13,6 +13,7 @@ import { summarize } from '../reports/summary.js';
 import { formatIssue, loadScenarioText } from '../scenario/load.js';
 import { runScenario } from '../sim/run.js';
 import { aggregate } from '../sweep/aggregate.js';
+import { sweepHtml } from '../sweep/html.js';
 import { sweepMarkdown } from '../sweep/report.js';
 import { summarise, type RunRecord, type SweepPlanFile } from '../sweep/store.js';
 
@@ -123,6 +124,20 @@ describe('rollout duration', () => {
       { key: '{}#1', seed: 1, settings: {}, status: 'ok', result: { ...summarise(result), edits: aborted } },
     ]);
     expect(agg.combos[0]!.worst.map((w) => w.outcome)).toEqual(['rolledBack+accepted']);
+  });
+
+  it('writes a worst run’s tiny drop as <0.01%, never "dropped 0.00 %" beside a run listed as worst', async () => {
+    const base = summarise(result);
+    const tiny = { ...base, metrics: { ...base.metrics, downtimeMs: 0, droppedPercent: 0.003 } };
+    const agg = aggregate(result.scenario, [
+      { key: '{}#1', seed: 1, settings: {}, status: 'ok', result: tiny },
+    ]);
+    const plan = planOf(result.scenario, 1);
+    const md = sweepMarkdown(agg, plan);
+    expect(md).toContain('seed 1 — downtime 0.0 s, dropped <0.01%');
+    expect(md).not.toMatch(/dropped 0\.00 %/);
+    const html = await sweepHtml(agg, plan);
+    expect(html).toMatch(/seed 1 \(downtime 0\.0 s, dropped &lt;0\.01%, completed\)/);
   });
 
   it('lists no worst run for a scenario without edits whose runs were clean', () => {
