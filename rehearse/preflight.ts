@@ -126,7 +126,6 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
   const droppedLimit = scenario.expect?.maxDroppedPercent ?? null;
   const workers = options.workers ?? 0;
   const progress = options.progress ?? null;
-  if (!Number.isInteger(seeds) || seeds < 1) throw new RehearsalInputError('--seeds must be 1 or more');
 
   // 1. The scenario's own run: the states, and the autoscaler against what the pools can hold.
   let requestAtMs = Infinity;
@@ -275,8 +274,20 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
   const reasons: string[] = [];
   const completed = outcomes.completed?.count ?? 0;
   const ownDowntime = Math.max(0, ...own.map((r) => r.result?.metrics.downtimeMs ?? 0));
-  if (completed === 0) reasons.push(`the edit completed on none of ${seeds} seeds`);
-  else if (completed < seeds) reasons.push(`the edit completed on ${completed} of ${seeds} seeds`);
+  const rolledBackBy = rollbackReasonCounts(own, editIndex);
+  const why =
+    rolledBackBy.size === 0
+      ? ''
+      : ` (rolled back: ${[...rolledBackBy].map(([reason, n]) => `${reason} on ${n}`).join(', ')})`;
+  if (completed === 0) reasons.push(`the edit completed on none of ${seeds} seeds${why}`);
+  else if (completed < seeds) reasons.push(`the edit completed on ${completed} of ${seeds} seeds${why}`);
+  // The scenario's own rollback action aborts the edit wherever it is still rolling out: that is the
+  // scenario's operator, not the edit, and planning the edit alone means leaving that event out.
+  const ownAbort = scenario.events.find((e) => e.action === 'rollback' && e.atMs >= requestAtMs);
+  if (ownAbort !== undefined && (rolledBackBy.get('MANUAL_ABORT') ?? 0) > 0)
+    reasons.push(
+      `the scenario's own rollback action at ${formatHumanDurationMs(ownAbort.atMs)} aborts the edit where it is still rolling out (MANUAL_ABORT); remove that event to plan the edit on its own`,
+    );
   if (pointOfNoReturn !== null)
     reasons.push(
       `a rollback from step ${pointOfNoReturn.step} (at ${formatHumanDurationMs(pointOfNoReturn.atMs)}) cannot restore the prior revision within its deadline (${formatHumanDurationMs(deadlineMs)})`,
@@ -344,6 +355,17 @@ function findRatchet(
     peakWantedInstances: Math.max(...relevant.map((v) => v.desired)),
     perInstanceRps,
   };
+}
+
+/** Why the edit rolled back, over the runs that rolled it back: reason → runs, most frequent first. */
+function rollbackReasonCounts(records: readonly RunRecord[], edit: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    const e = r.result?.edits.find((x) => x.index === edit);
+    if (e?.outcome === 'rolledBack')
+      counts.set(e.reason ?? 'unknown', (counts.get(e.reason ?? 'unknown') ?? 0) + 1);
+  }
+  return new Map([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
 }
 
 function outcomeProbabilities(records: readonly RunRecord[], edit: number): Record<string, Probability> {

@@ -260,6 +260,26 @@ describe("plan: the scenario's dropped-request limit", () => {
   }, 60_000);
 });
 
+describe("plan: the scenario's own rollback action", () => {
+  it('says why the edit rolled back, and that the scenario itself aborts it', async () => {
+    // library/manual-abort-mid-rollout asks for a rollback 1 minute into the swap: every seed rolls the
+    // edit back with MANUAL_ABORT. "Completed on none of 3 seeds" alone read as an edit that cannot work.
+    const p = await plan(load('manual-abort-mid-rollout'), { seeds: 3, workers: 0 });
+    expect(p.verdict).toBe('infeasible');
+    expect(p.reasons[0]).toBe('the edit completed on none of 3 seeds (rolled back: MANUAL_ABORT on 3)');
+    expect(p.reasons).toContain(
+      "the scenario's own rollback action at 6m aborts the edit where it is still rolling out (MANUAL_ABORT); remove that event to plan the edit on its own",
+    );
+    // Without that event the same edit plans on its own, and nothing mentions a rollback action.
+    const scenario = load('manual-abort-mid-rollout');
+    const alone = await plan(
+      { ...scenario, events: scenario.events.filter((e) => e.action !== 'rollback'), expect: {} },
+      { seeds: 3, workers: 0 },
+    );
+    expect(alone.reasons.join('\n')).not.toMatch(/rollback action|MANUAL_ABORT/);
+  }, 60_000);
+});
+
 describe('plan: why no rollout setting is recommended', () => {
   const c = (over: Partial<Candidate>): Candidate => ({
     maxSurge: 1,
