@@ -157,6 +157,11 @@ export function loadScenarioText(text: string, source: Source): LoadResult {
     issues.push({ path: [], message, code: 'yaml', fatal: true, ...firstAlias(doc, at) });
     return failure(source.file, issues);
   }
+  const foreign = foreignDocument(value);
+  if (foreign !== null) {
+    issues.push({ path: [], message: foreign, code: 'schema', fatal: true, line: 1, column: 1 });
+    return failure(source.file, issues);
+  }
   const parsed = ScenarioFileSchema.safeParse(withoutForbiddenKeys(value), { error: describeIssue });
   if (!parsed.success) {
     // Locating an issue walks the document; a hostile file can have one issue per key, so only the
@@ -201,6 +206,24 @@ export function loadScenarioText(text: string, source: Source): LoadResult {
   );
   if (issues.length > 0) return failure(source.file, issues);
   return { ok: true, scenario: toScenario(parsed.data, source.sourcePath) };
+}
+
+/**
+ * A mapping with none of a scenario's own keys (a CI workflow, a Kubernetes manifest, a config file in
+ * the folder `rollsim check` was given): one problem that says so, instead of a "required field is
+ * missing" for every section and an "unknown field" for each of its keys. A file with any scenario key
+ * (say, one that only forgot `apiVersion`) gets every problem as usual.
+ */
+function foreignDocument(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const keys = Object.keys(value);
+  const own = Object.keys(ScenarioFileSchema.shape);
+  if (keys.length === 0 || keys.some((k) => own.includes(k))) return null;
+  const shown = keys.slice(0, 5).map((k) => quoted(k, 40));
+  return (
+    `not a rollsim scenario: none of its top-level keys (${shown.join(', ')}${keys.length > 5 ? ', …' : ''}) is a scenario field; ` +
+    'a scenario starts with apiVersion: rollsim/v1 and kind: Scenario (rollsim check reads every .yaml, .yml and .json in a folder: name the scenario files, or keep other files out of it)'
+  );
 }
 
 type TraceSection = Extract<ScenarioFile['traffic'], { profile: 'trace' }>['trace'];

@@ -226,12 +226,43 @@ describe('files that cannot be read as scenarios', () => {
 
   it('lists at most 100 problems, then says how many more there are', () => {
     const many = path.join(tmp, 'many.yaml');
-    fs.writeFileSync(many, Array.from({ length: 150 }, (_, i) => `unknown${i}: 1`).join('\n'));
+    // One scenario key, so the file is read as a (broken) scenario rather than a foreign document.
+    fs.writeFileSync(
+      many,
+      ['apiVersion: rollsim/v1', ...Array.from({ length: 150 }, (_, i) => `unknown${i}: 1`)].join('\n'),
+    );
     const loaded = loadScenarioFile(many);
     expect(loaded.ok).toBe(false);
     if (!loaded.ok) {
       expect(loaded.issues).toHaveLength(101);
       expect(loaded.issues[100]?.message).toMatch(/^\d+ more problems not shown$/);
+    }
+  });
+
+  it('says in one problem that a YAML file with no scenario key is not a scenario', () => {
+    // A CI workflow beside the scenarios got a "required field is missing" per section and an "unknown
+    // field" per key from `rollsim check DIR`; it is still invalid (exit 2), with one line that says why.
+    const ci = path.join(tmp, 'ci.yml');
+    fs.writeFileSync(ci, 'name: ci\non: [push]\njobs: { t: { runs-on: ubuntu-latest } }\n');
+    const loaded = loadScenarioFile(ci);
+    expect(loaded.ok).toBe(false);
+    if (!loaded.ok) {
+      expect(loaded.issues).toHaveLength(1);
+      expect(loaded.issues[0]).toMatchObject({ line: 1, column: 1 });
+      expect(loaded.issues[0]?.message).toMatch(
+        /^not a rollsim scenario: none of its top-level keys \("name", "on", "jobs"\) is a scenario field; a scenario starts with apiVersion: rollsim\/v1 and kind: Scenario/,
+      );
+    }
+    // A scenario that only forgot its header keeps every problem, each on its own.
+    const headless = path.join(tmp, 'headless.yaml');
+    fs.writeFileSync(headless, 'metadata: { name: x }\nduration: 10m\n');
+    const partial = loadScenarioFile(headless);
+    expect(partial.ok).toBe(false);
+    if (!partial.ok) {
+      const messages = partial.issues.map((i) => `${i.path}: ${i.message}`).join('\n');
+      expect(messages).not.toMatch(/not a rollsim scenario/);
+      expect(messages).toMatch(/apiVersion: must be "rollsim\/v1", got nothing/);
+      expect(messages).toMatch(/deployment: required field is missing/);
     }
   });
 
