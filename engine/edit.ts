@@ -64,11 +64,13 @@ export function onEditRequested(d: Draft, edit: SpecEdit): void {
   const inPlace = result.kind === 'inPlace';
   d.startAction({ actionIndex, kind: 'edit', inPlace, fromRevision: from, toRevision: to });
   if (inPlace) {
-    // No restart: the running instances simply belong to the new revision.
+    // No restart: the running instances simply belong to the new revision. Those still on their way up
+    // (pending or loading) are not the edit's doing: it asks only for what a raised minimum adds.
+    const excused = d.live(from).flatMap((i) => (i.available ? [] : [i.id]));
     relabel(d, from, to);
     d.setReplicas(to, d.rev(from).replicas);
     d.setReplicas(from, 0);
-    d.rollout = { ...base, phase: 'scaling' };
+    d.rollout = { ...base, phase: 'scaling', excused };
     rescale(d, clampToRange(d.recommended, d.spec));
     return;
   }

@@ -30,9 +30,16 @@ export function checkPhase(d: Draft): void {
       return;
     }
     case 'scaling': {
-      // Every live instance of the new revision available, and enough of them.
+      // Enough live instances of the new revision, every one available but those already on their way
+      // up before the edit (excused: they keep waiting, as they would have without it).
       const live = d.liveCount(r.toRevision);
-      if (live >= d.desired && d.availableCount(r.toRevision) === live) completeEdit(d, r);
+      if (live < d.desired) return;
+      let waiting = 0;
+      for (const id of r.excused) {
+        const i = d.instances.get(id);
+        if (i !== undefined && !i.terminating && !i.available && i.revision === r.toRevision) waiting++;
+      }
+      if (d.availableCount(r.toRevision) + waiting === live) completeEdit(d, r);
       return;
     }
     case 'monitoring':

@@ -50,7 +50,10 @@ export function rollbackReason(d: Draft, fact: FailureFact): RollbackReason | nu
 
 /** Whether the instance belongs to the revision an edit in progress is rolling out. */
 export function isNewRevision(d: Draft, inst: InstanceState): boolean {
-  return d.rollout.phase !== 'steady' && inst.revision === d.rollout.toRevision;
+  const r = d.rollout;
+  if (r.phase === 'steady' || inst.revision !== r.toRevision) return false;
+  // An in-place edit answers only for the instances it asked for, not those already starting before it.
+  return r.phase !== 'scaling' || !r.excused.includes(inst.id);
 }
 
 /** Starts the rollback when the fact fails the edit in this phase; whether it did. */

@@ -63,7 +63,15 @@ export type RolloutPhase =
       readonly lastCounts: StatusCounts;
     })
   /** An in-place edit waiting for new instances that a raised minimum asked for. */
-  | (ActionBase & { readonly phase: 'scaling' })
+  | (ActionBase & {
+      readonly phase: 'scaling';
+      /**
+       * Instances already live but not available when the edit came (a scale-up still waiting for a
+       * GPU or loading): relabeled with the rest, but not the edit's, so it neither waits for them nor
+       * fails on them (their scheduling timeout, crash or failed probes), as before the edit.
+       */
+      readonly excused: readonly InstanceId[];
+    })
   /** The last instance was replaced; a new-revision failure now means UNSTABLE_AFTER_EDIT. */
   | (ActionBase & {
       readonly phase: 'monitoring';

@@ -792,6 +792,52 @@ describe('more edges of the lifecycle', () => {
     expect(d.ended()).toMatchObject({ outcome: 'completed', inPlace: true });
   });
 
+  it('an in-place edit neither waits for nor fails on instances that were already starting when it came', () => {
+    // The autoscaler's third instance waits for a GPU; a tags-only edit then must not hang on it, nor be
+    // rolled back (RESOURCE_UNAVAILABLE) when that instance's scheduling timeout fires: the edit asked for
+    // no instance. (A tags edit on a busy cluster was rolled back that way.)
+    const d = new Drive();
+    d.desired(1_000, 3);
+    expect(d.created()).toEqual(['r1-2']);
+    d.edit(2_000, { tags: { build: 'b7' } });
+    expect(d.ended()).toMatchObject({ outcome: 'completed', inPlace: true, toRevision: 2 });
+    expect(d.state.rollout.phase).toBe('steady');
+    d.timer(1_000 + SCHED_TIMEOUT_MS, { kind: 'scheduling', instanceId: 'r1-2' });
+    expect(d.state).toMatchObject({ lastEditOutcome: 'completed', revision: 2 });
+    expect(d.inst('r1-2')).toMatchObject({ phase: 'pending', revision: 2, terminating: false });
+
+    // Raising the minimum waits for the instance it asked for, not for the one already waiting, and a
+    // crash or failed probes of that earlier one do not fail it either.
+    const g = new Drive();
+    g.desired(1_000, 3);
+    g.scheduled(1_500, 'r1-2');
+    g.edit(2_000, { scaling: { minInstances: 4 } });
+    expect(g.created()).toEqual(['r2-3']);
+    expect(g.state.rollout.phase).toBe('scaling');
+    g.crash(2_500, 'r1-2', 'crashOnLoad');
+    expect(g.state.rollout.phase).toBe('scaling');
+    expect(g.state.revisions[2]?.startupCrashes).toBe(0);
+    const replacement = g.created();
+    expect(replacement).toEqual(['r2-4']);
+    g.terminated(2_600, 'r1-2');
+    g.up(3_000, 'r2-3');
+    // r2-3 is the edit's; the replacement of the crashed earlier instance is the edit's too (created after
+    // it), so the edit completes once both are available.
+    expect(g.state.rollout.phase).toBe('scaling');
+    g.up(4_000, replacement[0]!);
+    expect(g.ended()).toMatchObject({ outcome: 'completed', inPlace: true });
+
+    // And the instance the raised minimum asked for still fails the edit when it finds no GPU.
+    const f = new Drive();
+    f.desired(1_000, 3);
+    f.edit(2_000, { scaling: { minInstances: 4 } });
+    expect(f.created()).toEqual(['r2-3']);
+    f.timer(1_000 + SCHED_TIMEOUT_MS, { kind: 'scheduling', instanceId: 'r1-2' });
+    expect(f.state.rollout.phase).toBe('scaling');
+    f.timer(2_000 + SCHED_TIMEOUT_MS, { kind: 'scheduling', instanceId: 'r2-3' });
+    expect(f.ended()).toMatchObject({ outcome: 'rolledBack', reason: 'RESOURCE_UNAVAILABLE', inPlace: true });
+  });
+
   it('scale-down ties (same phase, same age) go newest-named first', () => {
     const d = new Drive();
     d.desired(1_000, 8);
