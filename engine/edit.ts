@@ -67,11 +67,15 @@ export function onEditRequested(d: Draft, edit: SpecEdit): void {
     // No restart: the running instances simply belong to the new revision. Those still on their way up
     // (pending or loading) are not the edit's doing: it asks only for what a raised minimum adds.
     const excused = d.live(from).flatMap((i) => (i.available ? [] : [i.id]));
+    // An edit that does not raise the count (tags, metrics, a lower range) asks for no instance: it is
+    // done at once, whatever the autoscaler's own instances are doing.
+    const desired = clampToRange(d.recommended, d.spec);
+    const raised = desired > d.desired;
     relabel(d, from, to);
     d.setReplicas(to, d.rev(from).replicas);
     d.setReplicas(from, 0);
-    d.rollout = { ...base, phase: 'scaling', excused };
-    rescale(d, clampToRange(d.recommended, d.spec));
+    d.rollout = { ...base, phase: 'scaling', excused, raised };
+    rescale(d, desired);
     return;
   }
   d.rollout = { ...base, phase: 'rolling', lastProgressAtMs: d.nowMs, lastCounts: statusCounts(d, to) };

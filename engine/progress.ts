@@ -32,6 +32,10 @@ export function checkPhase(d: Draft): void {
     case 'scaling': {
       // Enough live instances of the new revision, every one available but those already on their way
       // up before the edit (excused: they keep waiting, as they would have without it).
+      if (!r.raised) {
+        completeEdit(d, r);
+        return;
+      }
       const live = d.liveCount(r.toRevision);
       if (live < d.desired) return;
       let waiting = 0;

@@ -71,6 +71,8 @@ export type RolloutPhase =
        * fails on them (their scheduling timeout, crash or failed probes), as before the edit.
        */
       readonly excused: readonly InstanceId[];
+      /** Whether the edit raised the desired count; an edit that did not waits for nothing. */
+      readonly raised: boolean;
     })
   /** The last instance was replaced; a new-revision failure now means UNSTABLE_AFTER_EDIT. */
   | (ActionBase & {

@@ -806,6 +806,18 @@ describe('more edges of the lifecycle', () => {
     expect(d.state).toMatchObject({ lastEditOutcome: 'completed', revision: 2 });
     expect(d.inst('r1-2')).toMatchObject({ phase: 'pending', revision: 2, terminating: false });
 
+    // Nor on a replacement it did not ask for: an instance crashed before the edit still holds its GPUs
+    // (no room for a replacement yet), so the replacement comes after the tags edit, which is done.
+    const c = new Drive({ maxSurge: 0, maxUnavailable: 1 });
+    c.crash(1_000, 'r1-0', 'nodeFailure');
+    expect(c.created()).toEqual([]);
+    c.edit(2_000, { tags: { build: 'b8' } });
+    expect(c.ended()).toMatchObject({ outcome: 'completed', inPlace: true });
+    c.terminated(3_000, 'r1-0');
+    expect(c.created()).toEqual(['r2-2']);
+    c.timer(3_000 + SCHED_TIMEOUT_MS, { kind: 'scheduling', instanceId: 'r2-2' });
+    expect(c.state).toMatchObject({ lastEditOutcome: 'completed', rollout: { phase: 'steady' } });
+
     // Raising the minimum waits for the instance it asked for, not for the one already waiting, and a
     // crash or failed probes of that earlier one do not fail it either.
     const g = new Drive();
