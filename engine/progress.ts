@@ -41,7 +41,7 @@ export function checkPhase(d: Draft): void {
       let waiting = 0;
       for (const id of r.excused) {
         const i = d.instances.get(id);
-        if (i !== undefined && !i.terminating && !i.available && i.revision === r.toRevision) waiting++;
+        if (i !== undefined && !i.terminating && !i.available) waiting++;
       }
       if (d.availableCount(r.toRevision) + waiting === live) completeEdit(d, r);
       return;

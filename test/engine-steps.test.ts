@@ -839,6 +839,16 @@ describe('more edges of the lifecycle', () => {
     g.up(4_000, replacement[0]!);
     expect(g.ended()).toMatchObject({ outcome: 'completed', inPlace: true });
 
+    // The edit's own instance up while the earlier one still waits for its GPU: done, in place.
+    const w = new Drive();
+    w.desired(1_000, 3);
+    w.edit(2_000, { scaling: { minInstances: 4 } });
+    expect(w.state.rollout).toMatchObject({ phase: 'scaling', excused: ['r1-2'], raised: true });
+    expect(w.created()).toEqual(['r2-3']);
+    w.up(3_000, 'r2-3');
+    expect(w.ended()).toMatchObject({ outcome: 'completed', inPlace: true });
+    expect(w.inst('r1-2')).toMatchObject({ phase: 'pending', revision: 2 });
+
     // And the instance the raised minimum asked for still fails the edit when it finds no GPU.
     const f = new Drive();
     f.desired(1_000, 3);
