@@ -173,8 +173,28 @@ export const rollbackForcedOnlyAfterDeadline: StepCheck = ({ options, prev, even
     : `rollbackForcedOnlyAfterDeadline: the rollback started at ${r.rollbackStartedAtMs} ms was forced at ${event.atMs} ms, before its deadline ${dueMs} ms`;
 };
 
+/**
+ * An in-place edit that does not raise the desired count (tags, metrics, a lower range) asks for no
+ * instance, so it ends completed in the step that applied it, whatever the instances are doing (an
+ * autoscaler scale-up waiting for GPUs, a crashed instance's replacement still to come).
+ */
+export const inPlaceWithoutMoreInstancesIsImmediate: StepCheck = ({ prev, next, effects }) => {
+  const started = effects.find((e) => e.type === 'action/started' && e.kind === 'edit');
+  if (started?.type !== 'action/started' || !started.inPlace || next.desired > prev.desired) return null;
+  const ended = effects.find((e) => e.type === 'action/ended' && e.actionIndex === started.actionIndex);
+  return ended?.type === 'action/ended' && ended.outcome === 'completed'
+    ? null
+    : `inPlaceWithoutMoreInstances: in-place edit #${started.actionIndex} (desired ${prev.desired} → ${next.desired}) did not complete at once`;
+};
+
 export function allStepChecks(invariants: StepCheck = everyInvariant): StepCheck[] {
-  const checks = [invariants, lockedFieldsAsCreated, rollbackAudit(), notEditableRejects];
+  const checks = [
+    invariants,
+    lockedFieldsAsCreated,
+    rollbackAudit(),
+    notEditableRejects,
+    inPlaceWithoutMoreInstancesIsImmediate,
+  ];
   return ENGINE_STRICT ? [...checks, rollbackForcedOnlyAfterDeadline] : checks;
 }
 
