@@ -28,6 +28,19 @@ const llama8b = performanceOf(BUILTIN_CATALOG.models['llama-3.1-8b']!, h100, 1, 
 const scaledOn = (...metrics: ScalingMetric[]) =>
   makeScenario({ deployment: { scaling: { minInstances: 2, maxInstances: 8, metrics } } });
 
+/** SDXL on one GPU of `gpu`, 1 to `maxInstances` instances, scaled on GPU utilisation. */
+function sdxlDeployment(gpu: string, maxInstances: number) {
+  return {
+    model: 'sdxl-base-1.0',
+    accelerator: { type: gpu, count: 1 },
+    scaling: {
+      minInstances: 1,
+      maxInstances,
+      metrics: [{ metric: 'gpuUtilization' as const, threshold: 70 }],
+    },
+  };
+}
+
 describe('scaling notes', () => {
   it('names an rps threshold above what one instance serves, with that figure', () => {
     const over = Math.ceil(llama8b.capacityRps) + 1;
@@ -174,15 +187,7 @@ describe('scaling notes', () => {
     const sdxl = (durationMs: number, speedup: number) =>
       makeScenario({
         durationMs,
-        deployment: {
-          model: 'sdxl-base-1.0',
-          accelerator: { type: 'A100-80GB', count: 1 },
-          scaling: {
-            minInstances: 1,
-            maxInstances: 3,
-            metrics: [{ metric: 'gpuUtilization', threshold: 70 }],
-          },
-        },
+        deployment: sdxlDeployment('A100-80GB', 3),
         traffic: {
           profile: 'trace',
           trace: {
@@ -211,15 +216,7 @@ describe('scaling notes', () => {
     // SDXL on one A10G serves about 0.15 req/s at full load; "0.1 each" beside "1.8" for 12 would not add up.
     const notes = scalingNotes(
       makeScenario({
-        deployment: {
-          model: 'sdxl-base-1.0',
-          accelerator: { type: 'A10G', count: 1 },
-          scaling: {
-            minInstances: 1,
-            maxInstances: 12,
-            metrics: [{ metric: 'gpuUtilization', threshold: 70 }],
-          },
-        },
+        deployment: sdxlDeployment('A10G', 12),
         traffic: { profile: 'constant', rps: 5, timeoutMs: 60_000 },
       }),
     );

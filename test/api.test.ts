@@ -343,14 +343,16 @@ describe('rehearse and plan', () => {
       [{ logDir: '' }, /^logDir must be a folder path or null, got ""$/],
       [{ seed: -1, workers: 1.5 }, /^seed must be .*\nworkers must be .*$/],
     ];
-    for (const [o, message] of rehearsals) {
-      const error = await api.rehearse(scenario, bad<api.RehearseOptions>(o)).then(
+    const rejects = async (run: Promise<unknown>, o: Record<string, unknown>, message: RegExp) => {
+      const error = await run.then(
         () => null,
         (e: unknown) => e,
       );
       expect(error, JSON.stringify(o)).toBeInstanceOf(api.RehearsalInputError);
       expect((error as Error).message, JSON.stringify(o)).toMatch(message);
-    }
+    };
+    for (const [o, message] of rehearsals)
+      await rejects(api.rehearse(scenario, bad<api.RehearseOptions>(o)), o, message);
     const plans: [Record<string, unknown>, RegExp][] = [
       [{ seeds: 1e9 }, /^seeds must be a whole number from 1 to 100000, got 1000000000$/],
       [{ seeds: 0 }, /^seeds must be/],
@@ -359,13 +361,6 @@ describe('rehearse and plan', () => {
       [{ seed: 1.5 }, /^seed must be/],
       [{ workers: -1 }, /^workers must be/],
     ];
-    for (const [o, message] of plans) {
-      const error = await api.plan(scenario, bad<api.PlanOptions>(o)).then(
-        () => null,
-        (e: unknown) => e,
-      );
-      expect(error, JSON.stringify(o)).toBeInstanceOf(api.RehearsalInputError);
-      expect((error as Error).message, JSON.stringify(o)).toMatch(message);
-    }
+    for (const [o, message] of plans) await rejects(api.plan(scenario, bad<api.PlanOptions>(o)), o, message);
   });
 });
