@@ -64,17 +64,15 @@ export function onEditRequested(d: Draft, edit: SpecEdit): void {
   const inPlace = result.kind === 'inPlace';
   d.startAction({ actionIndex, kind: 'edit', inPlace, fromRevision: from, toRevision: to });
   if (inPlace) {
-    // No restart: the running instances simply belong to the new revision. Those still on their way up
-    // (pending or loading) are not the edit's doing: it asks only for what a raised minimum adds.
-    const excused = d.live(from).flatMap((i) => (i.available ? [] : [i.id]));
-    // An edit that does not raise the count (tags, metrics, a lower range) asks for no instance: it is
-    // done at once, whatever the autoscaler's own instances are doing.
+    // No restart: the running instances simply belong to the new revision. The edit answers only for
+    // the instances it adds (`own`, filled as they are created). An edit that does not raise the count
+    // (tags, metrics, a lower range) asks for no instance: it is done at once.
     const desired = clampToRange(d.recommended, d.spec);
     const raised = desired > d.desired;
     relabel(d, from, to);
     d.setReplicas(to, d.rev(from).replicas);
     d.setReplicas(from, 0);
-    d.rollout = { ...base, phase: 'scaling', excused, raised };
+    d.rollout = { ...base, phase: 'scaling', own: [], raised };
     rescale(d, desired);
     return;
   }

@@ -30,20 +30,17 @@ export function checkPhase(d: Draft): void {
       return;
     }
     case 'scaling': {
-      // Enough live instances of the new revision, every one available but those already on their way
-      // up before the edit (excused: they keep waiting, as they would have without it).
-      if (!r.raised) {
-        completeEdit(d, r);
-        return;
+      // Nothing asked for (the count not raised): done. Else enough live instances of the new revision,
+      // and every one the edit added available (those that were there before it keep doing what they
+      // did, as they would have without it).
+      if (r.raised) {
+        if (d.liveCount(r.toRevision) < d.desired) return;
+        for (const id of r.own) {
+          const i = d.instances.get(id);
+          if (i !== undefined && !i.terminating && !i.available) return;
+        }
       }
-      const live = d.liveCount(r.toRevision);
-      if (live < d.desired) return;
-      let waiting = 0;
-      for (const id of r.excused) {
-        const i = d.instances.get(id);
-        if (i !== undefined && !i.terminating && !i.available) waiting++;
-      }
-      if (d.availableCount(r.toRevision) + waiting === live) completeEdit(d, r);
+      completeEdit(d, r);
       return;
     }
     case 'monitoring':

@@ -52,8 +52,8 @@ export function rollbackReason(d: Draft, fact: FailureFact): RollbackReason | nu
 export function isNewRevision(d: Draft, inst: InstanceState): boolean {
   const r = d.rollout;
   if (r.phase === 'steady' || inst.revision !== r.toRevision) return false;
-  // An in-place edit answers only for the instances it asked for, not those already starting before it.
-  return r.phase !== 'scaling' || !r.excused.includes(inst.id);
+  // An in-place edit answers only for the instances created since it, not those already there.
+  return r.phase !== 'scaling' || r.own.includes(inst.id);
 }
 
 /** Starts the rollback when the fact fails the edit in this phase; whether it did. */

@@ -172,6 +172,8 @@ function createInstance(d: Draft, r: RevisionState): void {
     template: { model, accelerator },
   });
   d.schedule({ kind: 'scheduling', instanceId: id }, d.nowMs + d.options.rollout.schedulingTimeoutMs);
+  // An in-place edit answers for the instances created while it is under way (engine/state.ts).
+  if (d.rollout.phase === 'scaling') d.rollout = { ...d.rollout, own: [...d.rollout.own, id] };
 }
 
 export function removeInstance(d: Draft, id: string, how: 'drain' | 'terminate'): void {

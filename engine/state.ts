@@ -66,11 +66,12 @@ export type RolloutPhase =
   | (ActionBase & {
       readonly phase: 'scaling';
       /**
-       * Instances already live but not available when the edit came (a scale-up still waiting for a
-       * GPU or loading): relabeled with the rest, but not the edit's, so it neither waits for them nor
-       * fails on them (their scheduling timeout, crash or failed probes), as before the edit.
+       * The instances created since the edit, the only ones it answers for: it waits for them and fails
+       * on them (scheduling timeout, crash loop, failed probes). Those already there are relabeled with
+       * the rest but stay the deployment's, not the edit's: a scale-up still waiting for a GPU, or an
+       * old instance failing its probes, neither holds the edit up nor rolls it back.
        */
-      readonly excused: readonly InstanceId[];
+      readonly own: readonly InstanceId[];
       /** Whether the edit raised the desired count; an edit that did not waits for nothing. */
       readonly raised: boolean;
     })

@@ -843,11 +843,25 @@ describe('more edges of the lifecycle', () => {
     const w = new Drive();
     w.desired(1_000, 3);
     w.edit(2_000, { scaling: { minInstances: 4 } });
-    expect(w.state.rollout).toMatchObject({ phase: 'scaling', excused: ['r1-2'], raised: true });
+    expect(w.state.rollout).toMatchObject({ phase: 'scaling', own: ['r2-3'], raised: true });
     expect(w.created()).toEqual(['r2-3']);
     w.up(3_000, 'r2-3');
     expect(w.ended()).toMatchObject({ outcome: 'completed', inPlace: true });
     expect(w.inst('r1-2')).toMatchObject({ phase: 'pending', revision: 2 });
+
+    // An instance that was serving before the edit and now fails its probes is the deployment's trouble,
+    // not the edit's: the scale-up is not rolled back for it (it was, HEALTH_CHECK_FAILED).
+    const o = new Drive();
+    o.edit(1_000, { scaling: { minInstances: 3 } });
+    for (const t of [2_000, 3_000, 4_000]) o.fail(t, 'r1-0');
+    expect(o.state.rollout.phase).toBe('scaling');
+    // It is replaced, as in a steady deployment; the replacement comes after the edit, so it is awaited.
+    expect(o.removed()).toEqual(['terminate r1-0']);
+    expect(o.created()).toEqual(['r2-3']);
+    o.up(5_000, 'r2-2');
+    expect(o.state.rollout.phase).toBe('scaling');
+    o.up(6_000, 'r2-3');
+    expect(o.ended()).toMatchObject({ outcome: 'completed', inPlace: true });
 
     // And the instance the raised minimum asked for still fails the edit when it finds no GPU.
     const f = new Drive();
