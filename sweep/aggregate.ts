@@ -19,6 +19,9 @@ export interface ComboAggregate {
   readonly runs: number;
   readonly errors: number;
   readonly outcomes: { completed: number; rolledBack: number; rejected: number; inProgress: number };
+  /** Edits that roll instances (not rejected, not applied in place), over all runs: those a rollout
+   * duration is about. */
+  readonly rollingEdits: number;
   /** Runs with at least one rolled-back edit. */
   readonly rolledBackRuns: number;
   /** Runs whose result was judged against the scenario's expect, and those failing one of them. */
@@ -104,6 +107,7 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
   const outcomes = { completed: 0, rolledBack: 0, rejected: 0, inProgress: 0 };
   const reasons: Record<string, number> = {};
   let rolledBackRuns = 0;
+  let rollingEdits = 0;
   let judged = 0;
   let failed = 0;
   const downtime: number[] = [];
@@ -116,6 +120,7 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
     const edits = result.edits.filter((e) => e.kind === 'edit');
     for (const e of edits) {
       outcomes[e.outcome]++;
+      if (e.outcome !== 'rejected' && e.inPlace !== true) rollingEdits++;
       if (e.reason !== null) reasons[e.reason] = (reasons[e.reason] ?? 0) + 1;
     }
     if (edits.some((e) => e.outcome === 'rolledBack')) rolledBackRuns++;
@@ -165,6 +170,7 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
     runs: runs.length,
     errors: runs.length - ok.length,
     outcomes,
+    rollingEdits,
     rolledBackRuns,
     expect: { judged, failed },
     rollbackRate: ok.length === 0 ? 0 : round3(rolledBackRuns / ok.length),

@@ -22,9 +22,16 @@ const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const expectCell = (c: ComboAggregate) =>
   c.expect.judged === 0 ? '—' : `${c.expect.failed} of ${c.expect.judged}`;
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-/** No run had a rollout duration: because its rollouts did not finish, or because there were none. */
+/**
+ * No run had a rollout duration: because its rollouts did not finish, because every edit was applied in
+ * place (no rollout to time), or because there were none.
+ */
 const noDuration = (c: ComboAggregate) =>
-  c.outcomes.rolledBack + c.outcomes.inProgress > 0 ? '– (no rollout finished)' : '–';
+  c.rollingEdits > 0
+    ? '– (no rollout finished)'
+    : c.outcomes.completed + c.outcomes.rolledBack > 0
+      ? '– (in place)'
+      : '–';
 
 export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string {
   const lines = [

@@ -140,6 +140,26 @@ describe('rollout duration', () => {
     expect(html).toMatch(/seed 1 \(downtime 0\.0 s, dropped &lt;0\.01%, completed\)/);
   });
 
+  it('says a sweep of in-place edits has no rollout to time, not that no rollout finished', () => {
+    // A scaling change that rolled back in one run read "– (no rollout finished)" though no edit of the
+    // scenario rolls instances.
+    const inPlace = { ...edit, inPlace: true, rolloutDurationMs: 0 };
+    const back = { ...inPlace, outcome: 'rolledBack' as const, rolloutDurationMs: null };
+    const run = (seed: number, edits: readonly (typeof edit)[]): RunRecord => ({
+      key: `{}#${seed}`,
+      seed,
+      settings: {},
+      status: 'ok',
+      result: { ...summarise(result), edits },
+    });
+    const agg = aggregate(result.scenario, [run(1, [inPlace]), run(2, [back])]);
+    expect(agg.combos[0]!.rollingEdits).toBe(0);
+    expect(agg.combos[0]!.durationMs).toBeNull();
+    const md = sweepMarkdown(agg, planOf(result.scenario, 2));
+    expect(md).toContain('| – (in place) |');
+    expect(md).not.toContain('no rollout finished');
+  });
+
   it('lists no worst run for a scenario without edits whose runs were clean', () => {
     const clean = { ...summarise(result), edits: [] };
     const dirty = { ...clean, metrics: { ...clean.metrics, downtimeMs: 5000 } };
