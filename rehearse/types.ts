@@ -7,7 +7,8 @@ export const FAULT_KINDS = ['health', 'nodeLoss', 'squeeze', 'abort'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const FAULT_MEANING: Readonly<Record<FaultKind, string>> = {
-  health: 'the new revision starts failing its health checks (running and new instances alike)',
+  health:
+    'the new revision starts failing its health checks (running and new instances alike; for an in-place edit, the instances it added)',
   nodeLoss: 'in the pool the deployment uses most, the node holding most of its GPUs is lost for good',
   squeeze: 'another workload takes every GPU that is free in the deployment’s pools, until the end',
   abort: 'a rollback is requested',

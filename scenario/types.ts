@@ -111,8 +111,9 @@ export type FaultSpec =
     }
   | { readonly kind: 'flakyHealth'; readonly probability: number; readonly forMs: number }
   /**
-   * Not in the file format: placed by `rollsim rehearse`. From now on every instance of this revision
-   * (running or started later) fails its health probes.
+   * Not in the file format: placed by `rollsim rehearse`. From now on every instance created for this
+   * revision (running or started later) fails its health probes; instances an in-place edit relabeled
+   * into it keep passing (they run what they ran before).
    */
   | { readonly kind: 'revisionFailsHealth'; readonly revision: number };
 

@@ -216,7 +216,9 @@ export function onProbe(w: World, idx: number): void {
 }
 
 function probePasses(w: World, inst: WorldInstance): boolean {
-  if (inst.bad?.mode === 'failHealth' || w.failingRevisions.has(w.revisionOf(inst))) return false;
+  // A rehearsal's failing revision: the instances created for it (an in-place edit relabels older ones
+  // into it, but they run what they ran before).
+  if (inst.bad?.mode === 'failHealth' || w.failingRevisions.has(inst.revision)) return false;
   const now = w.clock.now;
   for (const f of w.flaky) {
     if (now < f.untilMs && w.streams.health() < f.probability) return false;

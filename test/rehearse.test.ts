@@ -260,6 +260,24 @@ describe("plan: the scenario's dropped-request limit", () => {
   }, 60_000);
 });
 
+describe('rehearse: an in-place edit', () => {
+  it('fails the instances the edit added, not the old ones it relabeled, and rolls back with no downtime', async () => {
+    // library/in-place-scaling-change raises the minimum in place. The health fault used to fail every
+    // instance labeled with the new revision, the old ones included, so a rollback "cured" them by
+    // relabeling; with the old ones down it read as downtime caused by the scale-up.
+    const r = await rehearse(load('in-place-scaling-change'), { faults: ['health'], workers: 0 });
+    expect(r.branches).toHaveLength(1);
+    expect(r.branches[0]).toMatchObject({
+      fault: 'health',
+      outcome: 'rolledBack',
+      reason: 'HEALTH_CHECK_FAILED',
+      downtimeMs: 0,
+      pass: true,
+    });
+    expect(r.branches[0]!.restoredMs).toBeGreaterThan(60_000);
+  }, 60_000);
+});
+
 describe("plan: the scenario's own rollback action", () => {
   it('says why the edit rolled back, and that the scenario itself aborts it', async () => {
     // library/manual-abort-mid-rollout asks for a rollback 1 minute into the swap: every seed rolls the
