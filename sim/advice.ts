@@ -105,48 +105,32 @@ export function scalingNotes(scenario: Scenario, traces: TraceCache = new TraceC
       continue; // a model that does not fit: validation or the engine says so
     }
     if (perf === null) continue;
+    // What every note of this spec says first, and what it is said once for (an edit of tags alone
+    // does not repeat a note).
+    const base = {
+      atMs,
+      edit,
+      model: spec.model,
+      accelerator: spec.accelerator,
+      processingType: spec.processingType,
+    };
+    const shape = [spec.model, spec.accelerator.type, spec.accelerator.count];
     for (const m of spec.scaling.metrics) {
       if (m.metric !== 'rps' && m.metric !== 'concurrency') continue;
       const limit = m.metric === 'rps' ? perf.capacityRps : perf.slots;
       if (m.threshold <= limit) continue;
-      // Once per model, accelerator, metric and threshold: an edit of tags alone does not repeat it.
-      const key = JSON.stringify([
-        spec.model,
-        spec.accelerator.type,
-        spec.accelerator.count,
-        m.metric,
-        m.threshold,
-      ]);
+      const key = JSON.stringify([...shape, m.metric, m.threshold]);
       if (said.has(key)) continue;
       said.add(key);
-      notes.push({
-        kind: 'threshold',
-        atMs,
-        edit,
-        model: spec.model,
-        accelerator: spec.accelerator,
-        processingType: spec.processingType,
-        metric: m.metric,
-        threshold: m.threshold,
-        limit,
-      });
+      notes.push({ kind: 'threshold', ...base, metric: m.metric, threshold: m.threshold, limit });
     }
     const most = spec.scaling.maxInstances * perf.capacityRps;
-    const key = JSON.stringify([
-      spec.model,
-      spec.accelerator.type,
-      spec.accelerator.count,
-      spec.scaling.maxInstances,
-    ]);
+    const key = JSON.stringify([...shape, spec.scaling.maxInstances]);
     if (peakRps !== null && peakRps > most && !said.has(key)) {
       said.add(key);
       notes.push({
         kind: 'peak',
-        atMs,
-        edit,
-        model: spec.model,
-        accelerator: spec.accelerator,
-        processingType: spec.processingType,
+        ...base,
         peakRps,
         maxInstances: spec.scaling.maxInstances,
         perInstanceRps: perf.capacityRps,

@@ -41,6 +41,15 @@ function sdxlDeployment(gpu: string, maxInstances: number) {
   };
 }
 
+/** What every note about the 8B deployment as it starts says first. */
+const startOf8b = {
+  atMs: null,
+  edit: null,
+  model: 'llama-3.1-8b',
+  accelerator: { type: 'H100', count: 1 },
+  processingType: 'sync',
+} as const;
+
 describe('scaling notes', () => {
   it('names an rps threshold above what one instance serves, with that figure', () => {
     const over = Math.ceil(llama8b.capacityRps) + 1;
@@ -48,11 +57,7 @@ describe('scaling notes', () => {
     expect(notes).toEqual([
       {
         kind: 'threshold',
-        atMs: null,
-        edit: null,
-        model: 'llama-3.1-8b',
-        accelerator: { type: 'H100', count: 1 },
-        processingType: 'sync',
+        ...startOf8b,
         metric: 'rps',
         threshold: over,
         limit: llama8b.capacityRps,
@@ -119,11 +124,7 @@ describe('scaling notes', () => {
     expect(notes).toEqual([
       {
         kind: 'peak',
-        atMs: null,
-        edit: null,
-        model: 'llama-3.1-8b',
-        accelerator: { type: 'H100', count: 1 },
-        processingType: 'sync',
+        ...startOf8b,
         peakRps: over,
         maxInstances: 8,
         perInstanceRps: llama8b.capacityRps,
