@@ -157,6 +157,26 @@ describe('rehearse: the library', () => {
     expect(r.stderr).toMatch(/× health: downtime .* exceeds expect\.maxDowntime 0s/);
   }, 60_000);
 
+  it('prints its table with at least two spaces between cells, however wide a cell is', async () => {
+    // "FAIL 6m 24s" once filled its column to one space short of the next cell ("… 6m 24s ok 11m 50s"),
+    // and "FAIL 12m 59s" ran into it.
+    const r = await cli([
+      'rehearse',
+      'library/rehearse-rollback-downtime.yaml',
+      '--faults',
+      'health,abort',
+      '--out',
+      path.join(tmp, 'table'),
+    ]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split('\n');
+    const header = lines.findIndex((l) => l.startsWith('step '));
+    const rows = lines.slice(header, lines.indexOf('', header));
+    expect(rows.length).toBe(7);
+    expect(rows.some((row) => row.includes('FAIL'))).toBe(true);
+    for (const row of rows) expect(row.split(/ {2,}/), row).toHaveLength(3);
+  }, 60_000);
+
   it('a ratchet: plan reports when the autoscaler wants more instances than the pool holds', async () => {
     const out = path.join(tmp, 'ratchet');
     const r = await cli([

@@ -217,18 +217,12 @@ export async function handler(options: RehearseCliOptions, io: CliIo): Promise<n
 }
 
 function summaryText(r: Rehearsal, outDir: string | null): string {
-  const width = Math.max(...r.faults.map((f) => f.length), 10);
-  const pad = (s: string) => s.padEnd(width + 2);
-  const lines = [
-    `Rehearsal of ${r.scenario}, edit ${r.edit + 1} (rev${r.fromRevision} → rev${r.toRevision}), seed ${r.seed}: ${r.steps.length} states × ${r.faults.length} faults`,
-    '',
-    `${'step'.padEnd(26)}${r.faults.map(pad).join('')}`,
-  ];
   const byKey = new Map(r.branches.map((b) => [`${b.step}:${b.fault}`, b]));
-  for (const s of r.steps) {
-    const cells = r.faults.map((f) => {
+  const rows = r.steps.map((s) => [
+    `${s.index} ${formatHumanDurationMs(s.atMs)} ${s.phase}`,
+    ...r.faults.map((f) => {
       const b = byKey.get(`${s.index}:${f}`);
-      if (b === undefined) return pad('-');
+      if (b === undefined) return '-';
       const mark = b.pass ? 'ok' : 'FAIL';
       const restore =
         b.restoredMs !== null
@@ -236,10 +230,25 @@ function summaryText(r: Rehearsal, outDir: string | null): string {
           : b.recovered === 'new'
             ? 'done'
             : 'never';
-      return pad(`${mark} ${restore}`);
-    });
-    lines.push(`${`${s.index} ${formatHumanDurationMs(s.atMs)} ${s.phase}`.padEnd(26)}${cells.join('')}`);
-  }
+      return `${mark} ${restore}`;
+    }),
+  ]);
+  const header = ['step', ...r.faults];
+  // Each column as wide as its widest cell and two spaces more, so cells never run into each other.
+  const widths = header.map(
+    (h, c) => Math.max(h.length, c === 0 ? 24 : 10, ...rows.map((row) => row[c]!.length)) + 2,
+  );
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('')
+      .trimEnd();
+  const lines = [
+    `Rehearsal of ${r.scenario}, edit ${r.edit + 1} (rev${r.fromRevision} → rev${r.toRevision}), seed ${r.seed}: ${r.steps.length} states × ${r.faults.length} faults`,
+    '',
+    line(header),
+    ...rows.map(line),
+  ];
   lines.push(
     '',
     `Cells: ok/FAIL and the time to restore rev${r.fromRevision} (done: the edit completed despite the fault).`,
