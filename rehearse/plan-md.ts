@@ -1,6 +1,6 @@
 // plan.md: the pre-flight check as Markdown, ready to paste into a pull request.
 import { formatHumanDurationMs } from '../reports/format.js';
-import type { Plan } from './preflight.js';
+import type { Candidate, Plan } from './preflight.js';
 
 const cellText = (text: string): string =>
   text.replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
@@ -89,7 +89,13 @@ export function planMarkdown(p: Plan): string {
   );
   for (const c of p.recommendation.candidates)
     lines.push(
-      `| ${c.maxSurge} | ${c.maxUnavailable} | ${c.completed}/${c.runs} | ${formatHumanDurationMs(c.maxDowntimeMs)} | ${c.maxDroppedPercent.toFixed(2)}% | ${c.meanGpuHours.toFixed(3)} | ${c.meetsBudget ? 'yes' : 'no'} |`,
+      `| ${c.maxSurge} | ${c.maxUnavailable} | ${c.completed}/${c.runs}${rolledBackText(c)} | ${formatHumanDurationMs(c.maxDowntimeMs)} | ${c.maxDroppedPercent.toFixed(2)}% | ${c.meanGpuHours.toFixed(3)} | ${c.meetsBudget ? 'yes' : 'no'} |`,
     );
   return `${lines.join('\n')}\n`;
+}
+
+/** " (rolled back: HEALTH_CHECK_FAILED ×19)" when some of a candidate's runs rolled back, else "". */
+function rolledBackText(c: Candidate): string {
+  const reasons = Object.entries(c.rolledBack);
+  return reasons.length === 0 ? '' : ` (rolled back: ${reasons.map(([r, n]) => `${r} ×${n}`).join(', ')})`;
 }

@@ -86,6 +86,8 @@ export interface Candidate {
   readonly maxUnavailable: number;
   readonly runs: number;
   readonly completed: number;
+  /** Runs whose edit rolled back, by rollback reason (most first). */
+  readonly rolledBack: Readonly<Record<string, number>>;
   readonly maxDowntimeMs: number;
   /** The worst run's droppedPercent (result.json metrics). */
   readonly maxDroppedPercent: number;
@@ -445,6 +447,7 @@ function candidate(
     ...g,
     runs: records.length,
     completed,
+    rolledBack: Object.fromEntries(rollbackReasonCounts(ok, edit)),
     maxDowntimeMs,
     maxDroppedPercent,
     meanGpuHours,

@@ -13,6 +13,7 @@ import { branchScenario, faultEvents, faultTimeMs } from '../rehearse/branch.js'
 import { branchTasks, baselineOf, rehearse } from '../rehearse/rehearse.js';
 import { noCandidateReason, plan, type Candidate } from '../rehearse/preflight.js';
 import { rehearsalHtml } from '../rehearse/html.js';
+import { planMarkdown } from '../rehearse/plan-md.js';
 import type { Rehearsal } from '../rehearse/types.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
@@ -308,6 +309,17 @@ describe("plan: the scenario's own rollback action", () => {
     expect(p.reasons).toContain(
       "the scenario's own rollback action at 6m aborts the edit where it is still rolling out (MANUAL_ABORT); remove that event to plan the edit on its own",
     );
+    // Each rollout setting's runs say why they did not complete too ("completed 0/3" alone said nothing).
+    const md = planMarkdown(p);
+    for (const c of p.recommendation.candidates) {
+      const rolledBack = c.runs - c.completed;
+      expect(c.rolledBack).toEqual(rolledBack > 0 ? { MANUAL_ABORT: rolledBack } : {});
+      if (rolledBack > 0)
+        expect(md).toContain(
+          `| ${c.maxSurge} | ${c.maxUnavailable} | ${c.completed}/${c.runs} (rolled back: MANUAL_ABORT ×${rolledBack}) |`,
+        );
+    }
+    expect(p.recommendation.candidates.some((c) => c.completed < c.runs)).toBe(true);
     // Without that event the same edit plans on its own, and nothing mentions a rollback action.
     const scenario = load('manual-abort-mid-rollout');
     const alone = await plan(
@@ -324,6 +336,7 @@ describe('plan: why no rollout setting is recommended', () => {
     maxUnavailable: 0,
     runs: 20,
     completed: 20,
+    rolledBack: {},
     maxDowntimeMs: 0,
     maxDroppedPercent: 0,
     meanGpuHours: 1,
