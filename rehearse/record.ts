@@ -98,8 +98,14 @@ export function recordRollout(
   also?: (view: StepView) => void,
 ): BaselineOutcome {
   const tracks = new Map<number, ActionTrack>();
+  // The deployment's revision and its ready count after the step before this one: an action's prior
+  // ready count is the one it found, before its own first step (which, with maxUnavailable above 0,
+  // already takes instances away).
+  let before = { revision: -1, ready: 0 };
   const observe = (view: StepView): void => {
     also?.(view);
+    const found = before;
+    before = { revision: view.engine.revision, ready: availableOf(view.engine, view.engine.revision) };
     const r = view.engine.rollout;
     if (r.phase === 'steady') return;
     if (edit !== null && r.actionIndex !== edit) return;
@@ -110,7 +116,8 @@ export function recordRollout(
         toRevision: r.toRevision,
         fromShape: shapeOf(view.engine, r.fromRevision),
         toShape: shapeOf(view.engine, r.toRevision),
-        priorReadyCount: availableOf(view.engine, r.fromRevision),
+        priorReadyCount:
+          found.revision === r.fromRevision ? found.ready : availableOf(view.engine, r.fromRevision),
         seen: [],
         monitoring: null,
       };

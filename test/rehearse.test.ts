@@ -299,6 +299,25 @@ describe('rehearse: an in-place edit', () => {
   }, 60_000);
 });
 
+describe('rehearse: what "restored" asks of a rollback', () => {
+  it('the prior revision back at the ready count it had before the edit, not after its first step', async () => {
+    // With maxUnavailable 1 the edit's first step already drains one of the two v1 instances. The prior
+    // ready count was taken after that step (1), so an abort right then read "restored in 0s" while the
+    // deployment stood at half strength until a new v1 instance had loaded.
+    const scenario = load('rehearse-clean-swap');
+    const r = await rehearse(
+      { ...scenario, rollout: { ...scenario.rollout, maxSurge: 0, maxUnavailable: 1 } },
+      { faults: ['abort'], workers: 0 },
+    );
+    expect(r.priorReadyCount).toBe(2);
+    expect(r.steps[0]!.instances['rev1']).toMatchObject({ ready: 1, draining: 1 });
+    const first = r.branches.find((b) => b.step === 0)!;
+    expect(first).toMatchObject({ outcome: 'rolledBack', recovered: 'prior', pass: true });
+    // A v1 instance loads again (cold start well over a minute here), and only then is it restored.
+    expect(first.restoredMs).toBeGreaterThan(60_000);
+  }, 60_000);
+});
+
 describe("plan: the scenario's own rollback action", () => {
   it('says why the edit rolled back, and that the scenario itself aborts it', async () => {
     // library/manual-abort-mid-rollout asks for a rollback 1 minute into the swap: every seed rolls the
