@@ -13,6 +13,7 @@ import * as sweep from './commands/sweep.js';
 import * as validate from './commands/validate.js';
 import { EXIT, ioErrorMessage, packageVersion, processIo, UsageError, type CliIo } from './io.js';
 import { didYouMean } from '../scenario/semantic.js';
+import { OutputFolderError } from '../reports/atomic.js';
 
 const COMMANDS = [
   'run',
@@ -112,6 +113,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return await dispatch(name as CommandName, args, io);
   } catch (error) {
     if (error instanceof UsageError) return usageFailure(io, error.message, name);
+    if (error instanceof OutputFolderError) {
+      io.stderr(`rollsim: ${error.message}\n`);
+      return EXIT.badInput;
+    }
     const ioProblem = ioErrorMessage(error);
     if (ioProblem !== null) {
       io.stderr(`rollsim: ${ioProblem}\n`);

@@ -17,6 +17,7 @@
 //   the next write beside them removes those whose process is gone.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export function writeFileAtomic(file: string, content: string | Uint8Array): void {
@@ -184,6 +185,47 @@ export function recoverFolder(dir: string): void {
   recoverLeftovers(path.resolve(dir));
 }
 
+/** An output folder that cannot be replaced as a whole (bad input: exit 2). */
+export class OutputFolderError extends Error {
+  override readonly name = 'OutputFolderError';
+}
+
+/** Whether `inner` is `outer` or lies inside it. */
+function within(inner: string, outer: string): boolean {
+  const rel = path.relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/**
+ * The folder is swapped whole: its other contents are carried into a new sibling folder (folders
+ * copied) and the old one is renamed away. That must not be the file system root, nor a folder
+ * holding the working folder (the command's own folder would be renamed from under it) or the home
+ * folder (a copy of everything in it).
+ */
+export function refuseSharedFolder(absolute: string, cwd = process.cwd()): void {
+  const real = realOrSelf(absolute);
+  const what =
+    real === path.parse(real).root
+      ? 'the file system root'
+      : within(realOrSelf(cwd), real)
+        ? 'the working folder or a folder holding it'
+        : within(realOrSelf(os.homedir()), real)
+          ? 'the home folder or a folder holding it'
+          : null;
+  if (what === null) return;
+  throw new OutputFolderError(
+    `cannot write to ${absolute}: it is ${what}; rollsim replaces its output folder as a whole (carrying over what else is in it), so give it a folder of its own, such as out/NAME`,
+  );
+}
+
 /** Creates `dir` and missing parents; returns the top-most folder it created (to undo), or null. */
 function ensureDir(dir: string): string | null {
   let top: string | null = null;
@@ -216,6 +258,7 @@ export async function replaceFolderAtomic(
   build: (dir: string) => Promise<readonly string[]>,
 ): Promise<string[]> {
   const absolute = path.resolve(target);
+  refuseSharedFolder(absolute);
   const parent = path.dirname(absolute);
   const base = path.basename(absolute);
   if (fs.existsSync(absolute) && !fs.statSync(absolute).isDirectory()) {

@@ -191,6 +191,34 @@ describe('bad scenario files exit 2, say where, and write nothing', () => {
     expect(fs.readFileSync(path.join(cwd, 'taken'), 'utf8')).toBe('keep me');
   });
 
+  it('run and merge: --out the working folder, a folder holding it or the root is refused before anything runs', async () => {
+    // The output folder is swapped whole. `--out /` ended in an internal error with a stack trace, and
+    // `--out .` moved the working folder itself aside (copying every subfolder in it) and replaced it.
+    const cwd = fs.mkdtempSync(path.join(tmp, 'cwd-'));
+    fs.mkdirSync(path.join(cwd, 'project'));
+    fs.writeFileSync(path.join(cwd, 'project', 'notes.txt'), 'keep me');
+    const inner = path.join(cwd, 'project');
+    const before = fs.statSync(inner).ino;
+    for (const [args, where] of [
+      [['run', DEFAULT_SCENARIO, '--out', '.'], 'the working folder or a folder holding it'],
+      [['run', DEFAULT_SCENARIO, '--out', '..'], 'the working folder or a folder holding it'],
+      [['run', DEFAULT_SCENARIO, '--out', '/'], 'the file system root'],
+      [['merge', 'a', 'b', '--out', '.'], 'the working folder or a folder holding it'],
+    ] as const) {
+      const r = await cli([...args], inner);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`it is ${where}; rollsim replaces its output folder as a whole`);
+      expect(r.stderr).not.toMatch(STACK_FRAME);
+    }
+    expect(fs.statSync(inner).ino).toBe(before);
+    expect(fs.readdirSync(cwd)).toEqual(['project']);
+    expect(fs.readdirSync(inner)).toEqual(['notes.txt']);
+    // A folder of its own beside it is fine.
+    const ok = await cli(['run', DEFAULT_SCENARIO, '--out', 'out'], inner);
+    expect(ok.code).toBe(0);
+    expect(fs.readFileSync(path.join(inner, 'notes.txt'), 'utf8')).toBe('keep me');
+  }, 60_000);
+
   it('validate: reports each file, exit 2 if any is bad, 0 if all are good', async () => {
     const mixed = await cli(['validate', DEFAULT_SCENARIO, path.join(BAD, 'nan.yaml')]);
     expect(mixed.code).toBe(2);

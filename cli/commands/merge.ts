@@ -2,6 +2,7 @@
 // (exit 2, nothing written); missing runs are named by shard and seed (exit 1, the rest merged).
 import path from 'node:path';
 import type { Argv } from 'yargs';
+import { refuseSharedFolder } from '../../reports/atomic.js';
 import { mergeSweeps } from '../../sweep/merge.js';
 import { parsePath, single } from '../flags.js';
 import { checkOutputDir, displayPath, EXIT, UsageError, type CliIo } from '../io.js';
@@ -45,6 +46,7 @@ export function toMergeOptions(argv: Record<string, unknown>): MergeOptions {
 
 export async function handler(options: MergeOptions, io: CliIo): Promise<number> {
   const out = path.resolve(io.cwd, options.out);
+  refuseSharedFolder(out, io.cwd);
   checkOutputDir(out, '--out');
   const outcome = await mergeSweeps(
     options.dirs.map((d) => path.resolve(io.cwd, d)),

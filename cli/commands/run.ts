@@ -1,6 +1,7 @@
 // `rollsim run [SCENARIO]`: load, simulate, check the scenario's expectations, write the reports, summarise.
 import path from 'node:path';
 import type { Argv } from 'yargs';
+import { refuseSharedFolder } from '../../reports/atomic.js';
 import { resultJsonChunks, writeRunReports } from '../../reports/write.js';
 import { evaluateExpectations } from '../../result/expect.js';
 import { loadScenarioFile } from '../../scenario/load.js';
@@ -121,7 +122,11 @@ export async function handler(options: RunOptions, io: CliIo): Promise<number> {
   }
   const outArg = options.out ?? (options.json ? null : path.join('out', scenario.metadata.name));
   const outDir = outArg === null ? null : path.resolve(io.cwd, outArg);
-  if (outDir !== null) checkOutputDir(outDir, '--out');
+  if (outDir !== null) {
+    // Before any work: the folder is swapped whole, so not the root, the working or the home folder.
+    refuseSharedFolder(outDir, io.cwd);
+    checkOutputDir(outDir, '--out');
+  }
 
   const notes = scalingNotes(scenario, traces);
   const progress = terminalProgress(io, scenario.durationMs);
