@@ -96,6 +96,16 @@ describe('rollsim perf', () => {
     expect(table.stdout).not.toMatch(/do not apply/);
   });
 
+  it('exits 2 naming what is missing when the accelerator is not given', async () => {
+    // It said: ACCELERATOR must be TYPExCOUNT such as H100x2, got "undefined".
+    for (const args of [['perf', 'llama-3.1-8b'], ['perf', '--model', 'llama-3.1-8b']]) {
+      const r = await cli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('perf needs an ACCELERATOR: TYPExCOUNT such as H100x2');
+      expect(r.stderr).not.toContain('undefined');
+    }
+  });
+
   it('exits 2 with the validator message for an unknown model or an accelerator the model does not fit', async () => {
     const unknown = await cli(['perf', 'no-such-model', 'H100x1']);
     expect(unknown.code).toBe(2);

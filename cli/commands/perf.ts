@@ -79,9 +79,12 @@ export function toPerfOptions(argv: Record<string, unknown>): PerfOptions {
   const model = single(argv.model, 'MODEL');
   if (typeof model !== 'string' || model.trim() === '') throw new UsageError('perf needs a MODEL');
   const acc = single(argv.accelerator, 'ACCELERATOR');
+  if (acc === undefined) throw new UsageError('perf needs an ACCELERATOR: TYPExCOUNT such as H100x2');
   const m = typeof acc === 'string' ? /^(.+?)(?:[x×](\d+))?$/.exec(acc.trim()) : null;
   if (m === null || m[1] === undefined)
-    throw new UsageError(`ACCELERATOR must be TYPExCOUNT such as H100x2, got "${String(acc)}"`);
+    throw new UsageError(
+      `ACCELERATOR must be TYPExCOUNT such as H100x2, got "${typeof acc === 'string' ? acc : JSON.stringify(acc)}"`,
+    );
   const count = m[2] === undefined ? 1 : Number(m[2]);
   const concurrency =
     argv.concurrency === undefined
