@@ -77,6 +77,10 @@ export function planMarkdown(p: Plan): string {
     `### Recommended rollout settings (downtime budget ${formatHumanDurationMs(p.downtimeBudgetMs)}${p.maxDroppedPercent === null ? '' : `, dropped at most ${p.maxDroppedPercent}%`})`,
     '',
   );
+  if (p.inPlace) {
+    lines.push(`None needed: ${p.recommendation.rule}.`);
+    return `${lines.join('\n')}\n`;
+  }
   lines.push(
     p.recommended === null
       ? 'None of the candidates meets the budget.'

@@ -32,6 +32,9 @@ export const RECOMMEND_RULE =
   'a candidate meets the budget when the edit completes on every one of those seeds, no run’s downtime exceeds the budget ' +
   'and, when the scenario sets expect.maxDroppedPercent, no run drops more than that; ' +
   'among those, the fewest mean GPU-hours, ties to the smaller maxSurge, then the smaller maxUnavailable';
+export const IN_PLACE_RULE =
+  'the edit applies in place (it replaces no instance), so maxSurge and maxUnavailable do not change it: ' +
+  'no rollout setting is weighed or recommended';
 
 export type Verdict = 'feasible' | 'atRisk' | 'infeasible';
 
@@ -115,6 +118,8 @@ export interface Plan {
   readonly ratchet: Ratchet | null;
   readonly outcomes: Readonly<Record<string, Probability>>;
   readonly rolloutDurationMs: { readonly p50: number; readonly p95: number } | null;
+  /** The edit applies in place (scaling, tags): rollout settings do not change it, so none is weighed. */
+  readonly inPlace: boolean;
   readonly recommended: { readonly maxSurge: number; readonly maxUnavailable: number } | null;
   readonly recommendation: { readonly rule: string; readonly candidates: readonly Candidate[] };
 }
@@ -232,7 +237,10 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
     scenario,
   }));
   const gridSeeds = Math.min(seeds, GRID_SEEDS_MAX);
-  const gridTasks: SweepTask[] = GRID.flatMap((g) =>
+  // An edit in place replaces no instance: every setting would give the same runs.
+  const inPlace = baseline.result.edits.find((e) => e.index === editIndex)?.inPlace === true;
+  const grid = inPlace ? [] : GRID;
+  const gridTasks: SweepTask[] = grid.flatMap((g) =>
     Array.from({ length: gridSeeds }, (_, i) => ({
       key: `${g.maxSurge}/${g.maxUnavailable}#${i + 1}`,
       seed: i + 1,
@@ -256,7 +264,7 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
       return e?.outcome === 'completed' && e.rolloutDurationMs !== null ? [e.rolloutDurationMs] : [];
     })
     .sort((a, b) => a - b);
-  const candidates = GRID.map((g, k) =>
+  const candidates = grid.map((g, k) =>
     candidate(
       g,
       records.slice(seeds + k * gridSeeds, seeds + (k + 1) * gridSeeds),
@@ -302,7 +310,7 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
     reasons.push(
       `downtime up to ${formatHumanDurationMs(ownDowntime)} exceeds the budget of ${formatHumanDurationMs(budget)}`,
     );
-  if (best === undefined) reasons.push(noCandidateReason(candidates, budget, droppedLimit));
+  if (best === undefined && !inPlace) reasons.push(noCandidateReason(candidates, budget, droppedLimit));
   const errors = own.filter((r) => r.status === 'error').length;
   if (errors > 0) reasons.push(`${errors} seed runs failed`);
   const verdict: Verdict = completed === 0 ? 'infeasible' : reasons.length > 0 ? 'atRisk' : 'feasible';
@@ -326,8 +334,9 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
     outcomes,
     rolloutDurationMs:
       durations.length === 0 ? null : { p50: percentile(durations, 50), p95: percentile(durations, 95) },
+    inPlace,
     recommended: best === undefined ? null : { maxSurge: best.maxSurge, maxUnavailable: best.maxUnavailable },
-    recommendation: { rule: RECOMMEND_RULE, candidates },
+    recommendation: { rule: inPlace ? IN_PLACE_RULE : RECOMMEND_RULE, candidates },
   };
 }
 

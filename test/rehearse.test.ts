@@ -228,7 +228,13 @@ describe('plan: a feasible edit', () => {
     ]);
     expect(r.code).toBe(0);
     const p = JSON.parse(r.stdout) as Awaited<ReturnType<typeof plan>>;
-    expect(p).toMatchObject({ verdict: 'feasible', pointOfNoReturn: null, ratchet: null, reasons: [] });
+    expect(p).toMatchObject({
+      verdict: 'feasible',
+      pointOfNoReturn: null,
+      ratchet: null,
+      reasons: [],
+      inPlace: false,
+    });
     expect(p.outcomes['completed']).toMatchObject({ count: 2, high: 1 });
     const chosen = p.recommendation.candidates.find(
       (c) => c.maxSurge === p.recommended?.maxSurge && c.maxUnavailable === p.recommended.maxUnavailable,
@@ -315,6 +321,19 @@ describe('rehearse: what "restored" asks of a rollback', () => {
     expect(first).toMatchObject({ outcome: 'rolledBack', recovered: 'prior', pass: true });
     // A v1 instance loads again (cold start well over a minute here), and only then is it restored.
     expect(first.restoredMs).toBeGreaterThan(60_000);
+  }, 60_000);
+});
+
+describe('plan: an in-place edit', () => {
+  it('weighs no rollout setting and recommends none, saying why', async () => {
+    // It ran the five-setting grid and recommended "maxSurge 0, maxUnavailable 1" (the cheapest of five
+    // identical results) for an edit that replaces no instance.
+    const p = await plan(load('in-place-scaling-change'), { seeds: 2, workers: 0 });
+    expect(p).toMatchObject({ inPlace: true, recommended: null, verdict: 'feasible', reasons: [] });
+    expect(p.recommendation.candidates).toEqual([]);
+    const md = planMarkdown(p);
+    expect(md).toContain('None needed: the edit applies in place (it replaces no instance)');
+    expect(md).not.toContain('None of the candidates meets the budget');
   }, 60_000);
 });
 

@@ -154,7 +154,7 @@ function verdictText(p: Plan, outDir: string | null): string {
   lines.push(
     `  point of no return: ${p.pointOfNoReturn === null ? 'none' : `step ${p.pointOfNoReturn.step} at ${formatHumanDurationMs(p.pointOfNoReturn.atMs)}`}`,
     `  ratchet: ${p.ratchet === null ? 'none' : `wants ${p.ratchet.wantedInstances}, pools hold ${p.ratchet.schedulableInstances} (at ${formatHumanDurationMs(p.ratchet.atMs)})`}`,
-    `  recommended: ${p.recommended === null ? 'none meets the budget' : `maxSurge ${p.recommended.maxSurge}, maxUnavailable ${p.recommended.maxUnavailable}`}`,
+    `  recommended: ${p.inPlace ? 'none needed: the edit applies in place, so rollout settings do not change it' : p.recommended === null ? 'none meets the budget' : `maxSurge ${p.recommended.maxSurge}, maxUnavailable ${p.recommended.maxUnavailable}`}`,
     `  ${NOT_REHEARSED}`,
   );
   if (outDir !== null) lines.push(`Wrote ${outDir}/plan.json and plan.md`);
