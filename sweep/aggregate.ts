@@ -13,6 +13,28 @@ export interface Distribution {
   readonly mean: number;
 }
 
+export interface WorstRun {
+  readonly seed: number;
+  readonly downtimeMs: number;
+  readonly droppedPercent: number;
+  /** Each action's outcome, joined by "+" ("rolledBack+accepted"). */
+  readonly outcome: string;
+  /** The rollback reasons of its actions, in order. */
+  readonly reasons: readonly string[];
+}
+
+/** "rolledBack (UNSTABLE_AFTER_EDIT)": a worst run's outcome with the reasons it rolled back. */
+export function worstOutcomeText(w: WorstRun): string {
+  return w.reasons.length === 0 ? w.outcome : `${w.outcome} (${w.reasons.join(', ')})`;
+}
+
+/** "6 (UNSTABLE_AFTER_EDIT 4, HEALTH_CHECK_FAILED 2)": rolled-back edits with their reasons, most first. */
+export function rolledBackText(c: ComboAggregate): string {
+  const reasons = Object.entries(c.reasons).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (reasons.length === 0) return String(c.outcomes.rolledBack);
+  return `${c.outcomes.rolledBack} (${reasons.map(([r, n]) => `${r} ${n}`).join(', ')})`;
+}
+
 export interface ComboAggregate {
   readonly label: string;
   readonly settings: Readonly<Record<string, string | number | boolean>>;
@@ -36,7 +58,7 @@ export interface ComboAggregate {
   readonly durationMs: Distribution | null;
   readonly droppedPercent: Distribution;
   readonly gpuHours: Distribution;
-  readonly worst: readonly { seed: number; downtimeMs: number; droppedPercent: number; outcome: string }[];
+  readonly worst: readonly WorstRun[];
   /** Raw values for charts. */
   readonly samples: { readonly downtimeMs: number[]; readonly durationMs: number[] };
 }
@@ -153,6 +175,7 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
         (r.result?.edits ?? [])
           .map((e) => (e.kind === 'rollback' && e.outcome === 'completed' ? 'accepted' : e.outcome))
           .join('+') || 'none',
+      reasons: (r.result?.edits ?? []).flatMap((e) => (e.reason === null ? [] : [e.reason])),
     }))
     // Only runs that went wrong somehow: when every run was clean, there is no worst run to replay.
     // (A run of a scenario without edits has the outcome 'none'.)

@@ -1,7 +1,7 @@
 // sweep.html: the reports module's sweep page (histograms, CDFs, rollback rate with intervals).
 import { escapeHtml, formatPercent } from '../reports/format.js';
 import { sweepReportHtml } from '../reports/sweep-charts.js';
-import type { SweepAggregate } from './aggregate.js';
+import { worstOutcomeText, type SweepAggregate } from './aggregate.js';
 import type { SweepPlanFile } from './store.js';
 import { shardLabel } from './plan.js';
 
@@ -21,7 +21,7 @@ export function sweepHtml(agg: SweepAggregate, plan: SweepPlanFile): Promise<str
         .slice(0, 3)
         .map(
           (w) =>
-            `<li>${escapeHtml(c.label)}: seed ${escapeHtml(String(w.seed))} (downtime ${escapeHtml((w.downtimeMs / 1000).toFixed(1))} s, dropped ${escapeHtml(formatPercent(w.droppedPercent))}, ${escapeHtml(w.outcome)})</li>`,
+            `<li>${escapeHtml(c.label)}: seed ${escapeHtml(String(w.seed))} (downtime ${escapeHtml((w.downtimeMs / 1000).toFixed(1))} s, dropped ${escapeHtml(formatPercent(w.droppedPercent))}, ${escapeHtml(worstOutcomeText(w))})</li>`,
         ),
     )
     .join('');

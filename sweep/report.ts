@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { writeFilesAtomic } from '../reports/atomic.js';
-import type { ComboAggregate, SweepAggregate } from './aggregate.js';
+import { rolledBackText, worstOutcomeText, type ComboAggregate, type SweepAggregate } from './aggregate.js';
 import type { SweepPlanFile } from './store.js';
 import { sweepHtml } from './html.js';
 import { shardLabel } from './plan.js';
@@ -47,7 +47,7 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
     '|---|---:|---:|---:|---:|---:|---|---|---|---:|---:|',
     ...agg.combos.map(
       (c) =>
-        `| ${c.label === agg.best?.label ? `**${escapeMarkdown(c.label)}** (best)` : escapeMarkdown(c.label)} | ${c.runs} | ${expectCell(c)} | ${c.outcomes.completed} | ${c.outcomes.rolledBack} | ${c.outcomes.rejected} | ` +
+        `| ${c.label === agg.best?.label ? `**${escapeMarkdown(c.label)}** (best)` : escapeMarkdown(c.label)} | ${c.runs} | ${expectCell(c)} | ${c.outcomes.completed} | ${escapeMarkdown(rolledBackText(c))} | ${c.outcomes.rejected} | ` +
         `${pct(c.rollbackRate)} (${pct(c.rollbackRate95.low)}–${pct(c.rollbackRate95.high)}) | ` +
         `${s(c.downtimeMs.p50)} / ${s(c.downtimeMs.p95)} / ${s(c.downtimeMs.p99)} / ${s(c.downtimeMs.max)} | ` +
         `${c.durationMs === null ? noDuration(c) : `${s(c.durationMs.p50)} / ${s(c.durationMs.p95)} / ${s(c.durationMs.max)}`} | ${c.droppedPercent.p95.toFixed(2)} | ${c.gpuHours.mean.toFixed(2)} |`,
@@ -65,7 +65,7 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
     ...agg.combos.flatMap((c) =>
       c.worst.map(
         (w) =>
-          `- ${escapeMarkdown(c.label)}: seed ${w.seed} — downtime ${s(w.downtimeMs)}, dropped ${formatPercent(w.droppedPercent)}, ${w.outcome}`,
+          `- ${escapeMarkdown(c.label)}: seed ${w.seed} — downtime ${s(w.downtimeMs)}, dropped ${formatPercent(w.droppedPercent)}, ${escapeMarkdown(worstOutcomeText(w))}`,
       ),
     ),
     ...skippedLines(plan),

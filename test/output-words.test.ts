@@ -126,6 +126,34 @@ describe('rollout duration', () => {
     expect(agg.combos[0]!.worst.map((w) => w.outcome)).toEqual(['rolledBack+accepted']);
   });
 
+  it('says why runs rolled back: reasons beside the count and after each worst run', async () => {
+    // sweep.md listed "rolled back 6" and worst runs "…, rolledBack" with no reason; sweep.json had them.
+    const back = (reason: 'UNSTABLE_AFTER_EDIT' | 'HEALTH_CHECK_FAILED') => [
+      { ...edit, outcome: 'rolledBack' as const, rolloutDurationMs: null, reason },
+    ];
+    const agg = aggregate(
+      result.scenario,
+      (['UNSTABLE_AFTER_EDIT', 'HEALTH_CHECK_FAILED', 'UNSTABLE_AFTER_EDIT'] as const).map((reason, i) => ({
+        key: `{}#${i + 1}`,
+        seed: i + 1,
+        settings: {},
+        status: 'ok' as const,
+        result: { ...summarise(result), edits: back(reason) },
+      })),
+    );
+    expect(agg.combos[0]!.worst.map((w) => w.reasons)).toEqual([
+      ['UNSTABLE_AFTER_EDIT'],
+      ['HEALTH_CHECK_FAILED'],
+      ['UNSTABLE_AFTER_EDIT'],
+    ]);
+    const plan = planOf(result.scenario, 3);
+    const md = sweepMarkdown(agg, plan);
+    expect(md).toContain('| 3 (UNSTABLE\\_AFTER\\_EDIT 2, HEALTH\\_CHECK\\_FAILED 1) |');
+    expect(md).toMatch(/seed 2 — downtime .*, rolledBack \(HEALTH\\_CHECK\\_FAILED\)$/m);
+    const html = await sweepHtml(agg, plan);
+    expect(html).toMatch(/seed 2 \(downtime [^)]*, rolledBack \(HEALTH_CHECK_FAILED\)\)/);
+  });
+
   it('writes a worst run’s tiny drop as <0.01%, never "dropped 0.00 %" beside a run listed as worst', async () => {
     const base = summarise(result);
     const tiny = { ...base, metrics: { ...base.metrics, downtimeMs: 0, droppedPercent: 0.003 } };
@@ -168,7 +196,13 @@ describe('rollout duration', () => {
       { key: '{}#2', seed: 2, settings: {}, status: 'ok', result: dirty },
     ]);
     expect(agg.combos[0]!.worst).toEqual([
-      { seed: 2, downtimeMs: 5000, droppedPercent: clean.metrics.droppedPercent, outcome: 'none' },
+      {
+        seed: 2,
+        downtimeMs: 5000,
+        droppedPercent: clean.metrics.droppedPercent,
+        outcome: 'none',
+        reasons: [],
+      },
     ]);
     // And no rollout duration without saying one did not finish: there was none.
     expect(agg.combos[0]!.durationMs).toBeNull();
