@@ -108,10 +108,12 @@ export function runBranch(task: BranchTask): BranchResult {
     const e = view.engine;
     const settled = e.rollout.phase === 'steady' || e.rollout.actionIndex !== task.edit;
     if (!settled) return;
+    // Back at the ready count it had, or at what the autoscaler wants now if that is fewer (traffic fell
+    // away since): a rollback into a quiet hour is done at the smaller count.
     if (
       watch.restoredAtMs === null &&
       e.revision === task.fromRevision &&
-      availableOf(e, task.fromRevision) >= task.priorReadyCount
+      availableOf(e, task.fromRevision) >= Math.min(task.priorReadyCount, e.desired)
     )
       watch.restoredAtMs = view.atMs;
     if (
@@ -168,7 +170,7 @@ function judge(task: BranchTask, result: RunResult, watch: Watch, faultAtMs: num
     const prior = `rev${task.fromRevision}`;
     if (outcome === 'rolledBack')
       problems.push(
-        `rolled back (${entry?.reason ?? 'no reason'}), but ${prior} never got back to ${task.priorReadyCount} ready instances`,
+        `rolled back (${entry?.reason ?? 'no reason'}), but ${prior} never got back to ${task.priorReadyCount} ready instances (or the autoscaler's desired count, if fewer)`,
       );
     else if (outcome === 'completed')
       problems.push(`completed, but rev${task.toRevision} never reached its desired instance count`);

@@ -322,6 +322,22 @@ describe('rehearse: what "restored" asks of a rollback', () => {
     // A v1 instance loads again (cold start well over a minute here), and only then is it restored.
     expect(first.restoredMs).toBeGreaterThan(60_000);
   }, 60_000);
+
+  it('or at what the autoscaler wants, when traffic fell away since the edit began', async () => {
+    // Three v1 instances were ready at the peak; a minute into the edit the traffic falls to 0.5 req/s
+    // and the autoscaler wants one. Every rollback branch read "FAIL never": rev1 never got back to 3.
+    const file = path.join(ROOT, 'test', 'fixtures', 'rehearse', 'rollback-into-a-quiet-hour.yaml');
+    const loaded = loadScenarioFile(file, { cwd: ROOT });
+    if (!loaded.ok) throw new Error('cannot load the fixture');
+    const r = await rehearse(loaded.scenario, { faults: ['abort', 'health'], workers: 0 });
+    expect(r.priorReadyCount).toBe(3);
+    const rolledBack = r.branches.filter((b) => b.outcome === 'rolledBack');
+    expect(rolledBack.length).toBe(r.branches.length);
+    for (const b of rolledBack) {
+      expect(b, `${b.step}:${b.fault}`).toMatchObject({ recovered: 'prior', pass: true, problems: [] });
+      expect(b.restoredMs).not.toBeNull();
+    }
+  }, 60_000);
 });
 
 describe('plan: an in-place edit', () => {
