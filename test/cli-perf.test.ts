@@ -98,7 +98,10 @@ describe('rollsim perf', () => {
 
   it('exits 2 naming what is missing when the accelerator is not given', async () => {
     // It said: ACCELERATOR must be TYPExCOUNT such as H100x2, got "undefined".
-    for (const args of [['perf', 'llama-3.1-8b'], ['perf', '--model', 'llama-3.1-8b']]) {
+    for (const args of [
+      ['perf', 'llama-3.1-8b'],
+      ['perf', '--model', 'llama-3.1-8b'],
+    ]) {
       const r = await cli(args);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('perf needs an ACCELERATOR: TYPExCOUNT such as H100x2');
