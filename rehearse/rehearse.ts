@@ -223,7 +223,14 @@ async function runBranches(
   alreadyDone: number,
   onDone: (key: string, branch: BranchResult) => void,
 ): Promise<{ count: number; interrupted: boolean }> {
-  if (todo.length === 0) return { count: 0, interrupted: false };
+  if (todo.length === 0) {
+    // Everything came from the folder's branch log: say so, or a re-run reads as a fresh rehearsal.
+    if (alreadyDone > 0)
+      options.progress?.write(
+        `rehearse: resuming, all ${alreadyDone} branches already done in this folder; nothing left to run (another --out runs them again)\n`,
+      );
+    return { count: 0, interrupted: false };
+  }
   const progress = new Progress(options.progress ?? null, alreadyDone + todo.length, alreadyDone, {
     what: 'rehearse',
     unit: 'branches',

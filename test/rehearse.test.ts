@@ -468,8 +468,18 @@ describe('rehearse: shards and resume', () => {
     expect(fs.readFileSync(log0, 'utf8').endsWith('\n')).toBe(true);
     const sizes = () => fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).size);
     const before = sizes();
-    const resumed = await rehearse(scenario, { faults, logDir: dir });
+    let said = '';
+    const progress = { isTTY: false, write: (t: string) => ((said += t), true) };
+    const resumed = await rehearse(scenario, {
+      faults,
+      logDir: dir,
+      progress: progress as unknown as NodeJS.WriteStream,
+    });
     expect(sizes()).toEqual(before); // nothing left to run, nothing appended
+    // And it says so: a fully resumed rehearsal printed nothing, as if every branch had just run.
+    expect(said).toBe(
+      `rehearse: resuming, all ${resumed.summary.branches} branches already done in this folder; nothing left to run (another --out runs them again)\n`,
+    );
     const whole = await rehearse(scenario, { faults });
     expect(JSON.stringify(resumed)).toBe(JSON.stringify(whole));
     expect(JSON.stringify(joined)).toBe(JSON.stringify(whole));
