@@ -193,7 +193,7 @@ export class OutputFolderError extends Error {
 /** Whether `inner` is `outer` or lies inside it. */
 function within(inner: string, outer: string): boolean {
   const rel = path.relative(outer, inner);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 function realOrSelf(p: string): string {
