@@ -129,7 +129,12 @@ function editMarkers(edit: EditResult): ChartMarker[] {
     edit.outcome === 'completed'
       ? { x: minutes(edit.endedAtMs), label: `${name} done`, color: COLOR.completed, dash: [] }
       : edit.outcome === 'rolledBack'
-        ? { x: minutes(edit.endedAtMs), label: `${name} rolled back`, color: COLOR.rolledBack, dash: [] }
+        ? {
+            x: minutes(edit.endedAtMs),
+            label: `${name} rolled back${edit.reason === null ? '' : ` (${edit.reason})`}`,
+            color: COLOR.rolledBack,
+            dash: [],
+          }
         : { x: minutes(edit.requestedAtMs), label: `${name} rejected`, color: COLOR.rejected, dash: [2, 3] };
   if (edit.outcome === 'rejected' || edit.endedAtMs === edit.requestedAtMs) return [end];
   return [{ x: minutes(edit.requestedAtMs), label: name, color: requestColor, dash: [6, 4] }, end];
@@ -139,6 +144,25 @@ function faultMarker(marker: Marker): ChartMarker {
   // The whole label (the simulator's are short); only a runaway one is shortened.
   const label = marker.label.length > 80 ? `${marker.label.slice(0, 79)}…` : marker.label;
   return { x: minutes(marker.tMs), label: label || 'fault', color: COLOR.fault, dash: [2, 3] };
+}
+
+/**
+ * Where each rollback began: a rolled-back edit's own marker is at its end, when the prior revision is
+ * back, often many minutes later. Left out where the two would be one line on the chart (under 1 % of
+ * the run apart).
+ */
+function rollbackStartMarkers(result: RunResult): ChartMarker[] {
+  const out: ChartMarker[] = [];
+  for (const m of result.markers) {
+    if (m.kind !== 'rollbackStarted') continue;
+    const edit = result.edits.find(
+      (e) => e.outcome === 'rolledBack' && e.requestedAtMs <= m.tMs && m.tMs <= e.endedAtMs,
+    );
+    if (edit !== undefined && edit.endedAtMs - m.tMs < result.simulatedMs / 100) continue;
+    const label = edit === undefined ? m.label : `${editLabel(edit)} rolling back`;
+    out.push({ x: minutes(m.tMs), label, color: COLOR.rolledBack, dash: [2, 3] });
+  }
+  return out;
 }
 
 /**
@@ -188,12 +212,13 @@ export function downtimeBands(result: RunResult): ChartMarker[] {
   return bands;
 }
 
-/** Edits (request and end), faults and downtime, in time order; other markers live in the event timeline. */
+/** Edits (request, rollback start and end), faults and downtime, in time order; other markers live in the event timeline. */
 export function chartMarkers(result: RunResult): ChartMarker[] {
   const marks = [
     ...downtimeBands(result),
     ...result.edits.flatMap(editMarkers),
     ...result.markers.filter((m) => m.kind === 'fault').map(faultMarker),
+    ...rollbackStartMarkers(result),
   ];
   return marks.sort((a, b) => a.x - b.x);
 }

@@ -13,6 +13,7 @@ const MARKER_TEXT: Readonly<Record<Marker['kind'], { text: string; tone: string 
   editRolledBack: { text: 'rolled back', tone: 'bad' },
   editRejected: { text: 'edit rejected', tone: 'bad' },
   rollbackRequested: { text: 'rollback requested', tone: 'neutral' },
+  rollbackStarted: { text: 'rolling back', tone: 'bad' },
   fault: { text: 'fault', tone: 'bad' },
   scale: { text: 'scaled', tone: 'neutral' },
   belowDesired: { text: 'below desired count', tone: 'bad' },

@@ -121,6 +121,8 @@ export interface Marker {
     | 'editRolledBack'
     | 'editRejected'
     | 'rollbackRequested'
+    /** A rollback began (its reason in the label); the edit's entry ends when the prior revision is back. */
+    | 'rollbackStarted'
     | 'fault'
     | 'scale'
     /** Fewer available instances than desired with no rollout under way (not the `degradedMs` metric). */

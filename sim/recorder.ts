@@ -41,6 +41,8 @@ export class Recorder {
   readonly edits: EditResult[] = [];
   private readonly trackers = new Map<number, Tracker>();
   private requestAtMs: number | null = null;
+  /** The last action whose rollback start was marked. */
+  private rollbackMarked = -1;
   private snapshot: Snapshot | null = null;
 
   constructor(private readonly w: World) {}
@@ -86,6 +88,16 @@ export class Recorder {
     if (event.type === 'edit/requested')
       this.w.mark('editRequested', `edit requested: ${describeSpecEdit(event.edit)}`);
     if (event.type === 'rollback/requested') this.w.mark('rollbackRequested', 'rollback requested');
+    // When a rollback begins, and why: the action's own entry ends only when the prior revision is back,
+    // often many minutes later.
+    const r = this.w.engine.rollout;
+    if (r.phase === 'rollingBack' && this.rollbackMarked !== r.actionIndex) {
+      this.rollbackMarked = r.actionIndex;
+      this.w.mark(
+        'rollbackStarted',
+        `edit ${r.actionIndex + 1} rolling back to revision ${r.fromRevision}: ${r.reason}`,
+      );
+    }
   }
 
   onEffect(effect: EngineEffect): void {

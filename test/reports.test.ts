@@ -102,7 +102,7 @@ describe('chartConfigs', () => {
   it('marks each edit request and end, faults and downtime, in time order', () => {
     expect(chartMarkers(result).map((m) => [m.x, m.label])).toEqual([
       [15, 'edit 1'],
-      [28, 'edit 1 rolled back'],
+      [28, 'edit 1 rolled back (HEALTH_CHECK_FAILED)'],
       [40, 'down'],
       [40, 'nodeFailure: 1 node in pool a100'],
       [55, 'edit 2 rejected'],
@@ -118,8 +118,31 @@ describe('chartConfigs', () => {
     if (!loaded.ok) throw new Error('library scenario does not load');
     const marks = chartMarkers(runScenario(loaded.scenario)).map((m) => [m.x, m.label]);
     expect(marks).toContainEqual([6, 'rollback 2 accepted']);
-    expect(marks.some(([, label]) => label === 'edit 1 rolled back')).toBe(true);
+    expect(marks.some(([, label]) => label === 'edit 1 rolled back (MANUAL_ABORT)')).toBe(true);
     expect(marks.some(([, label]) => /^rollback \d+ done$/.test(String(label)))).toBe(false);
+  });
+
+  it('marks where a rollback began, with its reason, apart from where it ended', () => {
+    // A rollback in the monitoring window showed only its end ("edit 1 rolled back", minutes later): the
+    // prior revision's instances started loading with nothing on the chart to say why.
+    const loaded = loadScenarioFile(join(ROOT, 'library/crash-after-rollout-unstable.yaml'));
+    if (!loaded.ok) throw new Error('library scenario does not load');
+    const result = runScenario(loaded.scenario);
+    const edit = result.edits[0]!;
+    const started = result.markers.filter((m) => m.kind === 'rollbackStarted');
+    expect(started).toHaveLength(1);
+    expect(started[0]!.label).toBe('edit 1 rolling back to revision 1: UNSTABLE_AFTER_EDIT');
+    expect(started[0]!.tMs).toBeGreaterThan(edit.requestedAtMs);
+    expect(started[0]!.tMs).toBeLessThan(edit.endedAtMs);
+    const at = (label: string) => chartMarkers(result).find((m) => m.label === label)?.x;
+    expect(at('edit 1 rolling back')).toBeCloseTo(started[0]!.tMs / 60_000, 2);
+    expect(at('edit 1 rolled back (UNSTABLE_AFTER_EDIT)')).toBeCloseTo(edit.endedAtMs / 60_000, 2);
+    // Where it ends as it begins (failed health checks roll back at once), one line: the end's.
+    const quick = loadScenarioFile(join(ROOT, 'library/bad-version-fails-health.yaml'));
+    if (!quick.ok) throw new Error('library scenario does not load');
+    const fast = runScenario(quick.scenario);
+    expect(fast.markers.some((m) => m.kind === 'rollbackStarted')).toBe(true);
+    expect(chartMarkers(fast).filter((m) => /rolling back|rolled back/.test(m.label))).toHaveLength(1);
   });
 
   it('calls an accepted rollback request accepted in the summary, not completed', () => {
