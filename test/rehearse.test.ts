@@ -305,6 +305,35 @@ describe('rehearse: an in-place edit', () => {
   }, 60_000);
 });
 
+describe('rehearse --branch: the replayed run report', () => {
+  it('judges the branch as the rehearsal does, by downtime and drops, not by the edit it faulted', async () => {
+    // An abort branch that passes wrote a report with failed expectations: the scenario expects the edit
+    // completed and the new model in the final spec, which the abort undoes by design.
+    const out = path.join(tmp, 'branch-report');
+    const r = await cli([
+      'rehearse',
+      'library/rehearse-clean-swap.yaml',
+      '--branch',
+      '0:abort',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    const branch = JSON.parse(fs.readFileSync(path.join(out, 'branch.json'), 'utf8')) as { pass: boolean };
+    expect(branch.pass).toBe(true);
+    const result = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8')) as {
+      edits: { outcome: string }[];
+      expectations: { name: string; pass: boolean }[];
+    };
+    expect(result.edits[0]!.outcome).toBe('rolledBack');
+    expect(result.expectations.map((e) => [e.name, e.pass])).toEqual([
+      ['maxDowntime', true],
+      ['maxDroppedPercent', true],
+    ]);
+    expect(fs.readFileSync(path.join(out, 'summary.md'), 'utf8')).toContain('expectations met');
+  }, 60_000);
+});
+
 describe('rehearse: what "restored" asks of a rollback', () => {
   it('the prior revision back at the ready count it had before the edit, not after its first step', async () => {
     // With maxUnavailable 1 the edit's first step already drains one of the two v1 instances. The prior

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { writeRunReports } from '../../reports/write.js';
-import { writeFileAtomic } from '../../reports/atomic.js';
+import { refuseSharedFolder, writeFileAtomic } from '../../reports/atomic.js';
 import { evaluateExpectations } from '../../result/expect.js';
 import { loadScenarioFile } from '../../scenario/load.js';
 import { runScenario } from '../../sim/run.js';
@@ -277,10 +277,26 @@ async function replayBranch(
   const outArg =
     options.out ?? path.join('out', `${scenario.metadata.name}-step${branch.step}-${branch.fault}`);
   const outDir = path.resolve(io.cwd, outArg);
+  // The run report replaces its folder whole: not the root, the working or the home folder.
+  refuseSharedFolder(outDir, io.cwd);
   checkOutputDir(outDir, '--out');
   const judged = runBranch(task);
   const run = runScenario(branchScenario(task), { seed });
-  const result = { ...run.result, expectations: evaluateExpectations(scenario, run.result) };
+  // The report judges the branch as the rehearsal does: by downtime and dropped requests. The fault
+  // changes the edit's outcome and final spec by design, so `edits` and `final` would fail a passing
+  // branch ("1 of 2 expectations failed" beside "pass").
+  const limits = scenario.expect;
+  const judgedBy =
+    limits === null
+      ? null
+      : {
+          ...(limits.maxDowntimeMs === undefined ? {} : { maxDowntimeMs: limits.maxDowntimeMs }),
+          ...(limits.maxDroppedPercent === undefined ? {} : { maxDroppedPercent: limits.maxDroppedPercent }),
+        };
+  const result = {
+    ...run.result,
+    expectations: evaluateExpectations({ ...scenario, expect: judgedBy }, run.result),
+  };
   await writeRunReports(outDir, result, {});
   writeFileAtomic(path.join(outDir, 'branch.json'), `${JSON.stringify(judged, null, 2)}\n`);
   io.stdout(
