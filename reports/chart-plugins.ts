@@ -18,6 +18,8 @@ export interface ChartMarker {
   /** A band instead of a line: shaded from `x` to `toX` in `fill`, labelled at its start. */
   readonly toX?: number;
   readonly fill?: string;
+  /** Labels of higher priority get their row first when the rows run out (edit outcomes over faults). */
+  readonly priority?: number;
 }
 
 export interface MarkerPluginOptions {
@@ -31,11 +33,42 @@ declare module 'chart.js' {
   }
 }
 
-// Labels sit in rows at the top of the plot; a label that would overlap the previous one in its row
-// moves to the next row (at most four), and a label that would run off the right edge is drawn left
-// of its line.
+// Labels sit in rows at the top of the plot (at most four); a label that would overlap one already in a
+// row moves to the next row, and a label that would run off the right edge is drawn left of its line.
+// Labels are placed by priority, then in time order, so when the rows run out a fault's label gives way
+// rather than an edit's outcome.
 export const MARKER_PLUGIN_SOURCE = `({
   id: ${JSON.stringify(MARKER_PLUGIN_ID)},
+  // spans[i] = { left, width, priority } in pixels; returns each label's row, or -1 where none is free.
+  layoutRows: function (spans, maxRows) {
+    var order = [];
+    for (var i = 0; i < spans.length; i++) order.push(i);
+    order.sort(function (a, b) {
+      return (spans[b].priority || 0) - (spans[a].priority || 0) || a - b;
+    });
+    var rows = [];
+    var out = [];
+    for (var n = 0; n < spans.length; n++) out.push(-1);
+    for (var k = 0; k < order.length; k++) {
+      var s = spans[order[k]];
+      for (var r = 0; r < maxRows; r++) {
+        var taken = rows[r] || (rows[r] = []);
+        var free = true;
+        for (var t = 0; t < taken.length; t++) {
+          if (s.left < taken[t].right + 4 && taken[t].left < s.left + s.width + 4) {
+            free = false;
+            break;
+          }
+        }
+        if (free) {
+          taken.push({ left: s.left, right: s.left + s.width });
+          out[order[k]] = r;
+          break;
+        }
+      }
+    }
+    return out;
+  },
   // Bands (monitoring windows, downtime) go under the data; their labels are drawn with the lines.
   beforeDatasetsDraw: function (chart, _args, opts) {
     var markers = (opts && opts.markers) || [];
@@ -63,7 +96,6 @@ export const MARKER_PLUGIN_SOURCE = `({
     var font = chart.options.font || {};
     var sizePx = 13;
     var rowHeightPx = sizePx + 6;
-    var rowEnds = [];
     // Beyond a few rows labels would bury the data; crowded lines keep their colour and dash.
     var maxRows = 4;
     var visible = [];
@@ -85,20 +117,28 @@ export const MARKER_PLUGIN_SOURCE = `({
     ctx.setLineDash([]);
     ctx.font = sizePx + 'px ' + (font.family || 'sans-serif');
     ctx.textBaseline = 'middle';
+    var labelled = [];
+    var spans = [];
     for (var j = 0; j < visible.length; j++) {
       var m = visible[j].m;
       if (!m.label) continue;
       var w = ctx.measureText(m.label).width + 8;
       var left = visible[j].px + 3 + w > area.right ? visible[j].px - 3 - w : visible[j].px + 3;
-      var row = 0;
-      while (row < rowEnds.length && rowEnds[row] > left - 4) row++;
-      if (row >= maxRows) continue;
-      rowEnds[row] = left + w;
+      labelled.push(m);
+      spans.push({ left: left, width: w, priority: m.priority || 0 });
+    }
+    var rowOf = this.layoutRows(spans, maxRows);
+    for (var q = 0; q < labelled.length; q++) {
+      var row = rowOf[q];
+      if (row < 0) continue;
+      var lm = labelled[q];
+      var left = spans[q].left;
+      var w = spans[q].width;
       var top = area.top + 3 + row * rowHeightPx;
       ctx.fillStyle = 'rgba(255,255,255,0.88)';
       ctx.fillRect(left, top, w, rowHeightPx - 2);
-      ctx.fillStyle = m.color;
-      ctx.fillText(m.label, left + 4, top + (rowHeightPx - 2) / 2);
+      ctx.fillStyle = lm.color;
+      ctx.fillText(lm.label, left + 4, top + (rowHeightPx - 2) / 2);
     }
     ctx.restore();
   }

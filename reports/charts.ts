@@ -106,7 +106,21 @@ export function displayTimeline(
 
 const allZero = (data: readonly XY[]): boolean => data.every((p) => p.y === null || p.y === 0);
 
+/**
+ * Label priorities when the label rows run out: an edit's outcome first, then requests, rollback starts
+ * and downtime, then faults and monitoring windows.
+ */
+const OUTCOME_PRIORITY = 2;
+const REQUEST_PRIORITY = 1;
+
 function editMarkers(edit: EditResult): ChartMarker[] {
+  return editMarkersOf(edit).map((m) => ({
+    ...m,
+    priority: m.label === editLabel(edit) ? REQUEST_PRIORITY : OUTCOME_PRIORITY,
+  }));
+}
+
+function editMarkersOf(edit: EditResult): ChartMarker[] {
   const name = editLabel(edit);
   const requestColor = edit.kind === 'rollback' ? COLOR.rolledBack : COLOR.editRequested;
   if (edit.outcome === 'inProgress') {
@@ -160,7 +174,7 @@ function rollbackStartMarkers(result: RunResult): ChartMarker[] {
     );
     if (edit !== undefined && edit.endedAtMs - m.tMs < result.simulatedMs / 100) continue;
     const label = edit === undefined ? m.label : `${editLabel(edit)} rolling back`;
-    out.push({ x: minutes(m.tMs), label, color: COLOR.rolledBack, dash: [2, 3] });
+    out.push({ x: minutes(m.tMs), label, color: COLOR.rolledBack, dash: [2, 3], priority: REQUEST_PRIORITY });
   }
   return out;
 }
@@ -205,6 +219,7 @@ export function downtimeBands(result: RunResult): ChartMarker[] {
         color: COLOR.down,
         dash: [],
         fill: rgba(COLOR.down, 0.14),
+        priority: REQUEST_PRIORITY,
       });
       start = null;
     }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadScenarioFile, runScenario } from '../api/index.js';
 import { formatRunSummary } from '../cli/summary.js';
 import type { RunResult } from '../result/result.js';
+import { markerPluginForNode } from '../reports/chart-plugins.js';
 import { chartConfigs, chartMarkers } from '../reports/charts.js';
 import { escapeHtml, formatHumanDurationMs, formatPercent, jsonForScript } from '../reports/format.js';
 import { escapeMarkdown, summaryMarkdown } from '../reports/markdown.js';
@@ -170,6 +171,28 @@ describe('chartConfigs', () => {
     expect(a100.config.data.datasets.map((d) => d.label)).toContain('down');
     expect(h100.config.data.datasets.map((d) => d.label)).toContain('other tenants');
     expect(h100.config.data.datasets.map((d) => d.label)).not.toContain('down');
+  });
+});
+
+describe('marker labels', () => {
+  type Span = { left: number; width: number; priority?: number };
+  const layoutRows = (markerPluginForNode() as unknown as { layoutRows(s: Span[], rows: number): number[] })
+    .layoutRows;
+
+  it('fill rows in time order, each label in the first row where it overlaps none', () => {
+    const spans = [0, 10, 20, 200].map((left) => ({ left, width: 100 }));
+    expect(layoutRows(spans, 4)).toEqual([0, 1, 2, 0]);
+  });
+
+  it("give way by priority when the rows run out: an edit's outcome over a fault", () => {
+    // Four fault labels and then the rolled-back marker at one spot: its label was the one left out.
+    const faults = [0, 5, 10, 15].map((left) => ({ left, width: 120 }));
+    const outcome = { left: 20, width: 200, priority: 2 };
+    const rows = layoutRows([...faults, outcome], 4);
+    expect(rows[4]).toBe(0);
+    expect(rows.filter((r) => r === -1)).toHaveLength(1);
+    expect(rows[3]).toBe(-1); // the last fault in time order gives way
+    expect(new Set(rows.slice(0, 3))).toEqual(new Set([1, 2, 3]));
   });
 });
 
