@@ -176,8 +176,8 @@ describe('chartConfigs', () => {
 
 describe('marker labels', () => {
   type Span = { left: number; width: number; priority?: number };
-  const layoutRows = (markerPluginForNode() as unknown as { layoutRows(s: Span[], rows: number): number[] })
-    .layoutRows;
+  const plugin = markerPluginForNode() as unknown as { layoutRows(s: Span[], rows: number): number[] };
+  const layoutRows = (spans: Span[], rows: number): number[] => plugin.layoutRows(spans, rows);
 
   it('fill rows in time order, each label in the first row where it overlaps none', () => {
     const spans = [0, 10, 20, 200].map((left) => ({ left, width: 100 }));
