@@ -92,14 +92,42 @@ export function branchScenario(task: Omit<BranchTask, 'key' | 'replay'>): Scenar
 
 interface Watch {
   peak: Record<string, number>;
-  restoredAtMs: number | null;
+  /**
+   * From the fault on, at every engine step: when, the prior revision's available count where the edit
+   * had ended with it serving (else -1), and the autoscaler's desired count. Restored is decided from
+   * these after the run (restoredAt).
+   */
+  readonly after: { atMs: number; priorAvailable: number; desired: number }[];
   recoveredNewAtMs: number | null;
+}
+
+/**
+ * When the prior revision was back at full strength: the first step from which it was available at its
+ * ready count from before the edit, or at the most the autoscaler would still want from then to the end
+ * of the run if that is fewer. The "still" matters: traffic that fell away for good (a rollback into a
+ * quiet hour) lowers the bar; a momentary dip of the autoscaler does not, so a rollback that never gets
+ * its instances back (its GPUs taken) is not counted restored in the dip.
+ */
+function restoredFrom(atMs: number | null, faultAtMs: number): number | null {
+  return atMs === null ? null : atMs - faultAtMs;
+}
+
+export function restoredAt(after: Watch['after'], priorReadyCount: number): number | null {
+  let wantedLater = 0;
+  let restored: number | null = null;
+  for (let i = after.length - 1; i >= 0; i--) {
+    const v = after[i]!;
+    wantedLater = Math.max(wantedLater, v.desired);
+    if (v.priorAvailable >= 0 && v.priorAvailable >= Math.min(priorReadyCount, wantedLater))
+      restored = v.atMs;
+  }
+  return restored;
 }
 
 export function runBranch(task: BranchTask): BranchResult {
   const faultAtMs = faultTimeMs(task.step);
   const scenario = branchScenario(task);
-  const watch: Watch = { peak: {}, restoredAtMs: null, recoveredNewAtMs: null };
+  const watch: Watch = { peak: {}, after: [], recoveredNewAtMs: null };
   for (const pool of scenario.cluster.pools) watch.peak[pool.name] = 0;
   const observe = (view: StepView): void => {
     for (const [name, u] of Object.entries(view.pools()))
@@ -107,15 +135,13 @@ export function runBranch(task: BranchTask): BranchResult {
     if (view.atMs < faultAtMs) return;
     const e = view.engine;
     const settled = e.rollout.phase === 'steady' || e.rollout.actionIndex !== task.edit;
+    const priorAvailable =
+      settled && e.revision === task.fromRevision ? availableOf(e, task.fromRevision) : -1;
+    const last = watch.after[watch.after.length - 1];
+    // Only changes: the earliest step of each stretch is the one restoredAt may pick.
+    if (last === undefined || last.priorAvailable !== priorAvailable || last.desired !== e.desired)
+      watch.after.push({ atMs: view.atMs, priorAvailable, desired: e.desired });
     if (!settled) return;
-    // Back at the ready count it had, or at what the autoscaler wants now if that is fewer (traffic fell
-    // away since): a rollback into a quiet hour is done at the smaller count.
-    if (
-      watch.restoredAtMs === null &&
-      e.revision === task.fromRevision &&
-      availableOf(e, task.fromRevision) >= Math.min(task.priorReadyCount, e.desired)
-    )
-      watch.restoredAtMs = view.atMs;
     if (
       watch.recoveredNewAtMs === null &&
       e.revision === task.toRevision &&
@@ -154,7 +180,7 @@ function judge(task: BranchTask, result: RunResult, watch: Watch, faultAtMs: num
   const outcome: BranchOutcome =
     entry === undefined || entry.outcome === 'inProgress' ? 'unfinished' : entry.outcome;
   const restoredMs =
-    outcome === 'rolledBack' && watch.restoredAtMs !== null ? watch.restoredAtMs - faultAtMs : null;
+    outcome === 'rolledBack' ? restoredFrom(restoredAt(watch.after, task.priorReadyCount), faultAtMs) : null;
   const recovered =
     restoredMs !== null ? 'prior' : outcome === 'completed' && watch.recoveredNewAtMs !== null ? 'new' : null;
   const problems: string[] = [];
@@ -170,7 +196,7 @@ function judge(task: BranchTask, result: RunResult, watch: Watch, faultAtMs: num
     const prior = `rev${task.fromRevision}`;
     if (outcome === 'rolledBack')
       problems.push(
-        `rolled back (${entry?.reason ?? 'no reason'}), but ${prior} never got back to ${task.priorReadyCount} ready instances (or the autoscaler's desired count, if fewer)`,
+        `rolled back (${entry?.reason ?? 'no reason'}), but ${prior} never got back to ${task.priorReadyCount} ready instances (or to what the autoscaler wanted from then on, if fewer)`,
       );
     else if (outcome === 'completed')
       problems.push(`completed, but rev${task.toRevision} never reached its desired instance count`);

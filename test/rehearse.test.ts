@@ -9,7 +9,7 @@ import { main } from '../cli/cli.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { runScenario } from '../sim/run.js';
-import { branchScenario, faultEvents, faultTimeMs } from '../rehearse/branch.js';
+import { branchScenario, faultEvents, faultTimeMs, restoredAt } from '../rehearse/branch.js';
 import { branchTasks, baselineOf, rehearse } from '../rehearse/rehearse.js';
 import { noCandidateReason, plan, type Candidate } from '../rehearse/preflight.js';
 import { rehearsalHtml } from '../rehearse/html.js';
@@ -351,6 +351,43 @@ describe('rehearse: what "restored" asks of a rollback', () => {
     // A v1 instance loads again (cold start well over a minute here), and only then is it restored.
     expect(first.restoredMs).toBeGreaterThan(60_000);
   }, 60_000);
+
+  it('not in a momentary dip of the autoscaler: only at what it still wants from then on', () => {
+    // (atMs, the prior revision's available count or -1 while the edit is under way, desired count)
+    const at = (rows: [number, number, number][]) =>
+      restoredAt(
+        rows.map(([atMs, priorAvailable, desired]) => ({ atMs, priorAvailable, desired })),
+        4,
+      );
+    // Traffic falls away for good: 1 is enough from the moment the autoscaler wants 1.
+    expect(
+      at([
+        [0, -1, 4],
+        [10, 2, 4],
+        [20, 1, 1],
+      ]),
+    ).toBe(20);
+    // The autoscaler dips to 2 and wants 5 again; the GPUs are gone, rev1 stays at 2: never restored.
+    // (rehearse-ratchet's squeeze branches: counting the dip turned three failing branches into passes.)
+    expect(
+      at([
+        [0, -1, 5],
+        [10, 2, 2],
+        [20, 2, 5],
+      ]),
+    ).toBeNull();
+    // The same dip, and rev1 back at its 4 later: restored then, not in the dip.
+    expect(
+      at([
+        [0, -1, 5],
+        [10, 2, 2],
+        [20, 2, 5],
+        [30, 4, 5],
+      ]),
+    ).toBe(30);
+    // Never settled on the prior revision (the edit completed): not restored.
+    expect(at([[0, -1, 4]])).toBeNull();
+  });
 
   it('or at what the autoscaler wants, when traffic fell away since the edit began', async () => {
     // Three v1 instances were ready at the peak; a minute into the edit the traffic falls to 0.5 req/s
