@@ -2,7 +2,6 @@
 // files, and whole-or-nothing file writes. Passed in, so tests can run the CLI in-process.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { escapeControl, excerpt } from '../scenario/excerpt.js';
 import { formatIssue, type ScenarioIssue } from '../scenario/load.js';
 
@@ -72,34 +71,8 @@ export function ioErrorMessage(error: unknown): string | null {
   return `cannot ${e.syscall}${where}${dest}: ${reason} (${e.code})`;
 }
 
-let cachedRoot: string | null = null;
-
-/** The rollsim package folder (holding package.json), found from this module whether run from source or dist/. */
-export function packageRoot(): string {
-  if (cachedRoot !== null) return cachedRoot;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = path.join(dir, 'package.json');
-    if (
-      fs.existsSync(manifest) &&
-      (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string }).name === 'rollsim'
-    ) {
-      cachedRoot = dir;
-      return dir;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir)
-      throw new Error('rollsim: cannot find the package folder (package.json named rollsim)');
-    dir = parent;
-  }
-}
-
-export function packageVersion(): string {
-  const manifest = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as {
-    version?: string;
-  };
-  return manifest.version ?? '0.0.0';
-}
+import { packageRoot } from '../reports/package.js';
+export { packageRoot, packageVersion } from '../reports/package.js';
 
 /** The built-in default scenario, resolved relative to the package so `rollsim run` works from any folder. */
 export function builtinScenarioPath(): string {

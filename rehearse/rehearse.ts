@@ -6,6 +6,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runOnPool, workerFilename } from '../sweep/pool.js';
 import { writeFileAtomic } from '../reports/atomic.js';
+import { packageVersion } from '../reports/package.js';
+import { excerpt } from '../scenario/excerpt.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Shard } from '../sweep/plan.js';
 import { Progress } from '../sweep/progress.js';
@@ -188,6 +190,7 @@ function planFile(
   const sha = (text: string) => createHash('sha256').update(text).digest('hex');
   return {
     version: 1,
+    rollsim: packageVersion(),
     scenario: scenario.metadata.name,
     scenarioSha256: sha(JSON.stringify({ ...scenario, sourcePath: '' })),
     seed,
@@ -207,6 +210,11 @@ function preparePlan(dir: string, plan: RehearsalPlanFile): void {
     } catch {
       throw new RehearsalInputError(`${path}: not a rehearsal plan; use another --out or delete it`);
     }
+    const found = (existing as { rollsim?: unknown } | null)?.rollsim;
+    if (found !== plan.rollsim)
+      throw new RehearsalInputError(
+        `${path}: planned by ${typeof found === 'string' ? `rollsim ${excerpt(found, 100)}` : 'an earlier rollsim (no version recorded)'}; this is rollsim ${plan.rollsim}, and its branches would mix with these: use another --out (or the version that wrote it)`,
+      );
     if (JSON.stringify(existing) !== JSON.stringify(plan))
       throw new RehearsalInputError(
         `${path}: this folder holds a different rehearsal (scenario, seed, --edit or --faults differ); use another --out or delete it`,

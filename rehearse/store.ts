@@ -23,6 +23,8 @@ const LOG_PATTERN = /^branches(?:\.\d+-of-\d+)?\.ndjson$/;
 /** What the output folder was created for; a resume (or another shard) must match it. */
 export interface RehearsalPlanFile {
   readonly version: 1;
+  /** The rollsim version that planned it: branches of another version are not joined. */
+  readonly rollsim: string;
   readonly scenario: string;
   readonly scenarioSha256: string;
   readonly seed: number;

@@ -5,6 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { quoted } from '../scenario/excerpt.js';
 import { aggregate, type SweepAggregate } from './aggregate.js';
 import { readManifest, recoverFolder, replaceFolderAtomic, writeFileAtomic } from '../reports/atomic.js';
+import { packageVersion } from '../reports/package.js';
 import { planRuns, settingsLabel, shardLabel, type PlannedRun } from './plan.js';
 import { writeSweepReports } from './report.js';
 import {
@@ -15,6 +16,7 @@ import {
   RUNS_FILE,
   type RunRecord,
   type SweepPlanFile,
+  versionMismatch,
 } from './store.js';
 
 export type MergeOutcome =
@@ -66,6 +68,11 @@ export async function mergeSweeps(
   if (messages.length > 0) return { kind: 'badInput', messages };
   const base = plans[0];
   if (base === undefined) return { kind: 'badInput', messages: ['merge needs at least one folder'] };
+  plans.forEach((p, i) => {
+    const mismatch = versionMismatch(join(dirs[i]!, PLAN_FILE), p, packageVersion());
+    if (mismatch !== null) messages.push(mismatch);
+  });
+  if (messages.length > 0) return { kind: 'badInput', messages };
   const identity = (p: SweepPlanFile) =>
     JSON.stringify([p.scenarioSha256, p.inputs ?? {}, p.seeds, p.seedStart, p.axes]);
   plans.forEach((p, i) => {

@@ -30,10 +30,12 @@ import {
   type RunRecord,
   type SkippedCombo,
   type SweepPlanFile,
+  versionMismatch,
 } from './store.js';
 import { aggregate, type SweepAggregate } from './aggregate.js';
 import type { SweepTask } from './worker.js';
 import { recoverFolder, writeFileAtomic } from '../reports/atomic.js';
+import { packageVersion } from '../reports/package.js';
 
 export interface SweepOptions {
   readonly scenarioFile: string;
@@ -142,6 +144,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   const first = combos.byLabel.values().next().value as Scenario;
   const plan: SweepPlanFile = {
     version: 1,
+    rollsim: packageVersion(),
     scenario: first.metadata.name,
     scenarioFile: options.scenarioFile,
     scenarioSha256: createHash('sha256').update(combos.text).digest('hex'),
@@ -251,8 +254,11 @@ function preparePlan(outDir: string, plan: SweepPlanFile): string | null {
     const read = readPlan(path);
     if (!read.ok) return `${read.message}; use another --out or delete the folder`;
     const existing = read.plan;
+    const mismatch = versionMismatch(path, existing, plan.rollsim ?? '');
+    if (mismatch !== null) return mismatch;
     const same =
-      JSON.stringify({ ...existing, scenarioFile: '' }) === JSON.stringify({ ...plan, scenarioFile: '' });
+      JSON.stringify({ ...existing, scenarioFile: '', rollsim: undefined }) ===
+      JSON.stringify({ ...plan, scenarioFile: '', rollsim: undefined });
     if (!same) {
       return `${path}: this folder holds a different sweep (scenario, its trace files, seeds, --set or --shard differ); use another --out or delete it`;
     }

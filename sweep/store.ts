@@ -192,6 +192,7 @@ export function corruptMessages(path: string, corrupt: readonly CorruptLine[], m
 
 const PlanSchema = z.object({
   version: z.literal(1),
+  rollsim: OneLine(100).optional(),
   scenario: z.string().max(100).regex(NAME_PATTERN, 'must be a scenario name ([a-z0-9-]+)'),
   scenarioFile: OneLine(10_000),
   scenarioSha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -257,6 +258,8 @@ export const RUNS_FILE = 'runs.ndjson';
 /** What the output folder was created for; a resume must match it. */
 export interface SweepPlanFile {
   readonly version: 1;
+  /** The rollsim version that planned it; absent in folders of a version that did not record it. */
+  readonly rollsim?: string;
   readonly scenario: string;
   readonly scenarioFile: string;
   readonly scenarioSha256: string;
@@ -276,4 +279,15 @@ export interface SkippedCombo {
   /** The settings label, as `settingsLabel` writes it. */
   readonly settings: string;
   readonly reasons: readonly string[];
+}
+
+/**
+ * Why runs of the plan in a folder cannot join runs of this rollsim, or null when they can: another
+ * version may simulate the same seed differently, and a resume or merge would mix the two.
+ */
+export function versionMismatch(where: string, found: SweepPlanFile, version: string): string | null {
+  // A plan that records no version (written before versions were recorded, or by hand) cannot be told
+  // apart; like the hashes, this catches mixed-up folders, not a forger.
+  if (found.rollsim === undefined || found.rollsim === version) return null;
+  return `${where}: planned by rollsim ${found.rollsim}; this is rollsim ${version}, and its runs would mix with theirs: use another --out (or the version that wrote it)`;
 }
