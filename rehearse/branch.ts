@@ -108,10 +108,6 @@ interface Watch {
  * quiet hour) lowers the bar; a momentary dip of the autoscaler does not, so a rollback that never gets
  * its instances back (its GPUs taken) is not counted restored in the dip.
  */
-function restoredFrom(atMs: number | null, faultAtMs: number): number | null {
-  return atMs === null ? null : atMs - faultAtMs;
-}
-
 export function restoredAt(after: Watch['after'], priorReadyCount: number): number | null {
   let wantedLater = 0;
   let restored: number | null = null;
@@ -179,8 +175,8 @@ function judge(task: BranchTask, result: RunResult, watch: Watch, faultAtMs: num
   const entry = result.edits.find((e) => e.index === task.edit);
   const outcome: BranchOutcome =
     entry === undefined || entry.outcome === 'inProgress' ? 'unfinished' : entry.outcome;
-  const restoredMs =
-    outcome === 'rolledBack' ? restoredFrom(restoredAt(watch.after, task.priorReadyCount), faultAtMs) : null;
+  const restoredAtMs = outcome === 'rolledBack' ? restoredAt(watch.after, task.priorReadyCount) : null;
+  const restoredMs = restoredAtMs === null ? null : restoredAtMs - faultAtMs;
   const recovered =
     restoredMs !== null ? 'prior' : outcome === 'completed' && watch.recoveredNewAtMs !== null ? 'new' : null;
   const problems: string[] = [];

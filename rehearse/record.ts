@@ -98,14 +98,14 @@ export function recordRollout(
   also?: (view: StepView) => void,
 ): BaselineOutcome {
   const tracks = new Map<number, ActionTrack>();
-  // The deployment's revision and its ready count after the step before this one: an action's prior
+  // The state after the step before this one (states are never changed in place): an action's prior
   // ready count is the one it found, before its own first step (which, with maxUnavailable above 0,
   // already takes instances away).
-  let before = { revision: -1, ready: 0 };
+  let before: EngineState | null = null;
   const observe = (view: StepView): void => {
     also?.(view);
     const found = before;
-    before = { revision: view.engine.revision, ready: availableOf(view.engine, view.engine.revision) };
+    before = view.engine;
     const r = view.engine.rollout;
     if (r.phase === 'steady') return;
     if (edit !== null && r.actionIndex !== edit) return;
@@ -116,8 +116,10 @@ export function recordRollout(
         toRevision: r.toRevision,
         fromShape: shapeOf(view.engine, r.fromRevision),
         toShape: shapeOf(view.engine, r.toRevision),
-        priorReadyCount:
-          found.revision === r.fromRevision ? found.ready : availableOf(view.engine, r.fromRevision),
+        priorReadyCount: availableOf(
+          found !== null && found.revision === r.fromRevision ? found : view.engine,
+          r.fromRevision,
+        ),
         seen: [],
         monitoring: null,
       };

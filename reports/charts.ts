@@ -114,31 +114,32 @@ const OUTCOME_PRIORITY = 2;
 const REQUEST_PRIORITY = 1;
 
 function editMarkers(edit: EditResult): ChartMarker[] {
-  return editMarkersOf(edit).map((m) => ({
-    ...m,
-    priority: m.label === editLabel(edit) ? REQUEST_PRIORITY : OUTCOME_PRIORITY,
-  }));
-}
-
-function editMarkersOf(edit: EditResult): ChartMarker[] {
   const name = editLabel(edit);
   const requestColor = edit.kind === 'rollback' ? COLOR.rolledBack : COLOR.editRequested;
+  const request: ChartMarker = {
+    x: minutes(edit.requestedAtMs),
+    label: name,
+    color: requestColor,
+    dash: [6, 4],
+    priority: REQUEST_PRIORITY,
+  };
   if (edit.outcome === 'inProgress') {
     const state = edit.replaced === undefined ? '' : `, ${edit.replaced.done}/${edit.replaced.of}`;
     return [
-      { x: minutes(edit.requestedAtMs), label: name, color: requestColor, dash: [6, 4] },
+      request,
       {
         x: minutes(edit.endedAtMs),
         label: `${name} still ${edit.phase ?? 'in progress'}${state}`,
         color: COLOR.inProgress,
         dash: [2, 2],
+        priority: OUTCOME_PRIORITY,
       },
     ];
   }
   // A rollback entry's outcome is the fate of the request: `completed` means accepted at the request (the
   // aborted edit then gets its own "rolled back" marker when the prior revision is back), not done.
   if (edit.kind === 'rollback' && edit.outcome === 'completed')
-    return [{ x: minutes(edit.requestedAtMs), label: `${name} accepted`, color: requestColor, dash: [6, 4] }];
+    return [{ ...request, label: `${name} accepted`, priority: OUTCOME_PRIORITY }];
   const end: ChartMarker =
     edit.outcome === 'completed'
       ? { x: minutes(edit.endedAtMs), label: `${name} done`, color: COLOR.completed, dash: [] }
@@ -150,8 +151,9 @@ function editMarkersOf(edit: EditResult): ChartMarker[] {
             dash: [],
           }
         : { x: minutes(edit.requestedAtMs), label: `${name} rejected`, color: COLOR.rejected, dash: [2, 3] };
-  if (edit.outcome === 'rejected' || edit.endedAtMs === edit.requestedAtMs) return [end];
-  return [{ x: minutes(edit.requestedAtMs), label: name, color: requestColor, dash: [6, 4] }, end];
+  const outcome = { ...end, priority: OUTCOME_PRIORITY };
+  if (edit.outcome === 'rejected' || edit.endedAtMs === edit.requestedAtMs) return [outcome];
+  return [request, outcome];
 }
 
 function faultMarker(marker: Marker): ChartMarker {
