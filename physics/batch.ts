@@ -20,7 +20,7 @@
 // An engine without chunked prefill (`perf.prefillFirst`, vLLM's V0 scheduler by default) runs a different
 // step: while prompts wait, a step takes whole prompts only (up to the step's token budget, at least one)
 // and the running decodes wait for a step without prompts.
-import type { BatchPerf, LlmPerf } from './perf.js';
+import { expectedMaxLognormal, type BatchPerf, type LlmPerf } from './perf.js';
 
 /** Receives what happens inside an instance, in time order. */
 export interface BatchSink {
@@ -552,7 +552,10 @@ export class TokenBatch {
 
 /**
  * A compute-bound model served in fixed batches: when idle it takes up to `maxBatch` queued requests and
- * finishes them together after singleMs × (f × max work + (1 − f) × Σ work).
+ * finishes them together after singleMs × (f × max work + (1 − f) × Σ work). A request admitted at the
+ * instant a batch starts joins it while there is room: requests that reach an idle instance together (a
+ * backlog handed over when its last batch ends, trace rows with one timestamp) run as one batch, as a
+ * batching server takes what is queued, not the first alone and the rest after it.
  */
 export class FixedBatch {
   private readonly waitingIds: number[] = [];
@@ -560,8 +563,21 @@ export class FixedBatch {
   private head = 0;
   private runningIds: number[] = [];
   private endMs = Infinity;
+  /** The running batch: when it started, and its largest and total work. */
+  private startMs = -Infinity;
+  private maxWork = 0;
+  private sumWork = 0;
 
-  constructor(readonly perf: BatchPerf) {}
+  /**
+   * `spreadSigma` > 0 prices each batch at its expected time when the works given stand for works spread
+   * log-normally with that sigma (a closed loop of typical requests, as `rollsim perf` runs): the shared
+   * part lasts E[largest of n] times the largest given. The simulator draws each request's work and
+   * leaves it 0.
+   */
+  constructor(
+    readonly perf: BatchPerf,
+    private readonly spreadSigma = 0,
+  ) {}
 
   get running(): number {
     return this.runningIds.length;
@@ -587,9 +603,19 @@ export class FixedBatch {
   /** `work` scales the single-request service time (1 = a typical request). */
   admit(nowMs: number, id: number, work: number, sink: BatchSink): void {
     this.advance(nowMs, sink);
+    const w = work > 0 ? work : 1;
+    const n = this.runningIds.length;
+    if (n > 0 && this.startMs === nowMs && n < this.perf.maxBatch && this.queued === 0) {
+      // The batch started at this instant and has room: the request joins it.
+      this.runningIds.push(id);
+      this.sumWork += w;
+      if (w > this.maxWork) this.maxWork = w;
+      this.endMs = this.batchEnd();
+      return;
+    }
     this.waitingIds.push(id);
-    this.waitingWork.push(work > 0 ? work : 1);
-    if (this.runningIds.length === 0) this.start(nowMs);
+    this.waitingWork.push(w);
+    if (n === 0) this.start(nowMs);
   }
 
   abortAll(): number[] {
@@ -619,7 +645,18 @@ export class FixedBatch {
       this.waitingWork.splice(0, this.head);
       this.head = 0;
     }
+    this.startMs = t;
+    this.maxWork = max;
+    this.sumWork = sum;
+    this.endMs = this.batchEnd();
+  }
+
+  private batchEnd(): number {
     const f = this.perf.sharedFraction;
-    this.endMs = t + this.perf.singleMs * (f * max + (1 - f) * sum);
+    const largest =
+      this.spreadSigma > 0
+        ? this.maxWork * expectedMaxLognormal(this.runningIds.length, this.spreadSigma)
+        : this.maxWork;
+    return this.startMs + this.perf.singleMs * (f * largest + (1 - f) * this.sumWork);
   }
 }

@@ -149,11 +149,15 @@ export function closedLoopLlm(perf: LlmPerf, opts: ClosedLoopOptions): LoadRow {
   return summarise(t, n, rounds, Math.max(1, Math.round(opts.outputTokens)));
 }
 
-/** e2e and requests/s for N clients on a fixed-batch (non-token) instance. */
-export function closedLoopBatch(perf: BatchPerf, concurrency: number, rounds = 6): LoadRow {
+/**
+ * e2e and requests/s for N clients on a fixed-batch (non-token) instance. Every request is of work 1;
+ * with `workSigma` > 0 each batch takes its expected time had the works spread log-normally with that
+ * sigma around 1 (the simulator's spread), so a full batch serves at the instance's capacity figure.
+ */
+export function closedLoopBatch(perf: BatchPerf, concurrency: number, rounds = 6, workSigma = 0): LoadRow {
   const n = Math.max(1, Math.floor(concurrency));
   const r = Math.max(3, rounds);
-  const batch = new FixedBatch(perf);
+  const batch = new FixedBatch(perf, workSigma);
   const t = drive(n, r, perf.singleMs, (now, id, sink) => batch.admit(now, id, 1, sink), batch);
   return summarise(t, n, r, null);
 }

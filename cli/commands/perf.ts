@@ -12,6 +12,7 @@ import { SCENARIO_DEFAULTS } from '../../scenario/normalize.js';
 import { didYouMean } from '../../scenario/semantic.js';
 import {
   coldStartOf,
+  SERVICE_SIGMA,
   performanceOf,
   servingOf,
   TYPICAL_INPUT_TOKENS,
@@ -208,7 +209,7 @@ export function perfReport(
     };
   }
   const perf = s.serving.perf;
-  const rows = o.concurrency.map((c) => closedLoopBatch(perf, c));
+  const rows = o.concurrency.map((c) => closedLoopBatch(perf, c, undefined, SERVICE_SIGMA));
   const ignored = o.input !== null || o.output !== null;
   return {
     ok: true,
