@@ -98,8 +98,15 @@ export function planMarkdown(p: Plan): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** " (rolled back: HEALTH_CHECK_FAILED ×19)" when some of a candidate's runs rolled back, else "". */
+/**
+ * Why a candidate's runs did not complete: " (rolled back: HEALTH_CHECK_FAILED ×19)", " (still under way
+ * at the end ×10)", both, or "".
+ */
 function rolledBackText(c: Candidate): string {
   const reasons = Object.entries(c.rolledBack);
-  return reasons.length === 0 ? '' : ` (rolled back: ${reasons.map(([r, n]) => `${r} ×${n}`).join(', ')})`;
+  const parts = [
+    ...(reasons.length === 0 ? [] : [`rolled back: ${reasons.map(([r, n]) => `${r} ×${n}`).join(', ')}`]),
+    ...(c.inProgress > 0 ? [`still under way at the end ×${c.inProgress}`] : []),
+  ];
+  return parts.length === 0 ? '' : ` (${parts.join('; ')})`;
 }

@@ -91,6 +91,8 @@ export interface Candidate {
   readonly completed: number;
   /** Runs whose edit rolled back, by rollback reason (most first). */
   readonly rolledBack: Readonly<Record<string, number>>;
+  /** Runs that ended with the edit still under way (rolling out or monitoring): the run was too short. */
+  readonly inProgress: number;
   readonly maxDowntimeMs: number;
   /** The worst run's droppedPercent (result.json metrics). */
   readonly maxDroppedPercent: number;
@@ -285,10 +287,18 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
   const completed = outcomes.completed?.count ?? 0;
   const ownDowntime = Math.max(0, ...own.map((r) => r.result?.metrics.downtimeMs ?? 0));
   const rolledBackBy = rollbackReasonCounts(own, editIndex);
-  const why =
-    rolledBackBy.size === 0
-      ? ''
-      : ` (rolled back: ${[...rolledBackBy].map(([reason, n]) => `${reason} on ${n}`).join(', ')})`;
+  const ownInProgress = inProgressCount(own, editIndex);
+  const whyParts = [
+    ...(rolledBackBy.size === 0
+      ? []
+      : [`rolled back: ${[...rolledBackBy].map(([reason, n]) => `${reason} on ${n}`).join(', ')}`]),
+    ...(ownInProgress === 0
+      ? []
+      : [
+          `still under way when the run ends on ${ownInProgress}: lengthen the scenario's duration to see it finish`,
+        ]),
+  ];
+  const why = whyParts.length === 0 ? '' : ` (${whyParts.join('; ')})`;
   if (completed === 0) reasons.push(`the edit completed on none of ${seeds} seeds${why}`);
   else if (completed < seeds) reasons.push(`the edit completed on ${completed} of ${seeds} seeds${why}`);
   // The scenario's own rollback action aborts the edit wherever it is still rolling out: that is the
@@ -379,6 +389,12 @@ function rollbackReasonCounts(records: readonly RunRecord[], edit: number): Map<
   return new Map([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
 }
 
+/** Runs that ended with the edit still under way. */
+function inProgressCount(records: readonly RunRecord[], edit: number): number {
+  return records.filter((r) => r.result?.edits.find((x) => x.index === edit)?.outcome === 'inProgress')
+    .length;
+}
+
 function outcomeProbabilities(records: readonly RunRecord[], edit: number): Record<string, Probability> {
   const counts = new Map<string, number>([
     ['completed', 0],
@@ -457,6 +473,7 @@ function candidate(
     runs: records.length,
     completed,
     rolledBack: Object.fromEntries(rollbackReasonCounts(ok, edit)),
+    inProgress: inProgressCount(ok, edit),
     maxDowntimeMs,
     maxDroppedPercent,
     meanGpuHours,

@@ -419,6 +419,28 @@ describe('plan: an in-place edit', () => {
   }, 60_000);
 });
 
+describe('plan: a run too short for the edit', () => {
+  it('says the edit was still under way at the end, not only that it did not complete', async () => {
+    // The default edit (requested at 20m) is monitored until about 45m: a 40-minute run ends in it. The
+    // plan said "completed on none of 2 seeds" and "0/2" for every setting, with nothing to say why.
+    const scenario = { ...load('default'), durationMs: 40 * 60_000 };
+    expect(runScenario(scenario).result.edits[0]?.outcome).toBe('inProgress');
+    const p = await plan(scenario, { seeds: 2, workers: 0 });
+    expect(p.verdict).toBe('infeasible');
+    expect(p.reasons[0]).toBe(
+      "the edit completed on none of 2 seeds (still under way when the run ends on 2: lengthen the scenario's duration to see it finish)",
+    );
+    const md = planMarkdown(p);
+    for (const c of p.recommendation.candidates) {
+      expect(c.completed + c.inProgress + Object.values(c.rolledBack).reduce((a, n) => a + n, 0)).toBe(
+        c.runs,
+      );
+      if (c.inProgress > 0) expect(md).toContain(`still under way at the end ×${c.inProgress}`);
+    }
+    expect(p.recommendation.candidates.some((c) => c.inProgress > 0)).toBe(true);
+  }, 60_000);
+});
+
 describe("plan: the scenario's own rollback action", () => {
   it('says why the edit rolled back, and that the scenario itself aborts it', async () => {
     // library/manual-abort-mid-rollout asks for a rollback 1 minute into the swap: every seed rolls the
@@ -457,6 +479,7 @@ describe('plan: why no rollout setting is recommended', () => {
     runs: 20,
     completed: 20,
     rolledBack: {},
+    inProgress: 0,
     maxDowntimeMs: 0,
     maxDroppedPercent: 0,
     meanGpuHours: 1,
