@@ -3,6 +3,7 @@
 import { runScenario, type StepView } from '../sim/run.js';
 import type { Scenario, ScenarioEvent } from '../scenario/types.js';
 import { formatHumanDurationMs } from '../result/duration.js';
+import { overdueNote } from '../result/expect.js';
 import type { RunResult } from '../result/result.js';
 import { availableOf } from './record.js';
 import type { BranchOutcome, BranchResult, FaultKind, RehearsalStep } from './types.js';
@@ -187,7 +188,9 @@ function judge(task: BranchTask, result: RunResult, watch: Watch, faultAtMs: num
       `downtime ${formatHumanDurationMs(downtimeMs)} exceeds expect.maxDowntime ${formatHumanDurationMs(limits.maxDowntimeMs)}`,
     );
   if (limits?.maxDroppedPercent !== undefined && droppedPercent > limits.maxDroppedPercent)
-    problems.push(`dropped ${droppedPercent}% exceeds expect.maxDroppedPercent ${limits.maxDroppedPercent}%`);
+    problems.push(
+      `dropped ${droppedPercent}% exceeds expect.maxDroppedPercent ${limits.maxDroppedPercent}%${overdueNote(result.metrics.requests)}`,
+    );
   if (recovered === null) {
     const prior = `rev${task.fromRevision}`;
     if (outcome === 'rolledBack')

@@ -18,7 +18,7 @@ export function evaluateExpectations(scenario: Scenario, result: RunResult): Exp
   if (expect.maxDroppedPercent !== undefined) {
     const limit = expect.maxDroppedPercent;
     const actual = result.metrics.droppedPercent;
-    const detail = `dropped ${formatPercent(actual)} ${actual <= limit ? '≤' : '>'} ${formatPercent(limit)}`;
+    const detail = `dropped ${formatPercent(actual)} ${actual <= limit ? '≤' : '>'} ${formatPercent(limit)}${overdueNote(result.metrics.requests)}`;
     out.push({ name: 'maxDroppedPercent', pass: actual <= limit, detail });
   }
   if (expect.final !== undefined) {
@@ -29,6 +29,21 @@ export function evaluateExpectations(scenario: Scenario, result: RunResult): Exp
       out.push({ ...r, detail: `${r.detail}${note}` });
   }
   return out;
+}
+
+/**
+ * What droppedPercent counts beyond dropped and timed-out requests, when it counts any: requests still
+ * waiting at the end that arrived at least traffic.timeout earlier. An async deployment drops nothing, so
+ * "dropped 23%" alone read as a contradiction. "" when there are none.
+ */
+export function overdueNote(requests: {
+  readonly dropped: number;
+  readonly timedOut: number;
+  readonly overdue: number;
+}): string {
+  if (requests.overdue === 0) return '';
+  const n = (x: number): string => x.toLocaleString('en-US');
+  return ` (${n(requests.overdue)} overdue: still queued or in flight at the end, older than traffic.timeout; ${n(requests.dropped)} dropped, ${n(requests.timedOut)} timed out)`;
 }
 
 function formatPercent(x: number): string {

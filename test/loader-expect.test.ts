@@ -158,6 +158,26 @@ describe('evaluateExpectations', () => {
     ]);
   });
 
+  it('says when dropped % counts overdue requests (an async backlog drops nothing)', () => {
+    const s = withExpect({ maxDroppedPercent: 0 });
+    const r = result([], 0, 23.8);
+    const backlog = {
+      ...r,
+      metrics: {
+        ...r.metrics,
+        requests: { offered: 1000, served: 750, dropped: 0, timedOut: 0, unfinished: 250, overdue: 238 },
+      },
+    };
+    expect(failures(s, backlog)).toEqual([
+      {
+        name: 'maxDroppedPercent',
+        pass: false,
+        detail:
+          'dropped 23.8% > 0% (238 overdue: still queued or in flight at the end, older than traffic.timeout; 0 dropped, 0 timed out)',
+      },
+    ]);
+  });
+
   it('matches the final spec deeply and partially; lists whole; null tags absent', () => {
     const s = withExpect({
       final: {
