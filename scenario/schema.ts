@@ -35,10 +35,16 @@ export const GPU_IDS = Object.keys(BUILTIN_GPUS) as [string, ...string[]];
 // ---------------------------------------------------------------------------------------------
 // Durations
 
-/** "250ms", "90s", "15m", "2h", or combinations such as "1h30m"; a bare number means seconds. */
-const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-const MS_PER_UNIT: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** "250ms", "90s", "15m", "2h", "7d", or combinations such as "1h30m"; a bare number means seconds. */
+const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
+const MS_PER_UNIT: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 
 /** Milliseconds for a duration written as a number of seconds or a string such as "15m"; null if malformed. */
 export function parseDurationMs(value: number | string): number | null {
@@ -70,7 +76,7 @@ export function formatScenarioDurationMs(ms: number): string {
   return parts === '' ? '0s' : parts;
 }
 
-const DURATION_HINT = 'a duration such as "250ms", "90s", "15m", "2h" or a number of seconds';
+const DURATION_HINT = 'a duration such as "250ms", "90s", "15m", "2h", "7d" or a number of seconds';
 const durationSecondsMax = SCENARIO_LIMITS.durationMsMax / 1000;
 
 function describeInput(input: unknown): string {

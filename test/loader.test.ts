@@ -57,6 +57,8 @@ describe('durations', () => {
     ['15m', 900_000],
     ['2h', 7_200_000],
     ['1h30m', 5_400_000],
+    ['7d', 604_800_000],
+    ['3d10h', 295_200_000],
     ['1.5s', 1_500],
     [90, 90_000],
     [0.25, 250],
@@ -65,7 +67,7 @@ describe('durations', () => {
     expect(parseDurationMs(input)).toBe(ms);
   });
 
-  it.each(['10 minutes', '15', 'm', '1d', '-5s', '', '1h 30m'])('rejects %j', (input) => {
+  it.each(['10 minutes', '15', 'm', 'd', '1w', '-5s', '', '1h 30m', '1 d'])('rejects %j', (input) => {
     expect(parseDurationMs(input)).toBeNull();
   });
 
@@ -380,7 +382,7 @@ describe('library/schema.json', () => {
       'traffic',
     ]);
     expect(schema.additionalProperties).toBe(false);
-    expect(JSON.stringify(schema.properties.duration)).toContain('(?:ms|s|m|h)');
+    expect(JSON.stringify(schema.properties.duration)).toContain('(?:ms|s|m|h|d)');
   });
 });
 
