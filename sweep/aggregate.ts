@@ -44,6 +44,8 @@ export interface ComboAggregate {
   /** Edits that roll instances (not rejected, not applied in place), over all runs: those a rollout
    * duration is about. */
   readonly rollingEdits: number;
+  /** Of those, the edits whose rollout finished (every instance replaced), over all runs. */
+  readonly finishedRollouts: number;
   /** Runs with at least one rolled-back edit. */
   readonly rolledBackRuns: number;
   /** Runs whose result was judged against the scenario's expect, and those failing one of them. */
@@ -130,6 +132,7 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
   const reasons: Record<string, number> = {};
   let rolledBackRuns = 0;
   let rollingEdits = 0;
+  let finishedRollouts = 0;
   let judged = 0;
   let failed = 0;
   const downtime: number[] = [];
@@ -160,6 +163,7 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
     const rollouts = rolling.flatMap((e) =>
       typeof e.rolloutDurationMs === 'number' ? [e.rolloutDurationMs] : [],
     );
+    finishedRollouts += rollouts.length;
     if (rollouts.length > 0 && rollouts.length === rolling.length)
       duration.push(rollouts.reduce((s, v) => s + v, 0));
     dropped.push(result.metrics.droppedPercent);
@@ -194,6 +198,7 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
     errors: runs.length - ok.length,
     outcomes,
     rollingEdits,
+    finishedRollouts,
     rolledBackRuns,
     expect: { judged, failed },
     rollbackRate: ok.length === 0 ? 0 : round3(rolledBackRuns / ok.length),

@@ -23,12 +23,15 @@ const expectCell = (c: ComboAggregate) =>
   c.expect.judged === 0 ? '—' : `${c.expect.failed} of ${c.expect.judged}`;
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 /**
- * No run had a rollout duration: because its rollouts did not finish, because every edit was applied in
- * place (no rollout to time), or because there were none.
+ * No run had a rollout duration: because its rollouts did not finish (or, with several edits, no run
+ * finished all of them: a run's duration is their sum), because every edit was applied in place (no
+ * rollout to time), or because there were none.
  */
 const noDuration = (c: ComboAggregate) =>
   c.rollingEdits > 0
-    ? '– (no rollout finished)'
+    ? c.finishedRollouts > 0
+      ? `– (no run finished all its rollouts; ${c.finishedRollouts} of ${c.rollingEdits} finished)`
+      : '– (no rollout finished)'
     : c.outcomes.completed + c.outcomes.rolledBack > 0
       ? '– (in place)'
       : '–';

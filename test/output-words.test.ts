@@ -233,6 +233,25 @@ describe('rollout duration', () => {
     expect(md).toMatch(/\| s=a \|.*\| – \(no rollout finished\) \|/);
     expect(md).not.toMatch(/\| s=a \|.*\| 0\.0 s \/ 0\.0 s \/ 0\.0 s \|/);
   });
+
+  it('says no run finished all its rollouts, not that none finished, when a later edit always rolls back', () => {
+    // A Whisper scenario whose first edit completed in all 30 runs and whose second always rolled back
+    // read "– (no rollout finished)": a run's duration is the sum over its edits, so it has none.
+    const done = { ...edit, outcome: 'completed' as const, rolloutDurationMs: 600_000 };
+    const back = { ...edit, index: 1, outcome: 'rolledBack' as const, rolloutDurationMs: null };
+    const runs: RunRecord[] = [1, 2, 3].map((seed) => ({
+      key: `{}#${seed}`,
+      seed,
+      settings: {},
+      status: 'ok',
+      result: { ...summarise(result), edits: [done, back] },
+    }));
+    const agg = aggregate(result.scenario, runs);
+    expect(agg.combos[0]!).toMatchObject({ rollingEdits: 6, finishedRollouts: 3, durationMs: null });
+    const md = sweepMarkdown(agg, planOf(result.scenario, 3));
+    expect(md).toContain('| – (no run finished all its rollouts; 3 of 6 finished) |');
+    expect(md).not.toContain('no rollout finished');
+  });
 });
 
 describe('clock times', () => {
