@@ -18,6 +18,8 @@ export interface SweepCombination {
   readonly rolledBack: number;
   /** Runs in all. */
   readonly total: number;
+  /** What the rollout-duration cell says when there are no durations (why there are none); "–" if absent. */
+  readonly noDurationText?: string;
 }
 
 export interface SweepChartInput {
@@ -270,7 +272,7 @@ function sweepTable(input: SweepChartInput): string {
     return `<tr><td>${escapeHtml(c.label)}</td><td class="num">${c.total}</td>
 <td class="num">${escapeHtml(rate)} (${escapeHtml(formatPercent(100 * w.low))}–${escapeHtml(formatPercent(100 * w.high))})</td>
 <td class="num">${ms(quantile(c.downtimeMs, 0.5))} / ${ms(quantile(c.downtimeMs, 0.95))} / ${ms(c.downtimeMs.length > 0 ? maxOf(c.downtimeMs) : Number.NaN)}</td>
-<td class="num">${ms(quantile(c.durationMs, 0.5))} / ${ms(quantile(c.durationMs, 0.95))}</td></tr>`;
+<td class="num">${c.durationMs.length === 0 && c.noDurationText !== undefined ? escapeHtml(c.noDurationText) : `${ms(quantile(c.durationMs, 0.5))} / ${ms(quantile(c.durationMs, 0.95))}`}</td></tr>`;
   });
   return `<table><thead><tr><th>settings</th><th>runs</th><th>rolled back (95 % interval)</th>
 <th>downtime p50 / p95 / max</th><th>rollout duration p50 / p95</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;

@@ -216,3 +216,17 @@ function aggregateCombo(label: string, runs: readonly RunRecord[]): ComboAggrega
 function mapValues(o: { low: number; high: number }, f: (x: number) => number) {
   return { low: f(o.low), high: f(o.high) };
 }
+
+/**
+ * No run had a rollout duration: because its rollouts did not finish (or, with several edits, no run
+ * finished all of them: a run's duration is their sum), because every edit was applied in place (no
+ * rollout to time), or because there were none.
+ */
+export const noDuration = (c: ComboAggregate): string =>
+  c.rollingEdits > 0
+    ? c.finishedRollouts > 0
+      ? `– (no run finished all its rollouts; ${c.finishedRollouts} of ${c.rollingEdits} finished)`
+      : '– (no rollout finished)'
+    : c.outcomes.completed + c.outcomes.rolledBack > 0
+      ? '– (in place)'
+      : '–';

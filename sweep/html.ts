@@ -1,7 +1,7 @@
 // sweep.html: the reports module's sweep page (histograms, CDFs, rollback rate with intervals).
 import { escapeHtml, formatPercent } from '../reports/format.js';
 import { sweepReportHtml } from '../reports/sweep-charts.js';
-import { worstOutcomeText, type SweepAggregate } from './aggregate.js';
+import { noDuration, worstOutcomeText, type SweepAggregate } from './aggregate.js';
 import type { SweepPlanFile } from './store.js';
 import { shardLabel } from './plan.js';
 
@@ -13,6 +13,7 @@ export function sweepHtml(agg: SweepAggregate, plan: SweepPlanFile): Promise<str
       durationMs: c.samples.durationMs,
       rolledBack: c.rolledBackRuns,
       total: c.runs - c.errors,
+      noDurationText: noDuration(c),
     })),
   };
   const worst = agg.combos

@@ -3,7 +3,13 @@
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { writeFilesAtomic } from '../reports/atomic.js';
-import { rolledBackText, worstOutcomeText, type ComboAggregate, type SweepAggregate } from './aggregate.js';
+import {
+  noDuration,
+  rolledBackText,
+  worstOutcomeText,
+  type ComboAggregate,
+  type SweepAggregate,
+} from './aggregate.js';
 import type { SweepPlanFile } from './store.js';
 import { sweepHtml } from './html.js';
 import { shardLabel } from './plan.js';
@@ -22,20 +28,6 @@ const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const expectCell = (c: ComboAggregate) =>
   c.expect.judged === 0 ? '—' : `${c.expect.failed} of ${c.expect.judged}`;
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-/**
- * No run had a rollout duration: because its rollouts did not finish (or, with several edits, no run
- * finished all of them: a run's duration is their sum), because every edit was applied in place (no
- * rollout to time), or because there were none.
- */
-const noDuration = (c: ComboAggregate) =>
-  c.rollingEdits > 0
-    ? c.finishedRollouts > 0
-      ? `– (no run finished all its rollouts; ${c.finishedRollouts} of ${c.rollingEdits} finished)`
-      : '– (no rollout finished)'
-    : c.outcomes.completed + c.outcomes.rolledBack > 0
-      ? '– (in place)'
-      : '–';
-
 export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string {
   const lines = [
     // Every string from the plan or the runs is escaped: shards come from other machines (and pull

@@ -234,7 +234,7 @@ describe('rollout duration', () => {
     expect(md).not.toMatch(/\| s=a \|.*\| 0\.0 s \/ 0\.0 s \/ 0\.0 s \|/);
   });
 
-  it('says no run finished all its rollouts, not that none finished, when a later edit always rolls back', () => {
+  it('says no run finished all its rollouts, not that none finished, when a later edit always rolls back', async () => {
     // A Whisper scenario whose first edit completed in all 30 runs and whose second always rolled back
     // read "– (no rollout finished)": a run's duration is the sum over its edits, so it has none.
     const done = { ...edit, outcome: 'completed' as const, rolloutDurationMs: 600_000 };
@@ -251,6 +251,9 @@ describe('rollout duration', () => {
     const md = sweepMarkdown(agg, planOf(result.scenario, 3));
     expect(md).toContain('| – (no run finished all its rollouts; 3 of 6 finished) |');
     expect(md).not.toContain('no rollout finished');
+    // sweep.html's table said "– / –".
+    const html = await sweepHtml(agg, planOf(result.scenario, 3));
+    expect(html).toContain('<td class="num">– (no run finished all its rollouts; 3 of 6 finished)</td>');
   });
 });
 
