@@ -194,7 +194,7 @@ describe('rehearse: the library', () => {
     const p = JSON.parse(fs.readFileSync(path.join(out, 'plan.json'), 'utf8')) as Awaited<
       ReturnType<typeof plan>
     >;
-    expect(p.ratchet).toMatchObject({ wantedInstances: 6, schedulableInstances: 4 });
+    expect(p.ratchet).toMatchObject({ wantedInstances: 8, schedulableInstances: 4 });
     expect(p.edit).toBe(0);
     expect(r.stdout).toMatch(/^plan rehearse-ratchet, edit 1: infeasible$/m);
     // A verdict is not read as "survives every fault": both outputs name what it does not weigh.
