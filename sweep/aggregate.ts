@@ -230,3 +230,9 @@ export const noDuration = (c: ComboAggregate): string =>
     : c.outcomes.completed + c.outcomes.rolledBack > 0
       ? '– (in place)'
       : '–';
+
+/**
+ * A settings combination as the reports name it: its label, or "scenario as written" for a sweep
+ * without --set (whose label is "{}", kept in sweep.json and the plan files as it was).
+ */
+export const comboTitle = (label: string): string => (label === '{}' ? 'scenario as written' : label);

@@ -1,14 +1,14 @@
 // sweep.html: the reports module's sweep page (histograms, CDFs, rollback rate with intervals).
 import { escapeHtml, formatPercent } from '../reports/format.js';
 import { sweepReportHtml } from '../reports/sweep-charts.js';
-import { noDuration, worstOutcomeText, type SweepAggregate } from './aggregate.js';
+import { comboTitle, noDuration, worstOutcomeText, type SweepAggregate } from './aggregate.js';
 import type { SweepPlanFile } from './store.js';
 import { shardLabel } from './plan.js';
 
 export function sweepHtml(agg: SweepAggregate, plan: SweepPlanFile): Promise<string> {
   const input = {
     combinations: agg.combos.map((c) => ({
-      label: c.label,
+      label: comboTitle(c.label),
       downtimeMs: c.samples.downtimeMs,
       durationMs: c.samples.durationMs,
       rolledBack: c.rolledBackRuns,
@@ -22,7 +22,7 @@ export function sweepHtml(agg: SweepAggregate, plan: SweepPlanFile): Promise<str
         .slice(0, 3)
         .map(
           (w) =>
-            `<li>${escapeHtml(c.label)}: seed ${escapeHtml(String(w.seed))} (downtime ${escapeHtml((w.downtimeMs / 1000).toFixed(1))} s, dropped ${escapeHtml(formatPercent(w.droppedPercent))}, ${escapeHtml(worstOutcomeText(w))})</li>`,
+            `<li>${escapeHtml(comboTitle(c.label))}: seed ${escapeHtml(String(w.seed))} (downtime ${escapeHtml((w.downtimeMs / 1000).toFixed(1))} s, dropped ${escapeHtml(formatPercent(w.droppedPercent))}, ${escapeHtml(worstOutcomeText(w))})</li>`,
         ),
     )
     .join('');
@@ -30,7 +30,7 @@ export function sweepHtml(agg: SweepAggregate, plan: SweepPlanFile): Promise<str
     `<p>${escapeHtml(String(agg.totalRuns))} runs over seeds ${escapeHtml(`${plan.seedStart}–${plan.seedStart + plan.seeds - 1}`)}` +
     (plan.shard ? `, shard ${escapeHtml(shardLabel(plan.shard))}` : '') +
     (agg.errors.length > 0 ? `, <strong>${agg.errors.length} errors</strong>` : '') +
-    `.</p><p>Best: <strong>${escapeHtml(agg.best?.label ?? 'none')}</strong> (${escapeHtml(agg.best?.rule ?? '')}).</p>` +
+    `.</p><p>Best: <strong>${escapeHtml(agg.best ? comboTitle(agg.best.label) : 'none')}</strong> (${escapeHtml(agg.best?.rule ?? '')}).</p>` +
     expectHtml(agg) +
     (worst === ''
       ? '<p>No run had downtime, dropped requests or an edit that did not complete.</p>'
@@ -46,7 +46,7 @@ function expectHtml(agg: SweepAggregate): string {
   const items = judged
     .map(
       (c) =>
-        `<li>${escapeHtml(c.label)}: ${escapeHtml(String(c.expect.failed))} of ${escapeHtml(String(c.expect.judged))}</li>`,
+        `<li>${escapeHtml(comboTitle(c.label))}: ${escapeHtml(String(c.expect.failed))} of ${escapeHtml(String(c.expect.judged))}</li>`,
     )
     .join('');
   return `<p>Runs failing the scenario’s expect:</p><ul>${items}</ul>`;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { writeFilesAtomic } from '../reports/atomic.js';
 import {
+  comboTitle,
   noDuration,
   rolledBackText,
   worstOutcomeText,
@@ -42,14 +43,14 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
     '|---|---:|---:|---:|---:|---:|---|---|---|---:|---:|',
     ...agg.combos.map(
       (c) =>
-        `| ${c.label === agg.best?.label ? `**${escapeMarkdown(c.label)}** (best)` : escapeMarkdown(c.label)} | ${c.runs} | ${expectCell(c)} | ${c.outcomes.completed} | ${escapeMarkdown(rolledBackText(c))} | ${c.outcomes.rejected} | ` +
+        `| ${c.label === agg.best?.label ? `**${escapeMarkdown(comboTitle(c.label))}** (best)` : escapeMarkdown(comboTitle(c.label))} | ${c.runs} | ${expectCell(c)} | ${c.outcomes.completed} | ${escapeMarkdown(rolledBackText(c))} | ${c.outcomes.rejected} | ` +
         `${pct(c.rollbackRate)} (${pct(c.rollbackRate95.low)}–${pct(c.rollbackRate95.high)}) | ` +
         `${s(c.downtimeMs.p50)} / ${s(c.downtimeMs.p95)} / ${s(c.downtimeMs.p99)} / ${s(c.downtimeMs.max)} | ` +
         `${c.durationMs === null ? noDuration(c) : `${s(c.durationMs.p50)} / ${s(c.durationMs.p95)} / ${s(c.durationMs.max)}`} | ${c.droppedPercent.p95.toFixed(2)} | ${c.gpuHours.mean.toFixed(2)} |`,
     ),
     '',
     agg.best
-      ? `Best: **${escapeMarkdown(agg.best.label)}** — rule: ${escapeMarkdown(agg.best.rule)}.`
+      ? `Best: **${escapeMarkdown(comboTitle(agg.best.label))}** — rule: ${escapeMarkdown(agg.best.rule)}.`
       : 'Best: none (no successful runs).',
     '',
     '## Worst runs (replay with `rollsim run SCENARIO --seed N`)',
@@ -60,7 +61,7 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
     ...agg.combos.flatMap((c) =>
       c.worst.map(
         (w) =>
-          `- ${escapeMarkdown(c.label)}: seed ${w.seed} — downtime ${s(w.downtimeMs)}, dropped ${formatPercent(w.droppedPercent)}, ${escapeMarkdown(worstOutcomeText(w))}`,
+          `- ${escapeMarkdown(comboTitle(c.label))}: seed ${w.seed} — downtime ${s(w.downtimeMs)}, dropped ${formatPercent(w.droppedPercent)}, ${escapeMarkdown(worstOutcomeText(w))}`,
       ),
     ),
     ...skippedLines(plan),

@@ -234,6 +234,28 @@ describe('rollout duration', () => {
     expect(md).not.toMatch(/\| s=a \|.*\| 0\.0 s \/ 0\.0 s \/ 0\.0 s \|/);
   });
 
+  it('names a sweep without --set "scenario as written", not "{}"', async () => {
+    // `rollsim sweep x.yaml --seeds N`, the most common sweep, read "**{}** (best)" and "Best: **{}**".
+    const runs: RunRecord[] = [1, 2].map((seed) => ({
+      key: `{}#${seed}`,
+      seed,
+      settings: {},
+      status: 'ok',
+      result: { ...summarise(result), metrics: { ...summarise(result).metrics, downtimeMs: 1000 * seed } },
+    }));
+    const agg = aggregate(result.scenario, runs);
+    expect(agg.best?.label).toBe('{}'); // sweep.json keeps the label
+    const md = sweepMarkdown(agg, planOf(result.scenario, 2));
+    expect(md).toContain('| **scenario as written** (best) |');
+    expect(md).toContain('Best: **scenario as written** — rule:');
+    expect(md).toContain('- scenario as written: seed 2 — downtime 2.0 s');
+    expect(md).not.toContain('{}');
+    const html = await sweepHtml(agg, planOf(result.scenario, 2));
+    expect(html).toContain('Best: <strong>scenario as written</strong>');
+    expect(html).toContain('<li>scenario as written: seed 2 (downtime 2.0 s');
+    expect(html).not.toContain('<strong>{}</strong>');
+  });
+
   it('says no run finished all its rollouts, not that none finished, when a later edit always rolls back', async () => {
     // A Whisper scenario whose first edit completed in all 30 runs and whose second always rolled back
     // read "– (no rollout finished)": a run's duration is the sum over its edits, so it has none.
