@@ -166,7 +166,13 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
     for (const pool of scenario.cluster.pools) {
       if (pool.gpu !== accel.type) continue;
       const u = pools[pool.name]!;
-      schedulable += Math.floor((u.deployment + u.free) / accel.count);
+      // What the deployment holds or could take on the nodes there now, plus whole nodes the pool can
+      // still add (up to maxNodes; nodes on their way count here, as they are not in the usage yet).
+      const nodesNow = Math.round((u.deployment + u.tenants + u.free + u.down) / pool.gpusPerNode);
+      const addable = Math.max(0, pool.maxNodes - nodesNow);
+      schedulable +=
+        Math.floor((u.deployment + u.free) / accel.count) +
+        addable * Math.floor(pool.gpusPerNode / accel.count);
     }
     watch.views.push({
       atMs: view.atMs,

@@ -215,6 +215,27 @@ describe('rehearse: the library', () => {
   }, 60_000);
 });
 
+describe('plan: a pool that can add nodes', () => {
+  it('counts the nodes it can still add before calling the autoscaler a ratchet', async () => {
+    // A Whisper edit onto an L4 pool of 1 node with maxNodes 3 read "the autoscaler wants 10 instances
+    // but the pools can hold 8": only the nodes there at the moment were counted.
+    // The ratchet shows at 13m 30s; half an hour is enough to see it (and keeps the plans quick).
+    const scenario = { ...load('rehearse-ratchet'), durationMs: 30 * 60_000 };
+    const pool = scenario.cluster.pools[0]!;
+    const fixed = await plan(scenario, { seeds: 1, workers: 0 });
+    expect(fixed.ratchet).toMatchObject({ wantedInstances: 8, schedulableInstances: 4 });
+    const growable = {
+      ...scenario,
+      // Provisioned slowly, so the node is still on its way when the autoscaler asks for more.
+      cluster: {
+        ...scenario.cluster,
+        pools: [{ ...pool, maxNodes: pool.nodes + 1, nodeProvisioningMs: 25 * 60_000 }],
+      },
+    };
+    expect((await plan(growable, { seeds: 1, workers: 0 })).ratchet).toBeNull();
+  }, 60_000);
+});
+
 describe('plan: a feasible edit', () => {
   it('exits 0 with no point of no return, no ratchet and a recommendation meeting the budget, deterministically', async () => {
     const r = await cli([
