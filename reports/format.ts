@@ -2,6 +2,7 @@
 
 /** `250ms`, `45s`, `12m 30s`, `2h 05m`: short, exact enough for a person. */
 export { formatHumanDurationMs } from '../result/duration.js';
+import { formatHumanDurationMs } from '../result/duration.js';
 
 /**
  * Simulated time of day as `h:mm:ss` (runs start at 0:00:00), to the nearest second like the durations
@@ -32,8 +33,11 @@ export function formatPercent(p: number): string {
   return `${p < 10 ? p.toFixed(2) : p.toFixed(1)}%`;
 }
 
+/** "850 ms", "12.68 s"; from a minute up as a duration ("16m 41s"): an async backlog's "1000.52 s" read poorly. */
 export function formatLatencyMs(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
+  return formatHumanDurationMs(ms);
 }
 
 export function formatNumber(n: number, digits = 1): string {

@@ -9,7 +9,13 @@ import { formatRunSummary } from '../cli/summary.js';
 import type { RunResult } from '../result/result.js';
 import { markerPluginForNode } from '../reports/chart-plugins.js';
 import { chartConfigs, chartMarkers } from '../reports/charts.js';
-import { escapeHtml, formatHumanDurationMs, formatPercent, jsonForScript } from '../reports/format.js';
+import {
+  escapeHtml,
+  formatHumanDurationMs,
+  formatLatencyMs,
+  formatPercent,
+  jsonForScript,
+} from '../reports/format.js';
 import { escapeMarkdown, summaryMarkdown } from '../reports/markdown.js';
 import { rolloutText, summarize } from '../reports/summary.js';
 import { niceStep, quantile, sweepChartConfigs, wilsonInterval } from '../reports/sweep-charts.js';
@@ -45,6 +51,15 @@ describe('format', () => {
     expect(formatPercent(0.004)).toBe('<0.01%');
     expect(formatPercent(1.234)).toBe('1.23%');
     expect(formatPercent(42.34)).toBe('42.3%');
+  });
+
+  it('formats latencies in ms, then seconds, then from a minute up as a duration', () => {
+    expect(formatLatencyMs(849.6)).toBe('850 ms');
+    expect(formatLatencyMs(12_684)).toBe('12.68 s');
+    expect(formatLatencyMs(59_994)).toBe('59.99 s');
+    // An async backlog's p95 read "1000.52 s".
+    expect(formatLatencyMs(1_000_523.969)).toBe('16m 41s');
+    expect(formatLatencyMs(60_000)).toBe('1m');
   });
 
   it('escapes HTML in content and attributes', () => {
