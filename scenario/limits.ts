@@ -43,15 +43,20 @@ export const NO_RUN_LIMITS: RunLimits = {
 
 const HOW_TO_RAISE = 'raise the limit with --allow-large if you mean it (see "Limits" in the README)';
 
-/** Expected requests: the mean rate × duration (for diurnal traffic, the peak rate: an upper bound). */
+/** Expected requests: the rate integrated over the duration (a trace: its rows). */
 export function estimatedRequests(scenario: Scenario, traces: TraceCache = new TraceCache()): number {
   const t = scenario.traffic;
   const d = scenario.durationMs;
   switch (t.profile) {
     case 'constant':
       return (t.rps * d) / 1000;
-    case 'diurnal':
-      return (Math.max(t.baseRps, t.peakRps) * d) / 1000;
+    case 'diurnal': {
+      // rate(t) = base + (peak − base)(1 + cos(2π(t − peakAt)/period))/2, integrated from 0 to d. The
+      // peak × duration counted before read "about 36,288,000" for a week that offers 18.7 M.
+      const w = (2 * Math.PI) / t.periodMs;
+      const cosIntegral = (Math.sin(w * (d - t.peakAtMs)) - Math.sin(w * -t.peakAtMs)) / w;
+      return (t.baseRps * d + ((t.peakRps - t.baseRps) / 2) * (d + cosIntegral)) / 1000;
+    }
     case 'steps': {
       let total = 0;
       const steps = [...t.steps].sort((a, b) => a.atMs - b.atMs);

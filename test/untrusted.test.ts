@@ -78,6 +78,18 @@ describe('run limits', () => {
     const problems = limitProblems(huge);
     expect(problems.join('\n')).toMatch(/2,592,000,000,000 simulated requests.*limit is 20,000,000/);
     expect(limitProblems(huge, NO_RUN_LIMITS)).toEqual([]);
+    // Diurnal: the rate's integral, not its peak × the duration (which refused a week offering 18.7 M
+    // requests as "about 36,288,000"). Whole periods give the mean rate (base + peak) / 2; a quarter
+    // period from the peak adds (peak − base) / 2 × period / 2π to the mean's share.
+    const day = 24 * 3_600_000;
+    const diurnal = (durationMs: number, peakAtMs: number) =>
+      estimatedRequests({
+        ...tiny,
+        durationMs,
+        traffic: { profile: 'diurnal', baseRps: 2, peakRps: 60, peakAtMs, periodMs: day },
+      } as typeof tiny);
+    expect(diurnal(7 * day, 14 * 3_600_000)).toBeCloseTo(31 * 7 * 86_400, 3);
+    expect(diurnal(day / 4, 0)).toBeCloseTo(2 * 21_600 + 29 * (21_600 + 86_400 / (2 * Math.PI)), 3);
     const fine = { ...tiny, sampleIntervalMs: 1 } as typeof tiny;
     expect(limitProblems(fine, DEFAULT_RUN_LIMITS).join('\n')).toMatch(/timeline samples/);
   });
