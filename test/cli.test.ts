@@ -252,6 +252,22 @@ describe('bad scenario files exit 2, say where, and write nothing', () => {
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toContain('v.json: not valid JSON');
   });
+
+  it('conformance: a file in which nothing is checked is bad input, not "OK"', async () => {
+    // Only categories rollsim does not check (an unknown one, one it explains away): it printed "OK" and
+    // exited 0, so a CI job given the wrong file passed having checked nothing.
+    const cwd = fs.mkdtempSync(path.join(tmp, 'cwd-'));
+    fs.writeFileSync(
+      path.join(cwd, 'v.json'),
+      JSON.stringify({ vectors: [{ source: {} }], cleanupDeployment: [{ source: {} }] }),
+    );
+    const r = await cli(['conformance', 'k8s', 'v.json'], cwd);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(
+      'v.json: nothing to check: no vector is in a category rollsim checks (found: vectors (1), cleanupDeployment (1)); the required categories are fenceposts,',
+    );
+  });
 });
 
 describe('conformance k8s', () => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { excerpt, quoted } from '../../scenario/excerpt.js';
-import { formatConformanceReport, runVectors } from '../../conformance/k8s.js';
+import { formatConformanceReport, REQUIRED_CATEGORIES, runVectors } from '../../conformance/k8s.js';
 import { parsePath } from '../flags.js';
 import { EXIT, UsageError, type CliIo } from '../io.js';
 
@@ -81,6 +81,15 @@ export function handler(options: ConformanceOptions, io: CliIo): Promise<number>
     return Promise.resolve(EXIT.badInput);
   }
   const report = runVectors(data);
+  if (report.totals.passed + report.totals.failed === 0 && report.fileErrors.length === 0) {
+    // Every vector was in a category rollsim does not check: "OK" and exit 0 would pass a CI job that
+    // checked nothing (a wrong file, a renamed category).
+    const found = report.categories.map((c) => `${excerpt(c.category, 80)} (${c.unsupported})`).join(', ');
+    io.stderr(
+      `rollsim: ${excerpt(options.file, 300)}: nothing to check: no vector is in a category rollsim checks (found: ${found}); the required categories are ${REQUIRED_CATEGORIES.join(', ')}\n`,
+    );
+    return Promise.resolve(EXIT.badInput);
+  }
   io.stdout(`${formatConformanceReport(report).replace(/\n?$/, '\n')}`);
   return Promise.resolve(report.ok ? EXIT.ok : EXIT.failed);
 }
