@@ -2,6 +2,7 @@
 // bad model versions, flaky health probes, and other tenants' GPU holdings over time. Which node or GPU
 // fails is drawn from the `faults` stream, except for a node failure aimed at the busiest nodes.
 import type { FaultSpec, NodeFailureTarget } from '../scenario/types.js';
+import { formatHumanDurationMs } from '../result/duration.js';
 import { Ev } from './events.js';
 import { crash, retryPending } from './lifecycle.js';
 import type { World, WorldInstance } from './world.js';
@@ -49,7 +50,10 @@ export function applyFault(w: World, fault: FaultSpec): void {
     case 'flakyHealth':
       w.flaky.push({ probability: fault.probability, untilMs: w.clock.now + fault.forMs });
       w.schedule(w.clock.now + fault.forMs, Ev.flakyEnd);
-      w.mark('fault', `flaky health probes (p=${fault.probability}) for ${fault.forMs / 1000}s`);
+      w.mark(
+        'fault',
+        `flaky health probes (p=${fault.probability}) for ${formatHumanDurationMs(fault.forMs)}`,
+      );
       return;
     case 'revisionFailsHealth':
       w.failingRevisions.add(fault.revision);
@@ -136,7 +140,7 @@ function squeeze(w: World, poolName: string, count: number, forMs: number): void
   const short = w.cluster.setHolderTarget(h, count, w.clock.now);
   w.mark(
     'fault',
-    `capacity squeeze in ${poolName}: ${count - short} of ${count} GPUs taken for ${forMs / 1000}s`,
+    `capacity squeeze in ${poolName}: ${count - short} of ${count} GPUs taken for ${formatHumanDurationMs(forMs)}`,
   );
   w.schedule(w.clock.now + forMs, Ev.squeezeEnd, h);
 }

@@ -91,6 +91,23 @@ describe('text', () => {
     const labels = chartMarkers(result).map((m) => m.label);
     for (const f of faults) expect(labels).toContain(f.label);
     expect(labels.some((l) => l.endsWith('…'))).toBe(false);
+    // Durations as everywhere else in the report ("for 15m"), not "for 900s".
+    for (const f of faults) expect(f.label).not.toMatch(/\d+s$/);
+  });
+
+  it('a flaky-probe fault says how long in the words of the report', () => {
+    const { result } = runScenario({
+      ...load('default.yaml'),
+      events: [
+        {
+          atMs: 60_000,
+          action: 'fault',
+          fault: { kind: 'flakyHealth', probability: 0.1, forMs: 600_000 },
+        },
+      ],
+      expect: null,
+    });
+    expect(result.markers.find((m) => m.kind === 'fault')?.label).toBe('flaky health probes (p=0.1) for 10m');
   });
 
   it('a sweep where every run was clean lists no "worst" runs, and its downtime CDF says every run had 0', () => {
