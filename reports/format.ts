@@ -5,16 +5,19 @@ export { formatHumanDurationMs } from '../result/duration.js';
 import { formatHumanDurationMs } from '../result/duration.js';
 
 /**
- * Simulated time of day as `h:mm:ss` (runs start at 0:00:00), to the nearest second like the durations
- * beside it: an edit asked for at 1:00:00 that ends 22m 18.955s later ends at 1:22:19, and the report says
- * "22m 19s" (a clock that cut to 1:22:18 read one second off its own duration).
+ * Simulated time of day as `h:mm:ss` (runs start at 0:00:00; from the second day on `3d 10:00:00`), to
+ * the nearest second like the durations beside it: an edit asked for at 1:00:00 that ends 22m 18.955s
+ * later ends at 1:22:19, and the report says "22m 19s" (a clock that cut to 1:22:18 read one second off
+ * its own duration).
  */
 export function formatClockMs(ms: number): string {
   const totalS = Math.round(ms / 1000);
   const h = Math.floor(totalS / 3600);
   const m = Math.floor((totalS % 3600) / 60);
   const s = totalS % 60;
-  return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+  const clock = `${h % 24}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+  // From the second day on, the day first: "3d 10:00:00" rather than "82:00:00".
+  return h >= 24 ? `${Math.floor(h / 24)}d ${clock}` : clock;
 }
 
 /** `1 instance`, `2 instances`: a count with its noun, singular or plural. */

@@ -293,6 +293,10 @@ describe('clock times', () => {
     expect(formatHumanDurationMs(1_338_955)).toBe('22m 19s');
     expect(formatClockMs(start + 1_338_955)).toBe('1:22:19');
     expect(formatClockMs(0)).toBe('0:00:00');
+    // From the second day on, the day first (a week's edit read "82:00:00").
+    expect(formatClockMs(86_400_000 - 1000)).toBe('23:59:59');
+    expect(formatClockMs(86_400_000)).toBe('1d 0:00:00');
+    expect(formatClockMs(82 * 3_600_000 + 61_000)).toBe('3d 10:01:01');
   });
 });
 

@@ -44,6 +44,10 @@ describe('format', () => {
     expect(formatHumanDurationMs(750_000)).toBe('12m 30s');
     expect(formatHumanDurationMs(15 * 60_000)).toBe('15m');
     expect(formatHumanDurationMs(7_500_000)).toBe('2h 05m');
+    // From a day up, days and hours: a week read "168h 00m".
+    expect(formatHumanDurationMs(23 * 3_600_000 + 59 * 60_000)).toBe('23h 59m');
+    expect(formatHumanDurationMs(7 * 86_400_000)).toBe('7d 00h');
+    expect(formatHumanDurationMs(82 * 3_600_000 + 30 * 60_000)).toBe('3d 10h');
   });
 
   it('formats percentages without hiding small non-zero values', () => {
