@@ -6,7 +6,7 @@ import { formatHumanDurationMs } from '../result/duration.js';
 import { overdueNote } from '../result/expect.js';
 import type { RunResult } from '../result/result.js';
 import { availableOf } from './record.js';
-import type { BranchOutcome, BranchResult, FaultKind, RehearsalStep } from './types.js';
+import type { BranchOutcome, BranchResult, FaultKind, Rehearsal, RehearsalStep } from './types.js';
 
 /** Everything a worker needs to run one branch (plain data: it crosses a thread boundary). */
 export interface BranchTask {
@@ -172,16 +172,10 @@ export function runBranch(task: BranchTask): BranchResult {
   return judge(task, result, watch, faultAtMs);
 }
 
-function judge(task: BranchTask, result: RunResult, watch: Watch, faultAtMs: number): BranchResult {
-  const entry = result.edits.find((e) => e.index === task.edit);
-  const outcome: BranchOutcome =
-    entry === undefined || entry.outcome === 'inProgress' ? 'unfinished' : entry.outcome;
-  const restoredAtMs = outcome === 'rolledBack' ? restoredAt(watch.after, task.priorReadyCount) : null;
-  const restoredMs = restoredAtMs === null ? null : restoredAtMs - faultAtMs;
-  const recovered =
-    restoredMs !== null ? 'prior' : outcome === 'completed' && watch.recoveredNewAtMs !== null ? 'new' : null;
+/** The scenario's downtime and dropped-request limits that a run breaks, each as a sentence. */
+export function limitBreaches(scenario: Scenario, result: RunResult): string[] {
   const problems: string[] = [];
-  const limits = task.scenario.expect;
+  const limits = scenario.expect;
   const { downtimeMs, droppedPercent } = result.metrics;
   if (limits?.maxDowntimeMs !== undefined && downtimeMs > limits.maxDowntimeMs)
     problems.push(
@@ -191,6 +185,18 @@ function judge(task: BranchTask, result: RunResult, watch: Watch, faultAtMs: num
     problems.push(
       `dropped ${droppedPercent}% exceeds expect.maxDroppedPercent ${limits.maxDroppedPercent}%${overdueNote(result.metrics.requests)}`,
     );
+  return problems;
+}
+
+function judge(task: BranchTask, result: RunResult, watch: Watch, faultAtMs: number): BranchResult {
+  const entry = result.edits.find((e) => e.index === task.edit);
+  const outcome: BranchOutcome =
+    entry === undefined || entry.outcome === 'inProgress' ? 'unfinished' : entry.outcome;
+  const restoredAtMs = outcome === 'rolledBack' ? restoredAt(watch.after, task.priorReadyCount) : null;
+  const restoredMs = restoredAtMs === null ? null : restoredAtMs - faultAtMs;
+  const recovered =
+    restoredMs !== null ? 'prior' : outcome === 'completed' && watch.recoveredNewAtMs !== null ? 'new' : null;
+  const problems: string[] = limitBreaches(task.scenario, result);
   if (recovered === null) {
     const prior = `rev${task.fromRevision}`;
     if (outcome === 'rolledBack')
@@ -211,12 +217,21 @@ function judge(task: BranchTask, result: RunResult, watch: Watch, faultAtMs: num
     reason: entry?.reason ?? null,
     restoredMs,
     recovered,
-    downtimeMs,
-    droppedPercent,
+    downtimeMs: result.metrics.downtimeMs,
+    droppedPercent: result.metrics.droppedPercent,
     peakGpus: watch.peak,
     invariantsHeld: true,
     pass: problems.length === 0,
     problems,
     replay: task.replay,
   };
+}
+
+/** What to say when the run without an injected fault already breaks the limits every branch is held to. */
+export function baselineNote(r: Rehearsal): string[] {
+  return r.baselineBreaches.length === 0
+    ? []
+    : [
+        `the scenario's own run, with no injected fault, already breaks its limits (${r.baselineBreaches.join('; ')}), so every branch fails them whatever its fault does; the restore times still compare the faults`,
+      ];
 }

@@ -2,6 +2,7 @@
 // the prior revision — every cell giving its outcome and the command that replays it. Every value from
 // the scenario is escaped; the page needs no network.
 import { escapeHtml, formatHumanDurationMs } from '../reports/format.js';
+import { baselineNote } from './branch.js';
 import type { BranchResult, Rehearsal, RehearsalStep } from './types.js';
 
 const e = escapeHtml;
@@ -76,6 +77,9 @@ export function rehearsalHtml(r: Rehearsal): string {
     .map((f) => `<li><strong>${e(f)}</strong>: ${e(r.faultMeaning[f] ?? '')}</li>`)
     .join('');
   const missing = r.summary.missing > 0 ? `<p>${r.summary.missing} branches not run yet (a shard).</p>` : '';
+  const note = baselineNote(r)
+    .map((l) => `<p class="bad">Note: ${e(l)}</p>`)
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
@@ -95,7 +99,7 @@ code{font-size:12px;word-break:break-all}
 fault 1 ms after that state was reached, in a run otherwise identical to the scenario's. "Restored" is the
 time from the fault until the edit had ended with rev${r.fromRevision} back at ${r.priorReadyCount} ready instances (or at the most the autoscaler wants from then on, if fewer).</p>
 <ul>${faults}</ul>
-${verdict}${missing}
+${note}${verdict}${missing}
 <h2>Downtime</h2>
 ${matrix(r, 'downtime')}
 <h2>Time to restore the prior revision</h2>

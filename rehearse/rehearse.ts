@@ -11,7 +11,7 @@ import { excerpt } from '../scenario/excerpt.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Shard } from '../sweep/plan.js';
 import { Progress } from '../sweep/progress.js';
-import { branchKey, runBranch, type BranchTask } from './branch.js';
+import { branchKey, limitBreaches, runBranch, type BranchTask } from './branch.js';
 import { rehearseOptionProblems } from './options.js';
 import { recordRollout, type Baseline } from './record.js';
 import {
@@ -299,6 +299,7 @@ function assemble(
       maxDowntimeMs: scenario.expect?.maxDowntimeMs ?? null,
       maxDroppedPercent: scenario.expect?.maxDroppedPercent ?? null,
     },
+    baselineBreaches: limitBreaches(scenario, baseline.result),
     steps: baseline.steps,
     branches,
     summary: {

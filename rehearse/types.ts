@@ -77,6 +77,11 @@ export interface Rehearsal {
   readonly faults: readonly FaultKind[];
   readonly faultMeaning: Readonly<Record<string, string>>;
   readonly limits: { readonly maxDowntimeMs: number | null; readonly maxDroppedPercent: number | null };
+  /**
+   * The limits the scenario's own run, with no injected fault, already breaks: every branch then fails
+   * them whatever its fault does, so the verdicts say nothing about the faults. Empty when it meets them.
+   */
+  readonly baselineBreaches: readonly string[];
   readonly steps: readonly RehearsalStep[];
   readonly branches: readonly BranchResult[];
   readonly summary: {

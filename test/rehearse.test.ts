@@ -113,11 +113,33 @@ describe('rehearse: the library', () => {
     expect(rehearsal.branches.filter((b) => b.fault === 'abort').every((b) => b.recovered === 'prior')).toBe(
       true,
     );
+    expect(rehearsal.baselineBreaches).toEqual([]);
+    expect(r.stdout).not.toContain('Note:');
     const html = fs.readFileSync(path.join(out, 'rehearsal.html'), 'utf8');
     expect(html).toContain('--branch 3:squeeze');
     expect((fs.readFileSync(junit, 'utf8').match(/<testcase /g) ?? []).length).toBe(
       rehearsal.branches.length,
     );
+  }, 60_000);
+
+  it('says when the run without a fault already breaks the limits every branch is held to', async () => {
+    // An SDXL scenario dropping 10.5 % with no fault at all and a 2 % limit: all 54 branches read FAIL,
+    // each "dropped … exceeds expect.maxDroppedPercent", and nothing said the faults had no part in it.
+    const base = load('rehearse-clean-swap');
+    const scenario = { ...base, expect: { ...base.expect, maxDroppedPercent: 0, maxDowntimeMs: 0 } };
+    const overloaded = {
+      ...scenario,
+      traffic: { ...scenario.traffic, rps: 400 },
+    } as Scenario;
+    const r = await rehearse(overloaded, { faults: ['abort'], workers: 0 });
+    expect(r.baselineBreaches).toHaveLength(1);
+    expect(r.baselineBreaches[0]).toMatch(/^dropped [\d.]+% exceeds expect.maxDroppedPercent 0%/);
+    expect(r.branches.every((b) => !b.pass)).toBe(true);
+    const html = rehearsalHtml(r);
+    expect(html).toContain(
+      'Note: the scenario&#39;s own run, with no injected fault, already breaks its limits',
+    );
+    expect((await rehearse(scenario, { faults: ['abort'], workers: 0 })).baselineBreaches).toEqual([]);
   }, 60_000);
 
   it('a point of no return: rehearse exits 1 naming the step, plan reports it', async () => {

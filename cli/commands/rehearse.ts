@@ -10,7 +10,7 @@ import { loadScenarioFile } from '../../scenario/load.js';
 import { runScenario } from '../../sim/run.js';
 import { parseShard, type Shard } from '../../sweep/plan.js';
 import { defaultWorkers } from '../../sweep/run.js';
-import { branchScenario, runBranch } from '../../rehearse/branch.js';
+import { baselineNote, branchScenario, runBranch } from '../../rehearse/branch.js';
 import { rehearsalHtml } from '../../rehearse/html.js';
 import { rehearsalJunit } from '../../rehearse/junit.js';
 import {
@@ -245,6 +245,7 @@ function summaryText(r: Rehearsal, outDir: string | null): string {
       .trimEnd();
   const lines = [
     `Rehearsal of ${r.scenario}, edit ${r.edit + 1} (rev${r.fromRevision} → rev${r.toRevision}), seed ${r.seed}: ${r.steps.length} states × ${r.faults.length} faults`,
+    ...baselineNote(r).map((l) => `Note: ${l}`),
     '',
     line(header),
     ...rows.map(line),
