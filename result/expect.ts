@@ -2,6 +2,7 @@
 // a detail that says what was found, so a CI log alone explains a failure.
 import type { EditResult, ExpectationResult, RunResult } from './result.js';
 import { formatHumanDurationMs } from './duration.js';
+import { formatCount } from '../scenario/excerpt.js';
 import type { EditExpectation, Scenario } from '../scenario/types.js';
 
 export function evaluateExpectations(scenario: Scenario, result: RunResult): ExpectationResult[] {
@@ -42,7 +43,7 @@ export function overdueNote(requests: {
   readonly overdue: number;
 }): string {
   if (requests.overdue === 0) return '';
-  const n = (x: number): string => x.toLocaleString('en-US');
+  const n = formatCount;
   return ` (${n(requests.overdue)} overdue: still queued or in flight at the end, older than traffic.timeout; ${n(requests.dropped)} dropped, ${n(requests.timedOut)} timed out)`;
 }
 
