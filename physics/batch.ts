@@ -568,16 +568,29 @@ export class FixedBatch {
   private maxWork = 0;
   private sumWork = 0;
 
+  private readonly spreadSigma: number;
+  private readonly joinWithinMs: number;
+
   /**
    * `spreadSigma` > 0 prices each batch at its expected time when the works given stand for works spread
    * log-normally with that sigma (a closed loop of typical requests, as `rollsim perf` runs): the shared
    * part lasts E[largest of n] times the largest given. The simulator draws each request's work and
    * leaves it 0.
+   *
+   * `joinWithinMs`: how long after a batch starts a request admitted may still join it (while there is
+   * room and nothing waits). 0, the default, is the same instant. The simulator's instance events fire on
+   * whole milliseconds while a batch ends at a fractional one, so the requests it hands over when a batch
+   * ends (the completions free their slots) reach the instance up to a millisecond after the next batch
+   * started with what was waiting; it passes 1 so that they join it, as a backlog handed over at a batch's
+   * end does.
    */
   constructor(
     readonly perf: BatchPerf,
-    private readonly spreadSigma = 0,
-  ) {}
+    options: { readonly spreadSigma?: number; readonly joinWithinMs?: number } = {},
+  ) {
+    this.spreadSigma = options.spreadSigma ?? 0;
+    this.joinWithinMs = options.joinWithinMs ?? 0;
+  }
 
   get running(): number {
     return this.runningIds.length;
@@ -605,8 +618,9 @@ export class FixedBatch {
     this.advance(nowMs, sink);
     const w = work > 0 ? work : 1;
     const n = this.runningIds.length;
-    if (n > 0 && this.startMs === nowMs && n < this.perf.maxBatch && this.queued === 0) {
-      // The batch started at this instant and has room: the request joins it.
+    const joinable = nowMs === this.startMs || nowMs - this.startMs < this.joinWithinMs;
+    if (n > 0 && joinable && n < this.perf.maxBatch && this.queued === 0) {
+      // The batch started at this instant (or within joinWithinMs) and has room: the request joins it.
       this.runningIds.push(id);
       this.sumWork += w;
       if (w > this.maxWork) this.maxWork = w;

@@ -165,7 +165,7 @@ export function closedLoopLlm(perf: LlmPerf, opts: ClosedLoopOptions): LoadRow {
 export function closedLoopBatch(perf: BatchPerf, concurrency: number, rounds = 6, workSigma = 0): LoadRow {
   const n = Math.max(1, Math.floor(concurrency));
   const r = Math.max(3, rounds);
-  const batch = new FixedBatch(perf, workSigma);
+  const batch = new FixedBatch(perf, { spreadSigma: workSigma });
   const t = drive(n, r, perf.singleMs, (now, id, sink) => batch.admit(now, id, 1, sink), batch);
   return summarise(t, n, r, null);
 }

@@ -196,7 +196,8 @@ export class Serving {
     this.evWhere[i] = WHERE_NONE;
     const m = perf.serving;
     this.tokenBatch[i] = m.kind === 'llm' ? new TokenBatch(m.perf) : null;
-    this.fixedBatch[i] = m.kind === 'batch' ? new FixedBatch(m.perf) : null;
+    // Instance events fire on whole milliseconds: what is handed over at a batch's end joins the next.
+    this.fixedBatch[i] = m.kind === 'batch' ? new FixedBatch(m.perf, { joinWithinMs: 1 }) : null;
     this.typicalInput[i] = m.kind === 'llm' ? m.typicalInput : 0;
     this.typicalOutput[i] = m.kind === 'llm' ? m.typicalOutput : 0;
     if (perf.slots >= this.bucketHead.length) {
