@@ -28,6 +28,31 @@ export function worstOutcomeText(w: WorstRun): string {
   return w.reasons.length === 0 ? w.outcome : `${w.outcome} (${w.reasons.join(', ')})`;
 }
 
+/**
+ * Worst runs that went alike (same downtime, dropped share and outcome) as one entry with their seeds, in
+ * order: a sweep whose runs all roll back the same way listed the same line once per seed.
+ */
+export function worstGroups(worst: readonly WorstRun[]): { seeds: number[]; run: WorstRun }[] {
+  const groups: { seeds: number[]; run: WorstRun }[] = [];
+  for (const w of worst) {
+    const last = groups.at(-1);
+    if (
+      last &&
+      last.run.downtimeMs === w.downtimeMs &&
+      last.run.droppedPercent === w.droppedPercent &&
+      worstOutcomeText(last.run) === worstOutcomeText(w)
+    )
+      last.seeds.push(w.seed);
+    else groups.push({ seeds: [w.seed], run: w });
+  }
+  return groups;
+}
+
+/** "seed 4" or "seeds 1, 2, 3". */
+export function seedsText(seeds: readonly number[]): string {
+  return seeds.length === 1 ? `seed ${seeds[0]}` : `seeds ${seeds.join(', ')}`;
+}
+
 /** "6 (UNSTABLE_AFTER_EDIT 4, HEALTH_CHECK_FAILED 2)": rolled-back edits with their reasons, most first. */
 export function rolledBackText(c: ComboAggregate): string {
   const reasons = Object.entries(c.reasons).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));

@@ -1,7 +1,14 @@
 // sweep.html: the reports module's sweep page (histograms, CDFs, rollback rate with intervals).
 import { escapeHtml, formatPercent } from '../reports/format.js';
 import { sweepReportHtml } from '../reports/sweep-charts.js';
-import { comboTitle, noDuration, worstOutcomeText, type SweepAggregate } from './aggregate.js';
+import {
+  comboTitle,
+  noDuration,
+  seedsText,
+  worstGroups,
+  worstOutcomeText,
+  type SweepAggregate,
+} from './aggregate.js';
 import type { SweepPlanFile } from './store.js';
 import { shardLabel } from './plan.js';
 
@@ -18,12 +25,10 @@ export function sweepHtml(agg: SweepAggregate, plan: SweepPlanFile): Promise<str
   };
   const worst = agg.combos
     .flatMap((c) =>
-      c.worst
-        .slice(0, 3)
-        .map(
-          (w) =>
-            `<li>${escapeHtml(comboTitle(c.label))}: seed ${escapeHtml(String(w.seed))} (downtime ${escapeHtml((w.downtimeMs / 1000).toFixed(1))} s, dropped ${escapeHtml(formatPercent(w.droppedPercent))}, ${escapeHtml(worstOutcomeText(w))})</li>`,
-        ),
+      worstGroups(c.worst.slice(0, 3)).map(
+        ({ seeds, run: w }) =>
+          `<li>${escapeHtml(comboTitle(c.label))}: ${escapeHtml(seedsText(seeds))} (downtime ${escapeHtml((w.downtimeMs / 1000).toFixed(1))} s, dropped ${escapeHtml(formatPercent(w.droppedPercent))}, ${escapeHtml(worstOutcomeText(w))})</li>`,
+      ),
     )
     .join('');
   const intro =

@@ -7,6 +7,8 @@ import {
   comboTitle,
   noDuration,
   rolledBackText,
+  seedsText,
+  worstGroups,
   worstOutcomeText,
   type ComboAggregate,
   type SweepAggregate,
@@ -59,9 +61,9 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
       ? ['No run had downtime, dropped requests or an edit that did not complete.']
       : []),
     ...agg.combos.flatMap((c) =>
-      c.worst.map(
-        (w) =>
-          `- ${escapeMarkdown(comboTitle(c.label))}: seed ${w.seed} — downtime ${s(w.downtimeMs)}, dropped ${formatPercent(w.droppedPercent)}, ${escapeMarkdown(worstOutcomeText(w))}`,
+      worstGroups(c.worst).map(
+        ({ seeds, run: w }) =>
+          `- ${escapeMarkdown(comboTitle(c.label))}: ${seedsText(seeds)} — downtime ${s(w.downtimeMs)}, dropped ${formatPercent(w.droppedPercent)}, ${escapeMarkdown(worstOutcomeText(w))}`,
       ),
     ),
     ...skippedLines(plan),

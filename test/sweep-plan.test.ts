@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync, appendFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aggregate, distribution, percentile, wilsonInterval } from '../sweep/aggregate.js';
+import { aggregate, distribution, percentile, wilsonInterval, worstGroups } from '../sweep/aggregate.js';
+import { sweepMarkdown } from '../sweep/report.js';
 import { combinations, parseSetFlag, parseShard, planRuns, shardRuns } from '../sweep/plan.js';
-import { RunLog, readRunLog, type RunRecord } from '../sweep/store.js';
+import { RunLog, readRunLog, type RunRecord, type SweepPlanFile } from '../sweep/store.js';
 
 describe('sweep plan', () => {
   it('parses --set flags into typed values and rejects malformed ones with a message', () => {
@@ -194,6 +195,23 @@ describe('aggregates', () => {
     expect(c?.worst[0]?.seed).toBe(2);
     expect(c?.reasons).toEqual({ RESOURCE_UNAVAILABLE: 1 });
     expect(agg.best?.label).toBe('{}');
+  });
+
+  it('lists worst runs that went alike once, with their seeds', () => {
+    // Eight runs that all roll back the same way listed five identical lines, one per seed.
+    const alike = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => record(seed, 0, 'rolledBack'));
+    const other = record(9, 4000, 'rolledBack');
+    const agg = aggregate('s', [...alike, other]);
+    const groups = worstGroups(agg.combos[0]!.worst);
+    expect(groups.map((g) => g.seeds)).toEqual([[9], [1, 2, 3, 4]]);
+    const plan = { seeds: 9, seedStart: 1, shard: null } as unknown as SweepPlanFile;
+    const lines = sweepMarkdown(agg, plan)
+      .split('\n')
+      .filter((l) => l.startsWith('- '));
+    expect(lines).toEqual([
+      '- scenario as written: seed 9 — downtime 4.0 s, dropped 0%, rolledBack (RESOURCE\\_UNAVAILABLE)',
+      '- scenario as written: seeds 1, 2, 3, 4 — downtime 0.0 s, dropped 0%, rolledBack (RESOURCE\\_UNAVAILABLE)',
+    ]);
   });
 
   it("ranks first the combination with the fewest runs failing the scenario's expect", () => {
