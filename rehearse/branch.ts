@@ -194,8 +194,18 @@ function judge(task: BranchTask, result: RunResult, watch: Watch, faultAtMs: num
     entry === undefined || entry.outcome === 'inProgress' ? 'unfinished' : entry.outcome;
   const restoredAtMs = outcome === 'rolledBack' ? restoredAt(watch.after, task.priorReadyCount) : null;
   const restoredMs = restoredAtMs === null ? null : restoredAtMs - faultAtMs;
+  // A failure that shows after the monitoring window is not rolled back: the new revision reached its
+  // desired count, then went down for the rest of the run. That is no recovery.
+  const downAtEnd =
+    outcome === 'completed' &&
+    result.final.readyInstances === 0 &&
+    (watch.after[watch.after.length - 1]?.desired ?? 1) > 0;
   const recovered =
-    restoredMs !== null ? 'prior' : outcome === 'completed' && watch.recoveredNewAtMs !== null ? 'new' : null;
+    restoredMs !== null
+      ? 'prior'
+      : outcome === 'completed' && watch.recoveredNewAtMs !== null && !downAtEnd
+        ? 'new'
+        : null;
   const problems: string[] = limitBreaches(task.scenario, result);
   if (recovered === null) {
     const prior = `rev${task.fromRevision}`;
@@ -204,7 +214,7 @@ function judge(task: BranchTask, result: RunResult, watch: Watch, faultAtMs: num
         `rolled back (${entry?.reason ?? 'no reason'}), but ${prior} never got back to ${task.priorReadyCount} ready instances (or to what the autoscaler wanted from then on, if fewer)`,
       );
     else if (outcome === 'completed')
-      problems.push(`completed, but rev${task.toRevision} never reached its desired instance count`);
+      problems.push(completedShortText(task, entry, result, faultAtMs, watch.recoveredNewAtMs !== null));
     else if (outcome === 'unfinished')
       problems.push(`the edit had not ended when the run ended; ${prior} was not restored`);
     else problems.push(`the edit was ${outcome}`);
@@ -225,6 +235,38 @@ function judge(task: BranchTask, result: RunResult, watch: Watch, faultAtMs: num
     problems,
     replay: task.replay,
   };
+}
+
+/**
+ * A branch whose edit completed without its new revision serving at the desired count (never there, or
+ * there and then down at the end): when it completed (a failure that shows after the monitoring window is
+ * not rolled back) and what the run lost.
+ */
+function completedShortText(
+  task: BranchTask,
+  entry: RunResult['edits'][number] | undefined,
+  result: RunResult,
+  faultAtMs: number,
+  reachedDesired: boolean,
+): string {
+  const { downtimeMs, droppedPercent } = result.metrics;
+  const when =
+    entry !== undefined && entry.endedAtMs >= faultAtMs
+      ? ` ${formatHumanDurationMs(entry.endedAtMs - faultAtMs)} after the fault`
+      : '';
+  const lost = [
+    ...(downtimeMs > 0 ? [`down ${formatHumanDurationMs(downtimeMs)}`] : []),
+    ...(droppedPercent > 0 ? [`${droppedPercent}% of requests dropped`] : []),
+  ];
+  const rev = `rev${task.toRevision}`;
+  return (
+    `completed${when}, but ` +
+    (reachedDesired
+      ? `${rev} then went down and had no ready instance at the end of the run`
+      : `${rev} never reached its desired instance count`) +
+    (lost.length > 0 ? ` (the run: ${lost.join(', ')})` : '') +
+    '; a completed edit is not rolled back'
+  );
 }
 
 /** What to say when the run without an injected fault already breaks the limits every branch is held to. */

@@ -9,7 +9,7 @@ import { main } from '../cli/cli.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { runScenario } from '../sim/run.js';
-import { branchScenario, faultEvents, faultTimeMs, restoredAt } from '../rehearse/branch.js';
+import { branchScenario, faultEvents, faultTimeMs, restoredAt, runBranch } from '../rehearse/branch.js';
 import { branchTasks, baselineOf, rehearse } from '../rehearse/rehearse.js';
 import { noCandidateReason, plan, type Candidate } from '../rehearse/preflight.js';
 import { rehearsalHtml } from '../rehearse/html.js';
@@ -695,6 +695,44 @@ describe('rehearsal.html', () => {
     expect((html.match(/<details><summary>replay<\/summary>/g) ?? []).length).toBe(2 * r.branches.length);
     expect(r.branches[0]!.replay).toBe(
       "rollsim rehearse 'x/<script>alert(1)</script>.yaml' --edit 1 --seed 11 --branch 0:abort --out out/rehearse-point-of-no-return-step0-abort",
+    );
+  });
+});
+
+describe('rehearse: an edit that completes before the fault shows', () => {
+  it('says when it completed, what the run lost and that a completed edit is not rolled back', () => {
+    // The new revision starts failing its checks 5 s before the monitoring window ends: three failed
+    // probes 10 s apart take longer, so the edit completes, and nothing rolls a completed edit back.
+    // Without limits to break, such a branch passed as "done": its new revision had reached the count.
+    const scenario: Scenario = { ...load('rehearse-clean-swap'), expect: null };
+    const baseline = runScenario(scenario, {}).result.edits[0]!;
+    expect(baseline.outcome).toBe('completed');
+    const step = {
+      index: 0,
+      atMs: baseline.endedAtMs - 5_001,
+      phase: 'monitoring',
+      instances: {},
+      pools: {},
+    };
+    const b = runBranch({
+      key: '0:health',
+      scenario,
+      seed: scenario.seed,
+      edit: 0,
+      fromRevision: 1,
+      toRevision: 2,
+      priorReadyCount: 2,
+      step,
+      fault: 'health',
+      replay: 'rollsim rehearse x.yaml --branch 0:health',
+    });
+    expect(b.outcome).toBe('completed');
+    expect(b.recovered).toBeNull();
+    expect(b.pass).toBe(false);
+    expect(b.problems).toHaveLength(1);
+    expect(b.downtimeMs).toBeGreaterThan(0);
+    expect(b.problems.at(-1)).toMatch(
+      /^completed 5s after the fault, but rev2 then went down and had no ready instance at the end of the run \(the run: down \d.*, [\d.]+% of requests dropped\); a completed edit is not rolled back$/,
     );
   });
 });
