@@ -29,22 +29,22 @@ export function worstOutcomeText(w: WorstRun): string {
 }
 
 /**
- * Worst runs that went alike (same downtime, dropped share and outcome) as one entry with their seeds, in
- * order: a sweep whose runs all roll back the same way listed the same line once per seed.
+ * Worst runs that read alike (`text`: how a report words one, without its seed) as one entry with their
+ * seeds, in order: a sweep whose runs all roll back the same way listed the same line once per seed.
  */
-export function worstGroups(worst: readonly WorstRun[]): { seeds: number[]; run: WorstRun }[] {
-  const groups: { seeds: number[]; run: WorstRun }[] = [];
+export function worstGroups(
+  worst: readonly WorstRun[],
+  text: (w: WorstRun) => string,
+): { seeds: number[]; text: string }[] {
+  const groups: { seeds: number[]; text: string }[] = [];
   for (const w of worst) {
+    const t = text(w);
     const last = groups.at(-1);
-    if (
-      last &&
-      last.run.downtimeMs === w.downtimeMs &&
-      last.run.droppedPercent === w.droppedPercent &&
-      worstOutcomeText(last.run) === worstOutcomeText(w)
-    )
-      last.seeds.push(w.seed);
-    else groups.push({ seeds: [w.seed], run: w });
+    if (last?.text === t) last.seeds.push(w.seed);
+    else groups.push({ seeds: [w.seed], text: t });
   }
+  // Alike as printed, so in seed order (the worst-first order within a group is below what it shows).
+  for (const g of groups) g.seeds.sort((a, b) => a - b);
   return groups;
 }
 

@@ -25,9 +25,13 @@ export function sweepHtml(agg: SweepAggregate, plan: SweepPlanFile): Promise<str
   };
   const worst = agg.combos
     .flatMap((c) =>
-      worstGroups(c.worst.slice(0, 3)).map(
-        ({ seeds, run: w }) =>
-          `<li>${escapeHtml(comboTitle(c.label))}: ${escapeHtml(seedsText(seeds))} (downtime ${escapeHtml((w.downtimeMs / 1000).toFixed(1))} s, dropped ${escapeHtml(formatPercent(w.droppedPercent))}, ${escapeHtml(worstOutcomeText(w))})</li>`,
+      worstGroups(
+        c.worst.slice(0, 3),
+        (w) =>
+          `downtime ${(w.downtimeMs / 1000).toFixed(1)} s, dropped ${formatPercent(w.droppedPercent)}, ${worstOutcomeText(w)}`,
+      ).map(
+        ({ seeds, text }) =>
+          `<li>${escapeHtml(comboTitle(c.label))}: ${escapeHtml(seedsText(seeds))} (${escapeHtml(text)})</li>`,
       ),
     )
     .join('');

@@ -61,10 +61,11 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
       ? ['No run had downtime, dropped requests or an edit that did not complete.']
       : []),
     ...agg.combos.flatMap((c) =>
-      worstGroups(c.worst).map(
-        ({ seeds, run: w }) =>
-          `- ${escapeMarkdown(comboTitle(c.label))}: ${seedsText(seeds)} — downtime ${s(w.downtimeMs)}, dropped ${formatPercent(w.droppedPercent)}, ${escapeMarkdown(worstOutcomeText(w))}`,
-      ),
+      worstGroups(
+        c.worst,
+        (w) =>
+          `downtime ${s(w.downtimeMs)}, dropped ${formatPercent(w.droppedPercent)}, ${escapeMarkdown(worstOutcomeText(w))}`,
+      ).map(({ seeds, text }) => `- ${escapeMarkdown(comboTitle(c.label))}: ${seedsText(seeds)} — ${text}`),
     ),
     ...skippedLines(plan),
     ...(agg.errors.length > 0

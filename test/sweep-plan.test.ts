@@ -202,8 +202,28 @@ describe('aggregates', () => {
     const alike = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => record(seed, 0, 'rolledBack'));
     const other = record(9, 4000, 'rolledBack');
     const agg = aggregate('s', [...alike, other]);
-    const groups = worstGroups(agg.combos[0]!.worst);
+    const groups = worstGroups(agg.combos[0]!.worst, (w) => `${w.downtimeMs}`);
     expect(groups.map((g) => g.seeds)).toEqual([[9], [1, 2, 3, 4]]);
+    // Alike as worded: shares of dropped requests that differ but print the same are one line.
+    const close = [record(1, 0, 'completed'), record(2, 0, 'completed'), record(3, 0, 'completed')].map(
+      (r, i) => ({
+        ...r,
+        result: {
+          ...r.result!,
+          metrics: { ...r.result!.metrics, droppedPercent: [0.004, 0.002, 0.003][i]! },
+        },
+      }),
+    );
+    const closeLines = sweepMarkdown(aggregate('s', close), {
+      seeds: 3,
+      seedStart: 1,
+      shard: null,
+    } as unknown as SweepPlanFile)
+      .split('\n')
+      .filter((l) => l.startsWith('- '));
+    expect(closeLines).toEqual([
+      '- scenario as written: seeds 1, 2, 3 — downtime 0.0 s, dropped <0.01%, completed',
+    ]);
     const plan = { seeds: 9, seedStart: 1, shard: null } as unknown as SweepPlanFile;
     const lines = sweepMarkdown(agg, plan)
       .split('\n')
