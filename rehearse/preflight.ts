@@ -491,7 +491,7 @@ function candidate(
   };
 }
 
-function capacityEvents(scenario: Scenario, fromMs: number): Plan['capacityEvents'] {
+export function capacityEvents(scenario: Scenario, fromMs: number): Plan['capacityEvents'] {
   const out: { atMs: number; pool: string; what: string }[] = [];
   for (const t of scenario.cluster.tenants)
     for (const step of t.gpus)
@@ -500,10 +500,20 @@ function capacityEvents(scenario: Scenario, fromMs: number): Plan['capacityEvent
   for (const e of scenario.events) {
     if (e.atMs < fromMs || e.action !== 'fault') continue;
     const f = e.fault;
-    if (f.kind === 'nodeFailure') out.push({ atMs: e.atMs, pool: f.pool, what: `${f.count} node(s) fail` });
-    if (f.kind === 'gpuFailure') out.push({ atMs: e.atMs, pool: f.pool, what: `${f.count} GPU(s) fail` });
+    if (f.kind === 'nodeFailure')
+      out.push({
+        atMs: e.atMs,
+        pool: f.pool,
+        what: f.count === 1 ? '1 node fails' : `${f.count} nodes fail`,
+      });
+    if (f.kind === 'gpuFailure')
+      out.push({ atMs: e.atMs, pool: f.pool, what: f.count === 1 ? '1 GPU fails' : `${f.count} GPUs fail` });
     if (f.kind === 'capacitySqueeze')
-      out.push({ atMs: e.atMs, pool: f.pool, what: `a squeeze takes ${f.count} GPUs for ${f.forMs} ms` });
+      out.push({
+        atMs: e.atMs,
+        pool: f.pool,
+        what: `a squeeze takes ${f.count} GPUs for ${formatHumanDurationMs(f.forMs)}`,
+      });
   }
   return out.sort((a, b) => a.atMs - b.atMs || a.pool.localeCompare(b.pool));
 }

@@ -104,21 +104,20 @@ function failNodes(
     for (const inst of victims) crash(w, inst, 'nodeFailure');
     if (repairMs !== null) w.schedule(w.clock.now + repairMs, Ev.nodeRepair, n);
   }
-  w.mark(
-    'fault',
-    `node failure in ${poolName}: ${chosen.length} node(s)${repairMs === null ? '' : `, repaired after ${repairMs / 1000}s`}`,
-  );
+  w.mark('fault', `node failure in ${poolName}: ${plural(chosen.length, 'node')}${repairedText(repairMs)}`);
   topUpHolders(w, pool);
 }
 
 function failGpus(w: World, poolName: string, count: number, repairMs: number | null): void {
   const pool = poolOf(w, poolName);
   let failed = 0;
+  let deployment = 0;
   for (let k = 0; k < count; k++) {
     const hit = w.cluster.failGpu(pool, w.streams.faults);
     if (hit === null) break;
     failed++;
     if (hit.hit === 'deployment') {
+      deployment++;
       const inst = instanceAtOffset(w, hit.node, hit.offset);
       w.cluster.writeOffDeploymentGpu(hit.node);
       inst.gpusHeld -= 1;
@@ -127,10 +126,20 @@ function failGpus(w: World, poolName: string, count: number, repairMs: number | 
     }
     if (repairMs !== null) w.schedule(w.clock.now + repairMs, Ev.gpuRepair, hit.node);
   }
-  w.mark(
-    'fault',
-    `GPU failure in ${poolName}: ${failed} GPU(s)${repairMs === null ? '' : `, repaired after ${repairMs / 1000}s`}`,
-  );
+  // Whose GPUs they were: a failure of GPUs the deployment does not hold changes nothing it serves.
+  const whose =
+    failed === 0
+      ? ''
+      : deployment === failed
+        ? failed === 1
+          ? ", the deployment's"
+          : ", all the deployment's"
+        : deployment === 0
+          ? failed === 1
+            ? ", not the deployment's"
+            : ", none of them the deployment's"
+          : `, ${deployment} of them the deployment's`;
+  w.mark('fault', `GPU failure in ${poolName}: ${plural(failed, 'GPU')}${whose}${repairedText(repairMs)}`);
   topUpHolders(w, pool);
 }
 
@@ -204,4 +213,13 @@ function instanceAtOffset(w: World, n: number, offset: number): WorldInstance {
 export function onFlakyEnd(w: World): void {
   const now = w.clock.now;
   for (let k = w.flaky.length - 1; k >= 0; k--) if (w.flaky[k]!.untilMs <= now) w.flaky.splice(k, 1);
+}
+
+/** "1 node", "2 nodes". */
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function repairedText(repairMs: number | null): string {
+  return repairMs === null ? '' : `, repaired after ${formatHumanDurationMs(repairMs)}`;
 }

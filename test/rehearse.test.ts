@@ -11,7 +11,7 @@ import type { Scenario } from '../scenario/types.js';
 import { runScenario } from '../sim/run.js';
 import { branchScenario, faultEvents, faultTimeMs, restoredAt, runBranch } from '../rehearse/branch.js';
 import { branchTasks, baselineOf, rehearse } from '../rehearse/rehearse.js';
-import { noCandidateReason, plan, type Candidate } from '../rehearse/preflight.js';
+import { capacityEvents, noCandidateReason, plan, type Candidate } from '../rehearse/preflight.js';
 import { rehearsalHtml } from '../rehearse/html.js';
 import { planMarkdown } from '../rehearse/plan-md.js';
 import type { Rehearsal } from '../rehearse/types.js';
@@ -734,5 +734,36 @@ describe('rehearse: an edit that completes before the fault shows', () => {
     expect(b.problems.at(-1)).toMatch(
       /^completed 5s after the fault, but rev2 then went down and had no ready instance at the end of the run \(the run: down \d.*, [\d.]+% of requests dropped\); a completed edit is not rolled back$/,
     );
+  });
+});
+
+describe('plan: what changes the pools', () => {
+  it('words counts and durations as a reader would', () => {
+    // Was "1 node(s) fail", "2 GPU(s) fail" and "for 900000 ms".
+    const scenario: Scenario = {
+      ...load('rehearse-clean-swap'),
+      events: [
+        {
+          atMs: 60_000,
+          action: 'fault',
+          fault: { kind: 'nodeFailure', pool: 'h100', count: 1, repairMs: null, target: 'random' },
+        },
+        {
+          atMs: 60_000,
+          action: 'fault',
+          fault: { kind: 'gpuFailure', pool: 'h100', count: 2, repairMs: null },
+        },
+        {
+          atMs: 90_000,
+          action: 'fault',
+          fault: { kind: 'capacitySqueeze', pool: 'h100', count: 4, forMs: 900_000 },
+        },
+      ],
+    };
+    expect(capacityEvents(scenario, 0).map((e) => e.what)).toEqual([
+      '1 node fails',
+      '2 GPUs fail',
+      'a squeeze takes 4 GPUs for 15m',
+    ]);
   });
 });

@@ -111,6 +111,34 @@ describe('faults and capacity in full runs', () => {
     expect(crashed[0]!.data).toMatchObject({ cause: 'gpuFailure' });
     expect(result.final.readyInstances).toBe(2); // the replacement got the repaired GPU
     expect(result.metrics.downtimeMs).toBe(0);
+    expect(result.markers.find((m) => m.kind === 'fault')?.label).toBe(
+      "GPU failure in h100: 1 GPU, the deployment's, repaired after 2m",
+    );
+  });
+
+  it("says when the GPUs that fail are not the deployment's", () => {
+    // A chart marker 'GPU failure' over a run where nothing changed read as a fault without effect.
+    const scenario = makeScenario({
+      cluster: { cloud: 'aws', name: 'c', pools: [makePool({ nodes: 1, gpusPerNode: 8 })], tenants: [] },
+      events: [
+        {
+          atMs: 60_000,
+          action: 'fault',
+          fault: { kind: 'gpuFailure', pool: 'h100', count: 6, repairMs: null },
+        },
+      ],
+    });
+    const labels = (seed: number) =>
+      runScenario(scenario, { seed })
+        .result.markers.filter((m) => m.kind === 'fault')
+        .map((m) => m.label);
+    // Six of eight GPUs, two held by the deployment: some seeds hit one or both of them, some neither.
+    const seen = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].flatMap(labels));
+    for (const label of seen)
+      expect(label).toMatch(
+        /^GPU failure in h100: 6 GPUs, (none of them the deployment's|[12] of them the deployment's|all the deployment's)$/,
+      );
+    expect(seen.size).toBeGreaterThan(1);
   });
 
   const cases: [BadVersionMode, string][] = [
