@@ -94,8 +94,8 @@ export function branchScenario(task: Omit<BranchTask, 'key' | 'replay'>): Scenar
 interface Watch {
   peak: Record<string, number>;
   /**
-   * From the fault on, at every engine step: when, the prior revision's available count where the edit
-   * had ended with it serving (else -1), and the autoscaler's desired count. Restored is decided from
+   * From the fault on, at every engine step: when, the prior revision's available count while the edit
+   * rolls back to it or once it has ended with it serving (else -1), and the autoscaler's desired count. Restored is decided from
    * these after the run (restoredAt).
    */
   readonly after: { atMs: number; priorAvailable: number; desired: number }[];
@@ -132,8 +132,12 @@ export function runBranch(task: BranchTask): BranchResult {
     if (view.atMs < faultAtMs) return;
     const e = view.engine;
     const settled = e.rollout.phase === 'steady' || e.rollout.actionIndex !== task.edit;
+    // The prior revision counts from when the edit ended with it serving, or while the edit rolls back to
+    // it: a rollback that cannot finish (the autoscaler wants more than the prior pools hold) may have
+    // it back at full strength long before its deadline forces the failed revision out.
+    const rollingBack = e.rollout.phase === 'rollingBack' && e.rollout.actionIndex === task.edit;
     const priorAvailable =
-      settled && e.revision === task.fromRevision ? availableOf(e, task.fromRevision) : -1;
+      (settled || rollingBack) && e.revision === task.fromRevision ? availableOf(e, task.fromRevision) : -1;
     const last = watch.after[watch.after.length - 1];
     // Only changes: the earliest step of each stretch is the one restoredAt may pick.
     if (last === undefined || last.priorAvailable !== priorAvailable || last.desired !== e.desired)

@@ -97,7 +97,7 @@ code{font-size:12px;word-break:break-all}
 <h1>Rehearsal: ${e(r.scenario)}, edit ${r.edit + 1}, seed ${r.seed}</h1>
 <p>rev${r.fromRevision} → rev${r.toRevision}. Each row is a state the rollout passes through; each column places a
 fault 1 ms after that state was reached, in a run otherwise identical to the scenario's. "Restored" is the
-time from the fault until the edit had ended with rev${r.fromRevision} back at ${r.priorReadyCount} ready instances (or at the most the autoscaler wants from then on, if fewer).</p>
+time from the fault until rev${r.fromRevision} was back at ${r.priorReadyCount} ready instances, while the edit rolled back or after (or at the most the autoscaler wants from then on, if fewer).</p>
 <ul>${faults}</ul>
 ${note}${verdict}${missing}
 <h2>Downtime</h2>

@@ -43,7 +43,7 @@ export interface BranchResult {
   /** The edit's outcome in this branch (`unfinished`: still going at the end; `error`: the run failed). */
   readonly outcome: BranchOutcome;
   readonly reason: RollbackReason | null;
-  /** From the fault until the edit had ended with the prior revision back at its full ready count; null if never. */
+  /** From the fault until the prior revision was back at its full ready count (rolling back or after); null if never. */
   readonly restoredMs: number | null;
   /**
    * Whether the deployment got back to full strength: `prior` (rolled back, prior revision at its full

@@ -9,6 +9,7 @@ import { main } from '../cli/cli.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { runScenario } from '../sim/run.js';
+import { makePool, makeScenario } from './support/fixtures.js';
 import { branchScenario, faultEvents, faultTimeMs, restoredAt, runBranch } from '../rehearse/branch.js';
 import { branchTasks, baselineOf, rehearse } from '../rehearse/rehearse.js';
 import { capacityEvents, noCandidateReason, plan, type Candidate } from '../rehearse/preflight.js';
@@ -765,5 +766,56 @@ describe('plan: what changes the pools', () => {
       '2 GPUs fail',
       'a squeeze takes 4 GPUs for 15m',
     ]);
+  });
+});
+
+describe('rehearse: a rollback that cannot finish', () => {
+  it('counts the prior revision restored when it is back, not when the deadline forces the rollback out', () => {
+    // An embedding service moves from a 4-GPU L4 pool to T4s while traffic climbs; aborted mid-edit, the
+    // autoscaler wants more L4 instances than the pool holds, so the rollback never finishes and its
+    // deadline (30m) forces the failed revision out. v1 was back at its 2 instances within a minute or
+    // two: the branch read 'restored after 30m', and the plan called the state a point of no return.
+    const scenario = makeScenario({
+      durationMs: 50 * 60_000,
+      cluster: {
+        cloud: 'aws',
+        name: 'us-east-1-gpu',
+        pools: [
+          makePool({ name: 'l4', gpu: 'L4', gpusPerNode: 4, nodes: 1 }),
+          makePool({ name: 't4', gpu: 'T4', gpusPerNode: 4, nodes: 4 }),
+        ],
+        tenants: [],
+      },
+      deployment: {
+        model: 'bge-large-en-v1.5',
+        accelerator: { type: 'L4', count: 1 },
+        scaling: { minInstances: 2, maxInstances: 10, metrics: [{ metric: 'rps', threshold: 30 }] },
+      },
+      traffic: {
+        profile: 'steps',
+        steps: [
+          { atMs: 0, rps: 60 },
+          { atMs: 6 * 60_000, rps: 250 },
+        ],
+        timeoutMs: 5000,
+      },
+      events: [{ atMs: 3 * 60_000, action: 'edit', edit: { accelerator: { type: 'T4', count: 1 } } }],
+    });
+    const b = runBranch({
+      key: '0:abort',
+      scenario,
+      seed: 1,
+      edit: 0,
+      fromRevision: 1,
+      toRevision: 2,
+      priorReadyCount: 2,
+      step: { index: 0, atMs: 12 * 60_000, phase: 'rolling', instances: {}, pools: {} },
+      fault: 'abort',
+      replay: 'rollsim rehearse x.yaml --branch 0:abort',
+    });
+    expect(b.outcome).toBe('rolledBack');
+    expect(b.recovered).toBe('prior');
+    expect(b.restoredMs).not.toBeNull();
+    expect(b.restoredMs!).toBeLessThan(5 * 60_000);
   });
 });
