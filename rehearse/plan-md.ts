@@ -1,5 +1,5 @@
 // plan.md: the pre-flight check as Markdown, ready to paste into a pull request.
-import { formatHumanDurationMs } from '../reports/format.js';
+import { formatHumanDurationMs, formatRate } from '../reports/format.js';
 import type { Candidate, Plan } from './preflight.js';
 
 const cellText = (text: string): string =>
@@ -27,7 +27,7 @@ export function planMarkdown(p: Plan): string {
     `**Autoscaler ratchet:** ${
       p.ratchet === null
         ? 'none'
-        : `at ${formatHumanDurationMs(p.ratchet.atMs)} the autoscaler wants ${p.ratchet.wantedInstances} instances (up to ${p.ratchet.peakWantedInstances}); the pools can hold ${p.ratchet.schedulableInstances}. Per instance: ${p.ratchet.perInstanceRps.before} → ${p.ratchet.perInstanceRps.after} req/s`
+        : `at ${formatHumanDurationMs(p.ratchet.atMs)} the autoscaler wants ${p.ratchet.wantedInstances} instances (up to ${p.ratchet.peakWantedInstances}); the pools can hold ${p.ratchet.schedulableInstances}. Per instance: ${formatRate(p.ratchet.perInstanceRps.before)} → ${formatRate(p.ratchet.perInstanceRps.after)} req/s`
     }`,
     '',
   );

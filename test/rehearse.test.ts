@@ -247,6 +247,8 @@ describe('plan: a pool that can add nodes', () => {
     const pool = scenario.cluster.pools[0]!;
     const fixed = await plan(scenario, { seeds: 1, workers: 0 });
     expect(fixed.ratchet).toMatchObject({ wantedInstances: 6, schedulableInstances: 4 });
+    // Rates as the notes word them (was "Per instance: 8.804 → 4.402 req/s").
+    expect(planMarkdown(fixed)).toMatch(/Per instance: \d+(\.\d)? → \d+(\.\d)? req\/s/);
     const growable = {
       ...scenario,
       // Provisioned slowly, so the node is still on its way when the autoscaler asks for more.
