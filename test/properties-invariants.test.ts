@@ -318,7 +318,8 @@ describe('each invariant predicate detects a hand-made breach', () => {
 /** What each rejection must tell the user to do (or where the problem is). */
 const ADVICE: Record<ErrorCode, RegExp> = {
   LOCKED_FIELD: /cannot be changed after creation .*create a new deployment/,
-  MODEL_TYPE_MISMATCH: /cannot swap an? \w+ model .* for an? \w+ model .*same type.*Create a new deployment/,
+  MODEL_TYPE_MISMATCH:
+    /cannot swap (an LLM|an? [\w-]+ (\(\w+\) )?model) \(.*\) for (an LLM|an? [\w-]+ (\(\w+\) )?model) \(.*same type.*Create a new deployment/,
   UNKNOWN_MODEL: /unknown model ".*"; known models: .*llama-3\.1-8b/,
   UNKNOWN_ACCELERATOR: /unknown GPU type ".*"; known GPUs: .*H100/,
   MODEL_ACCELERATOR_INCOMPATIBLE:

@@ -36,6 +36,22 @@ describe('validateEdit: each rule', () => {
     expect(codes(baseSpec, { model: 'whisper-large-v3' })).toEqual(['MODEL_TYPE_MISMATCH@model']);
   });
 
+  it('names both types with their articles in the MODEL_TYPE_MISMATCH message', () => {
+    // Was "cannot swap a llm model (...)" and "a embedding model".
+    const message = (spec: DeploymentSpec, model: string) => {
+      const r = validateEdit(spec, { model }, ctx);
+      return r.ok ? '' : r.issues[0]!.message;
+    };
+    expect(message(baseSpec, 'whisper-large-v3')).toMatch(
+      /^cannot swap an LLM \(llama-3\.1-8b\) for a speech-to-text \(stt\) model \(whisper-large-v3\); /,
+    );
+    const embedder = { ...baseSpec, model: 'bge-large-en-v1.5', accelerator: { type: 'L4', count: 1 } };
+    expect(message(embedder, 'sdxl-base-1.0')).toMatch(
+      /^cannot swap an embedding model \(bge-large-en-v1\.5\) for an image model \(sdxl-base-1\.0\); /,
+    );
+    expect(message(embedder, 'orpheus-3b')).toMatch(/ for a text-to-speech \(tts\) model \(orpheus-3b\); /);
+  });
+
   it('UNKNOWN_MODEL', () => {
     expect(codes(baseSpec, { model: 'gpt-17' })).toEqual(['UNKNOWN_MODEL@model']);
   });
