@@ -12,6 +12,15 @@ export type MetricName = (typeof METRIC_NAMES)[number];
 export const MODEL_TYPES = ['llm', 'stt', 'tts', 'image', 'embedding'] as const;
 export type ModelType = (typeof MODEL_TYPES)[number];
 
+/** How a message names a model of each type, article included ("a embedding model" read wrong). */
+export const A_MODEL_OF_TYPE: Readonly<Record<ModelType, string>> = {
+  llm: 'an LLM',
+  stt: 'a speech-to-text (stt) model',
+  tts: 'a text-to-speech (tts) model',
+  image: 'an image model',
+  embedding: 'an embedding model',
+};
+
 export interface ScalingMetric {
   readonly metric: MetricName;
   readonly threshold: number;

@@ -3,7 +3,7 @@
 // rollout stays within its surge budget. The engine calls them like any other function. They live in a
 // module of their own so a test can replace exactly one of them (vi.mock, test/support/planted-bug.ts)
 // and show that the invariants and properties catch the bug that leaves; production code has no switch.
-import { LOCKED_FIELDS, type DeploymentSpec, type ModelType, type SpecEdit } from '../catalog/spec.js';
+import { A_MODEL_OF_TYPE, LOCKED_FIELDS, type DeploymentSpec, type SpecEdit } from '../catalog/spec.js';
 import type { ModelRecord } from '../catalog/catalog.js';
 import { maxSurge, reconcileNewReplicaSet, type RollingStrategy } from '../k8s/deployment.js';
 import type { EditIssue } from './types.js';
@@ -18,15 +18,6 @@ export function lockedFieldIssues(current: DeploymentSpec, edit: SpecEdit): Edit
     }),
   );
 }
-
-/** How a message names a model of each type, article included ("a embedding model" read wrong). */
-const A_MODEL_OF_TYPE: Readonly<Record<ModelType, string>> = {
-  llm: 'an LLM',
-  stt: 'a speech-to-text (stt) model',
-  tts: 'a text-to-speech (tts) model',
-  image: 'an image model',
-  embedding: 'an embedding model',
-};
 
 /** A model can only be replaced by one of the same type (an LLM by an LLM, an embedding model by one). */
 export function crossTypeIssues(

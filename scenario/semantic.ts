@@ -8,7 +8,7 @@ import {
   TENSOR_PARALLEL_SIZES,
   type ModelRecord,
 } from '../catalog/catalog.js';
-import { DEFAULT_PLATFORM_LIMITS } from '../catalog/spec.js';
+import { A_MODEL_OF_TYPE, DEFAULT_PLATFORM_LIMITS } from '../catalog/spec.js';
 import { llmArchOf } from '../physics/hardware.js';
 import { TYPICAL_INPUT_TOKENS, TYPICAL_OUTPUT_TOKENS } from '../physics/perf.js';
 import { formatScenarioDurationMs, SCENARIO_LIMITS, type ScenarioFile } from './schema.js';
@@ -398,7 +398,7 @@ function modelIssues(file: ScenarioFile): SemanticIssue[] {
     if (m.architecture !== undefined && m.type !== 'llm') {
       out.push({
         path: ['models', i, 'architecture'],
-        message: `applies to LLMs only (type llm); a ${m.type} model serves in fixed batches from serviceSeconds and concurrencyPerInstance`,
+        message: `applies to LLMs only (type llm); ${A_MODEL_OF_TYPE[m.type]} serves in fixed batches from serviceSeconds and concurrencyPerInstance`,
       });
     }
     const a = m.architecture;

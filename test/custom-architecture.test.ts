@@ -146,7 +146,13 @@ describe('a written-out LLM shape', () => {
     ]);
     expect(withContext(1366)).toEqual([]);
     expect(problems(scenarioText('llama-3.1-8b', 'stt'))).toEqual([
-      expect.stringMatching(/models\[0\]\.architecture: applies to LLMs only \(type llm\)/),
+      expect.stringMatching(
+        /models\[0\]\.architecture: applies to LLMs only \(type llm\); a speech-to-text \(stt\) model serves/,
+      ),
+    ]);
+    // "a image model" before the types had their phrases.
+    expect(problems(scenarioText('llama-3.1-8b', 'image'))).toEqual([
+      expect.stringMatching(/applies to LLMs only \(type llm\); an image model serves in fixed batches/),
     ]);
   });
 });
