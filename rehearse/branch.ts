@@ -95,8 +95,8 @@ interface Watch {
   peak: Record<string, number>;
   /**
    * From the fault on, at every engine step: when, the prior revision's available count while the edit
-   * rolls back to it or once it has ended with it serving (else -1), and the autoscaler's desired count. Restored is decided from
-   * these after the run (restoredAt).
+   * rolls back to it or once it has ended with it serving (else -1), and the autoscaler's desired count.
+   * Restored is decided from these after the run (restoredAt).
    */
   readonly after: { atMs: number; priorAvailable: number; desired: number }[];
   recoveredNewAtMs: number | null;

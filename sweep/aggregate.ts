@@ -43,7 +43,7 @@ export function worstGroups(
     if (last?.text === t) last.seeds.push(w.seed);
     else groups.push({ seeds: [w.seed], text: t });
   }
-  // Alike as printed, so in seed order (the worst-first order within a group is below what it shows).
+  // They read alike, so in seed order (their worst-first order differs only below what is printed).
   for (const g of groups) g.seeds.sort((a, b) => a - b);
   return groups;
 }
