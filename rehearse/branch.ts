@@ -199,10 +199,12 @@ function judge(task: BranchTask, result: RunResult, watch: Watch, faultAtMs: num
   const restoredAtMs = outcome === 'rolledBack' ? restoredAt(watch.after, task.priorReadyCount) : null;
   const restoredMs = restoredAtMs === null ? null : restoredAtMs - faultAtMs;
   // A failure that shows after the monitoring window is not rolled back: the new revision reached its
-  // desired count, then went down for the rest of the run. That is no recovery.
+  // desired count, then went down for the rest of the run. That is no recovery. (A deployment that may
+  // scale to zero can end with nothing ready, or with its first instance still loading, and be fine.)
   const downAtEnd =
     outcome === 'completed' &&
     result.final.readyInstances === 0 &&
+    result.final.spec.scaling.minInstances > 0 &&
     (watch.after[watch.after.length - 1]?.desired ?? 1) > 0;
   const recovered =
     restoredMs !== null

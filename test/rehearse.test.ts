@@ -821,3 +821,71 @@ describe('rehearse: a rollback that cannot finish', () => {
     expect(b.restoredMs!).toBeLessThan(5 * 60_000);
   });
 });
+
+describe('rehearse: a deployment that may scale to zero', () => {
+  it('is not "down at the end" for loading its first instance when the run ends', () => {
+    // Async, minInstances 0: idle from 6m, so it scales to zero; a request at 29m 40s asks for one
+    // instance, still loading when the run ends at 30m. Nothing is ready and the autoscaler wants 1, as it
+    // should be: the branch passes.
+    const scenario = makeScenario({
+      durationMs: 30 * 60_000,
+      cluster: {
+        cloud: 'aws',
+        name: 'us-east-1-gpu',
+        pools: [
+          makePool({ name: 'l4', gpu: 'L4', gpusPerNode: 4, nodes: 1 }),
+          makePool({ name: 't4', gpu: 'T4', gpusPerNode: 4, nodes: 1 }),
+        ],
+        tenants: [],
+      },
+      models: [
+        {
+          id: 'emb-big',
+          type: 'embedding',
+          weightsGB: 10,
+          memoryGB: 12,
+          loadSeconds: 30,
+          serviceSeconds: 0.05,
+          concurrencyPerInstance: 8,
+          imageGB: 6,
+          reference: { gpu: 'H100', count: 1 },
+          source: 'test',
+        },
+      ],
+      deployment: {
+        processingType: 'async',
+        model: 'emb-big',
+        accelerator: { type: 'L4', count: 1 },
+        scaling: { minInstances: 0, maxInstances: 2, metrics: [{ metric: 'queueDepth', threshold: 5 }] },
+      },
+      traffic: {
+        profile: 'steps',
+        steps: [
+          { atMs: 0, rps: 1 },
+          { atMs: 6 * 60_000, rps: 0 },
+          { atMs: 29 * 60_000 + 40_000, rps: 1 },
+        ],
+        timeoutMs: 30_000,
+      },
+      events: [{ atMs: 60_000, action: 'edit', edit: { accelerator: { type: 'T4', count: 1 } } }],
+    });
+    // An abort after the edit completed is refused (no rollback after success): the run is the scenario's.
+    const task = {
+      scenario,
+      seed: 1,
+      edit: 0,
+      fromRevision: 1,
+      toRevision: 2,
+      priorReadyCount: 0,
+      step: { index: 0, atMs: 20 * 60_000, phase: 'monitoring', instances: {}, pools: {} },
+      fault: 'abort' as const,
+    };
+    const b = runBranch({ ...task, key: '0:abort', replay: 'rollsim rehearse x.yaml --branch 0:abort' });
+    const run = runScenario(branchScenario(task), { seed: 1 }).result;
+    expect(run.final.readyInstances).toBe(0);
+    expect(run.timeline.at(-1)!.desired).toBe(1);
+    expect(b.outcome).toBe('completed');
+    expect(b.recovered).toBe('new');
+    expect(b.pass).toBe(true);
+  });
+});
