@@ -48,6 +48,11 @@ export function worstGroups(
   return groups;
 }
 
+/** "seed 7" or "seeds 1–200": the seeds a sweep (or shard plan) covers. */
+export function seedRangeText(start: number, count: number): string {
+  return count === 1 ? `seed ${start}` : `seeds ${start}–${start + count - 1}`;
+}
+
 /** "seed 4" or "seeds 1, 2, 3". */
 export function seedsText(seeds: readonly number[]): string {
   return seeds.length === 1 ? `seed ${seeds[0]}` : `seeds ${seeds.join(', ')}`;

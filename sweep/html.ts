@@ -1,9 +1,10 @@
 // sweep.html: the reports module's sweep page (histograms, CDFs, rollback rate with intervals).
-import { escapeHtml, formatPercent } from '../reports/format.js';
+import { countOf, escapeHtml, formatPercent } from '../reports/format.js';
 import { sweepReportHtml } from '../reports/sweep-charts.js';
 import {
   comboTitle,
   noDuration,
+  seedRangeText,
   seedsText,
   worstGroups,
   worstOutcomeText,
@@ -36,9 +37,9 @@ export function sweepHtml(agg: SweepAggregate, plan: SweepPlanFile): Promise<str
     )
     .join('');
   const intro =
-    `<p>${escapeHtml(String(agg.totalRuns))} runs over seeds ${escapeHtml(`${plan.seedStart}–${plan.seedStart + plan.seeds - 1}`)}` +
+    `<p>${escapeHtml(countOf(agg.totalRuns, 'run'))} over ${escapeHtml(seedRangeText(plan.seedStart, plan.seeds))}` +
     (plan.shard ? `, shard ${escapeHtml(shardLabel(plan.shard))}` : '') +
-    (agg.errors.length > 0 ? `, <strong>${agg.errors.length} errors</strong>` : '') +
+    (agg.errors.length > 0 ? `, <strong>${escapeHtml(countOf(agg.errors.length, 'error'))}</strong>` : '') +
     `.</p><p>Best: <strong>${escapeHtml(agg.best ? comboTitle(agg.best.label) : 'none')}</strong> (${escapeHtml(agg.best?.rule ?? '')}).</p>` +
     expectHtml(agg) +
     (worst === ''

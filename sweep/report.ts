@@ -7,6 +7,7 @@ import {
   comboTitle,
   noDuration,
   rolledBackText,
+  seedRangeText,
   seedsText,
   worstGroups,
   worstOutcomeText,
@@ -16,7 +17,7 @@ import {
 import type { SweepPlanFile } from './store.js';
 import { sweepHtml } from './html.js';
 import { shardLabel } from './plan.js';
-import { formatPercent } from '../reports/format.js';
+import { countOf, formatPercent } from '../reports/format.js';
 import { escapeMarkdown } from '../reports/markdown.js';
 import { excerpt } from '../scenario/excerpt.js';
 
@@ -37,9 +38,9 @@ export function sweepMarkdown(agg: SweepAggregate, plan: SweepPlanFile): string 
     // requests), and sweep.md goes into CI summaries as Markdown with inline HTML.
     `# Sweep: ${escapeMarkdown(agg.scenario)}`,
     '',
-    `${agg.totalRuns} runs: seeds ${plan.seedStart}–${plan.seedStart + plan.seeds - 1}` +
+    `${countOf(agg.totalRuns, 'run')}: ${seedRangeText(plan.seedStart, plan.seeds)}` +
       (plan.shard ? `, shard ${shardLabel(plan.shard)}` : '') +
-      (agg.errors.length > 0 ? `, **${agg.errors.length} errors**` : ''),
+      (agg.errors.length > 0 ? `, **${countOf(agg.errors.length, 'error')}**` : ''),
     '',
     '| settings | runs | runs failing expect | edits completed | rolled back | rejected | rollback rate (95 % CI) | downtime p50 / p95 / p99 / max | rollout duration p50 / p95 / max | dropped % p95 | GPU-h mean |',
     '|---|---:|---:|---:|---:|---:|---|---|---|---:|---:|',

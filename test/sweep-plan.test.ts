@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { aggregate, distribution, percentile, wilsonInterval, worstGroups } from '../sweep/aggregate.js';
 import { sweepMarkdown } from '../sweep/report.js';
+import { sweepHtml } from '../sweep/html.js';
 import { combinations, parseSetFlag, parseShard, planRuns, shardRuns } from '../sweep/plan.js';
 import { RunLog, readRunLog, type RunRecord, type SweepPlanFile } from '../sweep/store.js';
 
@@ -232,6 +233,19 @@ describe('aggregates', () => {
       '- scenario as written: seed 9 — downtime 4.0 s, dropped 0%, rolledBack (RESOURCE\\_UNAVAILABLE)',
       '- scenario as written: seeds 1, 2, 3, 4 — downtime 0.0 s, dropped 0%, rolledBack (RESOURCE\\_UNAVAILABLE)',
     ]);
+  });
+
+  it('heads sweep.md and sweep.html with counts in their number ("1 run: seed 7")', async () => {
+    const one = aggregate('s', [{ ...record(7, 0, 'completed'), key: '{}#7' }]);
+    const plan = { seeds: 1, seedStart: 7, shard: null } as unknown as SweepPlanFile;
+    expect(sweepMarkdown(one, plan).split('\n')[2]).toBe('1 run: seed 7');
+    expect(await sweepHtml(one, plan)).toContain('<p>1 run over seed 7.</p>');
+    const many = aggregate(
+      's',
+      [1, 2, 3].map((seed) => record(seed, 0, 'completed')),
+    );
+    const plan3 = { seeds: 3, seedStart: 1, shard: null } as unknown as SweepPlanFile;
+    expect(sweepMarkdown(many, plan3).split('\n')[2]).toBe('3 runs: seeds 1–3');
   });
 
   it("ranks first the combination with the fewest runs failing the scenario's expect", () => {
