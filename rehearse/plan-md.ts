@@ -1,5 +1,5 @@
 // plan.md: the pre-flight check as Markdown, ready to paste into a pull request.
-import { formatHumanDurationMs, formatRate } from '../reports/format.js';
+import { countOf, formatHumanDurationMs, formatRate } from '../reports/format.js';
 import type { Candidate, Plan } from './preflight.js';
 
 const cellText = (text: string): string =>
@@ -65,7 +65,12 @@ export function planMarkdown(p: Plan): string {
       lines.push(`- ${formatHumanDurationMs(e.atMs)}, ${cellText(e.pool)}: ${cellText(e.what)}`);
     lines.push('');
   }
-  lines.push(`### Over ${p.seeds} seeds`, '', '| outcome | runs | 95 % interval |', '|---|---|---|');
+  lines.push(
+    `### Over ${countOf(p.seeds, 'seed')}`,
+    '',
+    '| outcome | runs | 95 % interval |',
+    '|---|---|---|',
+  );
   for (const [k, v] of Object.entries(p.outcomes))
     lines.push(`| ${k} | ${v.count} | ${(v.low * 100).toFixed(1)}–${(v.high * 100).toFixed(1)} % |`);
   lines.push(

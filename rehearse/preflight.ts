@@ -5,7 +5,7 @@
 // intervals, rollout duration p50/p95) and a small maxSurge × maxUnavailable grid.
 import { BUILTIN_CATALOG, extendCatalog } from '../catalog/catalog.js';
 import { round3 } from '../result/metrics.js';
-import { formatHumanDurationMs } from '../reports/format.js';
+import { countOf, formatHumanDurationMs } from '../reports/format.js';
 import { performanceOfIds } from '../sim/performance.js';
 import type { StepView } from '../sim/run.js';
 import type { Scenario } from '../scenario/types.js';
@@ -305,8 +305,9 @@ export async function plan(scenario: Scenario, options: PlanOptions = {}): Promi
         ]),
   ];
   const why = whyParts.length === 0 ? '' : ` (${whyParts.join('; ')})`;
-  if (completed === 0) reasons.push(`the edit completed on none of ${seeds} seeds${why}`);
-  else if (completed < seeds) reasons.push(`the edit completed on ${completed} of ${seeds} seeds${why}`);
+  if (completed === 0) reasons.push(`the edit completed on none of ${countOf(seeds, 'seed')}${why}`);
+  else if (completed < seeds)
+    reasons.push(`the edit completed on ${completed} of ${countOf(seeds, 'seed')}${why}`);
   // The scenario's own rollback action aborts the edit wherever it is still rolling out: that is the
   // scenario's operator, not the edit, and planning the edit alone means leaving that event out.
   const ownAbort = scenario.events.find((e) => e.action === 'rollback' && e.atMs >= requestAtMs);

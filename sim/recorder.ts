@@ -117,7 +117,10 @@ export class Recorder {
         );
         return;
       case 'deployment/healthy':
-        w.mark('atDesired', `back at desired count: ${effect.ready} instances available`);
+        w.mark(
+          'atDesired',
+          `back at desired count: ${effect.ready} ${effect.ready === 1 ? 'instance' : 'instances'} available`,
+        );
         return;
       default:
         return;

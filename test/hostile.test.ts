@@ -269,7 +269,7 @@ const CASES: Readonly<Record<string, Case>> = {
     code: 1,
     says: /left out:\n.*runs\.ndjson:2:/,
     extra: (r, dir) => {
-      expect(r.stdout).toMatch(/merged 1 runs/);
+      expect(r.stdout).toMatch(/merged 1 run /);
       const json = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'sweep.json'), 'utf8')) as {
         totalRuns: number;
       };

@@ -889,3 +889,32 @@ describe('rehearse: a deployment that may scale to zero', () => {
     expect(b.pass).toBe(true);
   });
 });
+
+describe('counts in their number', () => {
+  it('rehearse says "1 fault", check "1 expectation"', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollsim-words-'));
+    try {
+      const r = await cli([
+        'rehearse',
+        'library/rehearse-clean-swap.yaml',
+        '--faults',
+        'abort',
+        '--workers',
+        '1',
+        '--out',
+        path.join(dir, 'r'),
+      ]);
+      expect(r.stdout.split('\n')[0]).toMatch(/: \d+ states × 1 fault$/);
+      const text = fs
+        .readFileSync(path.join(ROOT, 'library', 'default.yaml'), 'utf8')
+        .replace(/^expect:[\s\S]*$/m, 'expect:\n  maxDowntime: 10m\n');
+      const file = path.join(dir, 'one.yaml');
+      fs.writeFileSync(file, text);
+      const c = await cli(['check', file]);
+      expect(c.code).toBe(0);
+      expect(c.stdout).toMatch(/^PASS busy-cluster-8b-to-70b \(.*one\.yaml\): 1 expectation$/m);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -116,6 +116,26 @@ describe('faults and capacity in full runs', () => {
     );
   });
 
+  it('words a desired count of one in the singular', () => {
+    // "back at desired count: 1 instances available".
+    const scenario = makeScenario({
+      cluster: { cloud: 'aws', name: 'c', pools: [makePool({ nodes: 1, gpusPerNode: 1 })], tenants: [] },
+      deployment: {
+        scaling: { minInstances: 1, maxInstances: 1, metrics: [{ metric: 'concurrency', threshold: 16 }] },
+      },
+      events: [
+        {
+          atMs: 60_000,
+          action: 'fault',
+          fault: { kind: 'gpuFailure', pool: 'h100', count: 1, repairMs: 60_000 },
+        },
+      ],
+    });
+    const labels = runScenario(scenario, {}).result.markers.map((m) => m.label);
+    expect(labels).toContain('back at desired count: 1 instance available');
+    expect(labels).toContain('below desired count: 0 of 1 instances available');
+  });
+
   it("says when the GPUs that fail are not the deployment's", () => {
     // A chart marker 'GPU failure' over a run where nothing changed read as a fault without effect.
     const scenario = makeScenario({

@@ -6,6 +6,7 @@ import type { Argv } from 'yargs';
 import { junitXml, type CheckedScenario } from '../../reports/junit.js';
 import { evaluateExpectations } from '../../result/expect.js';
 import { formatIssue, loadScenarioFile } from '../../scenario/load.js';
+import { countOf } from '../../reports/format.js';
 import type { Scenario } from '../../scenario/types.js';
 import type { ExpectationResult } from '../../result/result.js';
 import { scalingNotes } from '../../sim/advice.js';
@@ -177,7 +178,7 @@ function report(
   const failed = expectations.filter((e) => !e.pass);
   const name = scenario.metadata.name;
   if (failed.length === 0) {
-    io.stdout(`PASS ${name} (${file}): ${expectations.length} expectations\n`);
+    io.stdout(`PASS ${name} (${file}): ${countOf(expectations.length, 'expectation')}\n`);
     return;
   }
   io.stdout(`FAIL ${name} (${file}): ${failed.length} of ${expectations.length} expectations failed\n`);

@@ -6,6 +6,7 @@ import { refuseSharedFolder } from '../../reports/atomic.js';
 import { mergeSweeps } from '../../sweep/merge.js';
 import { parsePath, single } from '../flags.js';
 import { checkOutputDir, displayPath, EXIT, UsageError, type CliIo } from '../io.js';
+import { countOf } from '../../reports/format.js';
 
 export const command = 'merge <dirs..>';
 export const describe = 'Join the output folders of sweep shards into one sweep';
@@ -58,7 +59,7 @@ export async function handler(options: MergeOptions, io: CliIo): Promise<number>
     return EXIT.badInput;
   }
   if (outcome.skipped.length > 0) io.stderr(`left out:\n${outcome.skipped.join('\n')}\n`);
-  io.stdout(`merged ${outcome.runs} runs into ${displayPath(io, out)}\n`);
+  io.stdout(`merged ${countOf(outcome.runs, 'run')} into ${displayPath(io, out)}\n`);
   if (outcome.missing.length === 0) return EXIT.ok;
   io.stderr(
     `${outcome.missing.length} planned runs are missing: ${outcome.missing.slice(0, 10).join(', ')}${outcome.missing.length > 10 ? ', …' : ''}; run their shards again, then merge\n`,

@@ -23,7 +23,7 @@ import {
   RehearsalInterrupted,
 } from '../../rehearse/rehearse.js';
 import { FAULT_KINDS, type FaultKind, type Rehearsal } from '../../rehearse/types.js';
-import { formatHumanDurationMs } from '../../reports/format.js';
+import { countOf, formatHumanDurationMs } from '../../reports/format.js';
 import { excerpt } from '../../scenario/excerpt.js';
 import { editIndexOf, parsePath, parseSeed, single, wholeNumber } from '../flags.js';
 import { checkOutputDir, displayPath, EXIT, printIssues, UsageError, type CliIo } from '../io.js';
@@ -244,7 +244,7 @@ function summaryText(r: Rehearsal, outDir: string | null): string {
       .join('')
       .trimEnd();
   const lines = [
-    `Rehearsal of ${r.scenario}, edit ${r.edit + 1} (rev${r.fromRevision} → rev${r.toRevision}), seed ${r.seed}: ${r.steps.length} states × ${r.faults.length} faults`,
+    `Rehearsal of ${r.scenario}, edit ${r.edit + 1} (rev${r.fromRevision} → rev${r.toRevision}), seed ${r.seed}: ${countOf(r.steps.length, 'state')} × ${countOf(r.faults.length, 'fault')}`,
     ...baselineNote(r).map((l) => `Note: ${l}`),
     '',
     line(header),

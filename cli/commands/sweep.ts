@@ -16,6 +16,7 @@ import {
   wholeNumber,
 } from '../flags.js';
 import { checkOutputDir, displayPath, EXIT, UsageError, type CliIo } from '../io.js';
+import { countOf } from '../../reports/format.js';
 
 export const command = 'sweep <scenario>';
 export const describe =
@@ -177,7 +178,7 @@ export async function handler(options: SweepCliOptions, io: CliIo): Promise<numb
         io.stderr(`skipped --set ${s.settings}: ${s.reasons.join('; ')}\n`);
       io.stdout(sweepMarkdown(outcome.aggregate, outcome.plan));
       io.stdout(
-        `\n${outcome.ran} runs now, ${outcome.skipped} already done. Wrote ${shown}/runs.ndjson, sweep.json, sweep.md, sweep.html\n`,
+        `\n${countOf(outcome.ran, 'run')} now, ${outcome.skipped} already done. Wrote ${shown}/runs.ndjson, sweep.json, sweep.md, sweep.html\n`,
       );
       return outcome.aggregate.errors.length > 0 ? EXIT.failed : EXIT.ok;
     }
