@@ -771,6 +771,19 @@ describe('plan: what changes the pools', () => {
   });
 });
 
+/** One L4 node of 4 GPUs and `t4Nodes` T4 nodes of 4: an embedding service's move to cheaper GPUs. */
+function l4AndT4(t4Nodes: number) {
+  return {
+    cloud: 'aws',
+    name: 'us-east-1-gpu',
+    pools: [
+      makePool({ name: 'l4', gpu: 'L4', gpusPerNode: 4, nodes: 1 }),
+      makePool({ name: 't4', gpu: 'T4', gpusPerNode: 4, nodes: t4Nodes }),
+    ],
+    tenants: [],
+  };
+}
+
 describe('rehearse: a rollback that cannot finish', () => {
   it('counts the prior revision restored when it is back, not when the deadline forces the rollback out', () => {
     // An embedding service moves from a 4-GPU L4 pool to T4s while traffic climbs; aborted mid-edit, the
@@ -779,15 +792,7 @@ describe('rehearse: a rollback that cannot finish', () => {
     // two: the branch read 'restored after 30m', and the plan called the state a point of no return.
     const scenario = makeScenario({
       durationMs: 50 * 60_000,
-      cluster: {
-        cloud: 'aws',
-        name: 'us-east-1-gpu',
-        pools: [
-          makePool({ name: 'l4', gpu: 'L4', gpusPerNode: 4, nodes: 1 }),
-          makePool({ name: 't4', gpu: 'T4', gpusPerNode: 4, nodes: 4 }),
-        ],
-        tenants: [],
-      },
+      cluster: l4AndT4(4),
       deployment: {
         model: 'bge-large-en-v1.5',
         accelerator: { type: 'L4', count: 1 },
@@ -829,15 +834,7 @@ describe('rehearse: a deployment that may scale to zero', () => {
     // should be: the branch passes.
     const scenario = makeScenario({
       durationMs: 30 * 60_000,
-      cluster: {
-        cloud: 'aws',
-        name: 'us-east-1-gpu',
-        pools: [
-          makePool({ name: 'l4', gpu: 'L4', gpusPerNode: 4, nodes: 1 }),
-          makePool({ name: 't4', gpu: 'T4', gpusPerNode: 4, nodes: 1 }),
-        ],
-        tenants: [],
-      },
+      cluster: l4AndT4(1),
       models: [
         {
           id: 'emb-big',
