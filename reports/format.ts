@@ -20,15 +20,8 @@ export function formatClockMs(ms: number): string {
   return h >= 24 ? `${Math.floor(h / 24)}d ${clock}` : clock;
 }
 
-/** `1 instance`, `2 instances`: a count with its noun, singular or plural. */
-export function countOf(n: number, singular: string, plural = `${singular}s`): string {
-  return `${formatCount(n)} ${n === 1 ? singular : plural}`;
-}
-
-/** A count with thousands separators (fixed locale so output is reproducible). */
-export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
+// Counts as every message words them (defined with the scenario's messages, which sit below reports/).
+export { countOf, formatCount } from '../scenario/excerpt.js';
 
 export function formatPercent(p: number): string {
   if (p === 0) return '0%';

@@ -10,6 +10,11 @@ const CONTROL_OR_NEWLINE = new RegExp(`[${NOT_ONE_LINE}]`, 'g');
 /** A count as a message shows it: whole, with thousands separators (1,234,567). */
 export const formatCount = (n: number): string => Math.round(n).toLocaleString('en-US');
 
+/** `1 instance`, `2 instances`: a count with its noun, singular or plural. */
+export function countOf(n: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(n)} ${n === 1 ? singular : plural}`;
+}
+
 /**
  * One line of printable text: none of NOT_ONE_LINE's characters. What scenario strings, sweep plans and
  * run records must match where their text reaches terminals, CI logs and reports.

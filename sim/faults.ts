@@ -1,6 +1,7 @@
 // The fault model and other workloads: node and GPU failures (with optional repair), capacity squeezes,
 // bad model versions, flaky health probes, and other tenants' GPU holdings over time. Which node or GPU
 // fails is drawn from the `faults` stream, except for a node failure aimed at the busiest nodes.
+import { countOf } from '../scenario/excerpt.js';
 import type { FaultSpec, NodeFailureTarget } from '../scenario/types.js';
 import { formatHumanDurationMs } from '../result/duration.js';
 import { Ev } from './events.js';
@@ -104,7 +105,7 @@ function failNodes(
     for (const inst of victims) crash(w, inst, 'nodeFailure');
     if (repairMs !== null) w.schedule(w.clock.now + repairMs, Ev.nodeRepair, n);
   }
-  w.mark('fault', `node failure in ${poolName}: ${plural(chosen.length, 'node')}${repairedText(repairMs)}`);
+  w.mark('fault', `node failure in ${poolName}: ${countOf(chosen.length, 'node')}${repairedText(repairMs)}`);
   topUpHolders(w, pool);
 }
 
@@ -139,7 +140,7 @@ function failGpus(w: World, poolName: string, count: number, repairMs: number | 
             ? ", not the deployment's"
             : ", none of them the deployment's"
           : `, ${deployment} of them the deployment's`;
-  w.mark('fault', `GPU failure in ${poolName}: ${plural(failed, 'GPU')}${whose}${repairedText(repairMs)}`);
+  w.mark('fault', `GPU failure in ${poolName}: ${countOf(failed, 'GPU')}${whose}${repairedText(repairMs)}`);
   topUpHolders(w, pool);
 }
 
@@ -213,11 +214,6 @@ function instanceAtOffset(w: World, n: number, offset: number): WorldInstance {
 export function onFlakyEnd(w: World): void {
   const now = w.clock.now;
   for (let k = w.flaky.length - 1; k >= 0; k--) if (w.flaky[k]!.untilMs <= now) w.flaky.splice(k, 1);
-}
-
-/** "1 node", "2 nodes". */
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function repairedText(repairMs: number | null): string {

@@ -10,12 +10,19 @@ import { loadScenarioFile } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { runScenario } from '../sim/run.js';
 import { makePool, makeScenario } from './support/fixtures.js';
-import { branchScenario, faultEvents, faultTimeMs, restoredAt, runBranch } from '../rehearse/branch.js';
+import {
+  branchScenario,
+  faultEvents,
+  faultTimeMs,
+  restoredAt,
+  runBranch,
+  type BranchTask,
+} from '../rehearse/branch.js';
 import { branchTasks, baselineOf, rehearse } from '../rehearse/rehearse.js';
 import { capacityEvents, noCandidateReason, plan, type Candidate } from '../rehearse/preflight.js';
 import { rehearsalHtml } from '../rehearse/html.js';
 import { planMarkdown } from '../rehearse/plan-md.js';
-import type { Rehearsal } from '../rehearse/types.js';
+import type { FaultKind, Rehearsal } from '../rehearse/types.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rollsim-rehearse-'));
@@ -702,6 +709,26 @@ describe('rehearsal.html', () => {
   });
 });
 
+/** The branch of the scenario's first edit (rev1 → rev2) with `fault` 1 ms after a state reached at `atMs`. */
+function firstEditBranch(
+  scenario: Scenario,
+  o: { seed: number; atMs: number; phase: string; fault: FaultKind; priorReadyCount: number },
+): BranchTask {
+  const key = `0:${o.fault}`;
+  return {
+    key,
+    scenario,
+    seed: o.seed,
+    edit: 0,
+    fromRevision: 1,
+    toRevision: 2,
+    priorReadyCount: o.priorReadyCount,
+    step: { index: 0, atMs: o.atMs, phase: o.phase, instances: {}, pools: {} },
+    fault: o.fault,
+    replay: `rollsim rehearse x.yaml --branch ${key}`,
+  };
+}
+
 describe('rehearse: an edit that completes before the fault shows', () => {
   it('says when it completed, what the run lost and that a completed edit is not rolled back', () => {
     // The new revision starts failing its checks 5 s before the monitoring window ends: three failed
@@ -710,25 +737,15 @@ describe('rehearse: an edit that completes before the fault shows', () => {
     const scenario: Scenario = { ...load('rehearse-clean-swap'), expect: null };
     const baseline = runScenario(scenario, {}).result.edits[0]!;
     expect(baseline.outcome).toBe('completed');
-    const step = {
-      index: 0,
-      atMs: baseline.endedAtMs - 5_001,
-      phase: 'monitoring',
-      instances: {},
-      pools: {},
-    };
-    const b = runBranch({
-      key: '0:health',
-      scenario,
-      seed: scenario.seed,
-      edit: 0,
-      fromRevision: 1,
-      toRevision: 2,
-      priorReadyCount: 2,
-      step,
-      fault: 'health',
-      replay: 'rollsim rehearse x.yaml --branch 0:health',
-    });
+    const b = runBranch(
+      firstEditBranch(scenario, {
+        seed: scenario.seed,
+        atMs: baseline.endedAtMs - 5_001,
+        phase: 'monitoring',
+        fault: 'health',
+        priorReadyCount: 2,
+      }),
+    );
     expect(b.outcome).toBe('completed');
     expect(b.recovered).toBeNull();
     expect(b.pass).toBe(false);
@@ -808,18 +825,15 @@ describe('rehearse: a rollback that cannot finish', () => {
       },
       events: [{ atMs: 3 * 60_000, action: 'edit', edit: { accelerator: { type: 'T4', count: 1 } } }],
     });
-    const b = runBranch({
-      key: '0:abort',
-      scenario,
-      seed: 1,
-      edit: 0,
-      fromRevision: 1,
-      toRevision: 2,
-      priorReadyCount: 2,
-      step: { index: 0, atMs: 12 * 60_000, phase: 'rolling', instances: {}, pools: {} },
-      fault: 'abort',
-      replay: 'rollsim rehearse x.yaml --branch 0:abort',
-    });
+    const b = runBranch(
+      firstEditBranch(scenario, {
+        seed: 1,
+        atMs: 12 * 60_000,
+        phase: 'rolling',
+        fault: 'abort',
+        priorReadyCount: 2,
+      }),
+    );
     expect(b.outcome).toBe('rolledBack');
     expect(b.recovered).toBe('prior');
     expect(b.restoredMs).not.toBeNull();
@@ -867,17 +881,14 @@ describe('rehearse: a deployment that may scale to zero', () => {
       events: [{ atMs: 60_000, action: 'edit', edit: { accelerator: { type: 'T4', count: 1 } } }],
     });
     // An abort after the edit completed is refused (no rollback after success): the run is the scenario's.
-    const task = {
-      scenario,
+    const task = firstEditBranch(scenario, {
       seed: 1,
-      edit: 0,
-      fromRevision: 1,
-      toRevision: 2,
+      atMs: 20 * 60_000,
+      phase: 'monitoring',
+      fault: 'abort',
       priorReadyCount: 0,
-      step: { index: 0, atMs: 20 * 60_000, phase: 'monitoring', instances: {}, pools: {} },
-      fault: 'abort' as const,
-    };
-    const b = runBranch({ ...task, key: '0:abort', replay: 'rollsim rehearse x.yaml --branch 0:abort' });
+    });
+    const b = runBranch(task);
     const run = runScenario(branchScenario(task), { seed: 1 }).result;
     expect(run.final.readyInstances).toBe(0);
     expect(run.timeline.at(-1)!.desired).toBe(1);
